@@ -1,0 +1,87 @@
+"""A minimal CRM (``/crm/v3/objects/{objectType}``) so completions have records to attach to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collector.api.common import authenticated, json_body, reject_unknown_params, services
+from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.limits import PROPERTY_NAME_RE
+from collector.model import CrmObject, normalize_object_type
+from collector.responses import JSONResponse
+from collector.timeparse import format_ms
+
+
+def _object_type(request: Request) -> str:
+    raw = request.path_params["object_type"]
+    found = normalize_object_type(raw)
+    if found is None:
+        raise NotFound(f"Unknown object type {raw!r}",
+                       (FieldError("objectType", "must be contacts, companies, deals or tickets"),))
+    return found
+
+
+def object_json(obj: CrmObject) -> dict[str, Any]:
+    return {"id": str(obj.id), "properties": {**obj.properties, "hs_object_id": str(obj.id)},
+            "createdAt": format_ms(obj.created_at), "updatedAt": format_ms(obj.updated_at),
+            "archived": False}
+
+
+def _properties(body: Any, max_length: int) -> dict[str, str]:
+    raw = body.get("properties") if isinstance(body, dict) else None
+    errors: list[FieldError] = []
+    if isinstance(body, dict):
+        errors += [FieldError(k, "unknown field (allowed: properties)", "UNKNOWN_FIELD")
+                   for k in sorted(set(body) - {"properties", "associations"})]
+    if not isinstance(raw, dict):
+        raise ValidationFailed([*errors, FieldError("properties", "must be a JSON object",
+                                                    "REQUIRED")])
+    values: dict[str, str] = {}
+    for name, value in raw.items():
+        if not PROPERTY_NAME_RE.match(name):
+            errors.append(FieldError(f"properties.{name}", "is not a valid property name"))
+        elif isinstance(value, dict | list) or value is None:
+            errors.append(FieldError(f"properties.{name}", "must be a string or number"))
+        elif len(text := str(value).lower() if isinstance(value, bool) else str(value)) > max_length:
+            errors.append(FieldError(f"properties.{name}", f"must be at most {max_length} characters"))
+        else:
+            values[name] = text.strip().lower() if name == "email" else text
+    if "email" in values and "@" not in values["email"]:
+        errors.append(FieldError("properties.email", "must be an email address"))
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+@authenticated
+async def create_object(request: Request, portal_id: int) -> Response:
+    object_type = _object_type(request)
+    svc = services(request)
+    props = _properties(await json_body(request), svc.settings.limits.value_length)
+    created = await svc.store.create_object(portal_id, object_type, props)
+    return JSONResponse(object_json(created), status_code=201)
+
+
+@authenticated
+async def get_object(request: Request, portal_id: int) -> Response:
+    reject_unknown_params(request, {"idProperty", "properties", "archived"})
+    object_type = _object_type(request)
+    store = services(request).store
+    raw_id = request.path_params["object_id"]
+    id_property = request.query_params.get("idProperty")
+    found = None
+    if id_property:
+        if not PROPERTY_NAME_RE.match(id_property):
+            raise ValidationFailed([FieldError("query.idProperty", "is not a valid property name")])
+        value = raw_id.strip().lower() if id_property == "email" else raw_id
+        found = await store.find_object(portal_id, object_type, id_property, value)
+    elif raw_id.isdigit() and int(raw_id) < 2**63:
+        found = await store.get_object(portal_id, object_type, int(raw_id))
+    if found is None:
+        raise NotFound(f"No {object_type.lower()} {raw_id!r}",
+                       (FieldError("objectId", "not found", "NOT_FOUND"),))
+    return JSONResponse(object_json(found))
+

@@ -1,0 +1,59 @@
+"""The application factory: ``create_app(settings) -> Starlette``."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from collector.api import definitions, events, meta, objects, send
+from collector.responses import EXCEPTION_HANDLERS
+from collector.services import Services
+from collector.settings import Settings
+from collector.storage import Store, open_store
+
+_DEFS = "/events/v3/event-definitions"
+
+ROUTES = [
+    Route(_DEFS, definitions.create_definition, methods=["POST"]),
+    Route(_DEFS, definitions.list_definitions, methods=["GET"]),
+    Route(_DEFS + "/{event_name}", definitions.get_definition, methods=["GET"]),
+    Route(_DEFS + "/{event_name}", definitions.update_definition, methods=["PATCH"]),
+    Route(_DEFS + "/{event_name}", definitions.archive_definition, methods=["DELETE"]),
+    Route(_DEFS + "/{event_name}/property", definitions.create_property, methods=["POST"]),
+    Route(_DEFS + "/{event_name}/property/{property_name}", definitions.update_property,
+          methods=["PATCH"]),
+    Route(_DEFS + "/{event_name}/property/{property_name}", definitions.delete_property,
+          methods=["DELETE"]),
+    Route("/events/v3/send", send.send, methods=["POST"]),
+    Route("/events/v3/send/batch", send.send_batch, methods=["POST"]),
+    Route("/events/v3/events", events.list_events, methods=["GET"]),
+    Route("/events/v3/events/", events.list_events, methods=["GET"]),
+    Route("/events/v3/events/event-types", events.event_types, methods=["GET"]),
+    Route("/events/v3/limits", meta.limits, methods=["GET"]),
+    Route("/crm/v3/objects/{object_type}", objects.create_object, methods=["POST"]),
+    Route("/crm/v3/objects/{object_type}/{object_id}", objects.get_object, methods=["GET"]),
+    Route("/openapi.json", meta.openapi, methods=["GET"]),
+    Route("/healthz", meta.health, methods=["GET"]),
+]
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """Build the collector; the store opens on startup and closes on shutdown."""
+    services = Services(settings, store or open_store(settings.database,
+                                                      commit_batch=settings.commit_batch))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.start()
+        try:
+            yield
+        finally:
+            await services.stop()
+
+    app = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS,
+                    lifespan=lifespan)
+    app.state.services = services
+    return app

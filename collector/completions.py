@@ -1,0 +1,196 @@
+"""HTTP-path validation of completions: every violation is reported, nothing is adjusted."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from collector.errors import FieldError
+from collector.limits import Limits, case_duplicates
+from collector.model import EventDefinition, NewCompletion
+from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
+from collector.timeparse import parse_timestamp_ms
+
+SEND_FIELDS = frozenset({"eventName", "objectId", "email", "utk", "occurredAt", "properties",
+                         "uuid"})
+_UTK = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\Z")
+_OTHER_PORTAL = re.compile(r"pe\d+_")
+
+
+def resolve_event_name(raw: str, portal_id: int) -> str | None:
+    """The internal name from ``pe<portal>_<name>`` (or a bare name); None for other portals."""
+    prefix = f"pe{portal_id}_"
+    if raw.startswith(prefix):
+        return raw[len(prefix):]
+    return None if _OTHER_PORTAL.match(raw) else raw
+
+
+class SendValidator:
+    """Validates send inputs of one portal against its definitions (a name→definition map)."""
+
+    def __init__(self, portal_id: int, definitions: Mapping[str, EventDefinition], limits: Limits,
+                 now_ms: int, future_skew_ms: int) -> None:
+        self.portal_id, self.definitions, self.limits = portal_id, definitions, limits
+        self.now, self.latest = now_ms, now_ms + future_skew_ms
+
+    def validate(self, body: Any, where: str, errors: list[FieldError]) -> NewCompletion | None:
+        """A NewCompletion, or None with every problem of ``body`` appended to ``errors``."""
+        start = len(errors)
+
+        def fail(field: str, message: str, code: str = "INVALID") -> None:
+            errors.append(FieldError(f"{where}{field}", message, code))
+
+        if not isinstance(body, dict):
+            fail("body" if not where else "", "must be a JSON object", "WRONG_TYPE")
+            return None
+        for key in sorted(body.keys() - SEND_FIELDS):
+            fail(key, f"unknown field (allowed: {', '.join(sorted(SEND_FIELDS))})", "UNKNOWN_FIELD")
+        definition = self._definition(body.get("eventName"), fail)
+        occurred_at = self._occurred_at(body.get("occurredAt"), fail)
+        completion_id = self._uuid(body.get("uuid"), fail)
+        identity = self._identity(body, definition, fail)
+        props = self._properties(body.get("properties", {}), definition, fail)
+        if len(errors) > start or definition is None:
+            return None
+        match = None
+        if identity[0] is None and definition.matching_rule is not None:
+            rule = definition.matching_rule
+            if rule.event_property in props:
+                match = (rule.target_object_property, props[rule.event_property])
+            else:
+                fail("objectId", f"objectId or the {rule.event_property} property is required",
+                     "REQUIRED")
+                return None
+        return NewCompletion(
+            id=completion_id, event_name=definition.name, object_type=definition.primary_object,
+            occurred_at=occurred_at, received_at=self.now, properties=props, source="HTTP",
+            where=where, object_id=identity[0], email=identity[1], utk=identity[2], match=match,
+        )
+
+    def _definition(self, raw: Any, fail: Any) -> EventDefinition | None:
+        if raw is None:
+            fail("eventName", "is required", "REQUIRED")
+            return None
+        if not isinstance(raw, str):
+            fail("eventName", "must be a string", "WRONG_TYPE")
+            return None
+        name = resolve_event_name(raw, self.portal_id)
+        definition = self.definitions.get(name) if name is not None else None
+        if definition is None:
+            fail("eventName", f"unknown event {raw!r} (use the fullyQualifiedName, "
+                 f"pe{self.portal_id}_<name>)", "UNKNOWN_EVENT")
+            return None
+        if definition.archived:
+            fail("eventName", f"event {raw!r} is archived", "ARCHIVED_EVENT")
+            return None
+        return definition
+
+    def _occurred_at(self, raw: Any, fail: Any) -> int:
+        if raw is None:
+            return self.now
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            fail("occurredAt", "must be an ISO 8601 string or epoch milliseconds", "WRONG_TYPE")
+            return self.now
+        try:
+            ms = parse_timestamp_ms(raw)
+        except ValueError as exc:
+            fail("occurredAt", str(exc), "INVALID_TIMESTAMP")
+            return self.now
+        if ms > self.latest:
+            fail("occurredAt", "must not be in the future", "FUTURE_TIMESTAMP")
+        return ms
+
+    def _uuid(self, raw: Any, fail: Any) -> str:
+        if raw is None:
+            return str(uuid.uuid4())
+        try:
+            return str(uuid.UUID(raw)) if isinstance(raw, str) else _bad_uuid()
+        except ValueError:
+            fail("uuid", "must be a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+                 "INVALID_UUID")
+            return ""
+
+    def _identity(self, body: dict[str, Any], definition: EventDefinition | None,
+                  fail: Any) -> tuple[int | None, str | None, str | None]:
+        object_id = self._object_id(body.get("objectId"), fail)
+        email, utk = body.get("email"), body.get("utk")
+        if email is not None and not (isinstance(email, str) and len(email) <= 254
+                                      and _EMAIL.match(email)):
+            fail("email", "must be an email address", "INVALID_EMAIL")
+            email = None
+        if utk is not None and not (isinstance(utk, str) and _UTK.match(utk)):
+            fail("utk", "must be a visitor token of 1-100 letters, digits, '-' or '_'",
+                 "INVALID_UTK")
+            utk = None
+        if definition is None:
+            return None, None, None
+        if definition.primary_object != "CONTACT":
+            for key in ("email", "utk"):
+                if body.get(key) is not None:
+                    fail(key, f"only contacts are identified by {key}; this event's object is"
+                         f" {definition.primary_object}", "WRONG_OBJECT")
+            if object_id is None and definition.matching_rule is None and "objectId" not in body:
+                fail("objectId", "is required", "REQUIRED")
+            return object_id, None, None
+        if object_id is None and email is None and utk is None and not (
+                {"objectId", "email", "utk"} & body.keys()):
+            fail("objectId", "one of objectId, email or utk is required", "REQUIRED")
+        return object_id, email.strip().lower() if email else None, utk
+
+    def _object_id(self, raw: Any, fail: Any) -> int | None:
+        if raw is None:
+            return None
+        if isinstance(raw, str) and raw.isdigit():
+            raw = int(raw)
+        if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**63:
+            fail("objectId", "must be a positive integer id", "INVALID_ID")
+            return None
+        return raw
+
+    def _properties(self, raw: Any, definition: EventDefinition | None,
+                    fail: Any) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            fail("properties", "must be a JSON object", "WRONG_TYPE")
+            return {}
+        limits = self.limits
+        if len(raw) > limits.properties_per_completion:
+            fail("properties", f"at most {limits.properties_per_completion} properties"
+                 f" (got {len(raw)})", "TOO_MANY")
+        for group in case_duplicates(list(raw)):
+            fail(f"properties.{group[-1]}", "names differing only by case are duplicates: "
+                 + ", ".join(group), "DUPLICATE")
+        if definition is None:
+            return {}
+        values: dict[str, str] = {}
+        for name, value in raw.items():
+            assert isinstance(name, str)
+            canonical: str = PROPERTY_ALIASES.get(name, name)
+            prop = definition.property_named(canonical)
+            if prop is None:
+                hint = " (property names are lowercase)" if definition.property_named(name.lower()) else ""
+                fail(f"properties.{name}", f"unknown property of {definition.name}{hint}",
+                     "UNKNOWN_PROPERTY")
+                continue
+            try:
+                text = coerce_value(prop, value)
+            except BadValue as exc:
+                fail(f"properties.{name}", str(exc), "WRONG_TYPE")
+                continue
+            max_length = limits.value_length_for(canonical)
+            if len(text) > max_length:
+                fail(f"properties.{name}", f"must be at most {max_length} characters"
+                     f" (got {len(text)})", "TOO_LONG")
+                continue
+            if canonical in values and name != canonical:
+                continue  # the standard name wins over its alias
+            values[canonical] = text
+        if "hs_page_content_type" in values:
+            values["hs_asset_type"] = values["hs_page_content_type"]
+        return values
+
+
+def _bad_uuid() -> str:
+    raise ValueError("not a string")

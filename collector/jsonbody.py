@@ -1,0 +1,152 @@
+"""Strict reading of JSON request bodies.
+
+Bodies over the byte cap are refused from ``Content-Length`` before anything is read (or as
+soon as a chunked body passes the cap). JSON must be UTF-8 and well formed, with no
+duplicate keys, no NaN/Infinity, no non-finite numbers, no nesting deeper than the cap, and
+no NUL characters or lone surrogates in any string. Every problem is a ``ClientError``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from starlette.requests import Request
+
+from collector.errors import (
+    ClientError,
+    FieldError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+
+JSON_TYPES = ("application/json",)
+BEACON_TYPES = ("application/json", "text/plain")
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return value
+
+
+_decoder = json.JSONDecoder(
+    object_pairs_hook=_object_without_duplicates,
+    parse_constant=_reject_constant,
+    parse_float=_finite_float,
+)
+
+
+async def read_body(request: Request, max_bytes: int, media_types: tuple[str, ...]) -> bytes:
+    """The raw body, after the content-type and size checks."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type not in media_types:
+        shown = content_type or "none"
+        raise UnsupportedMediaType(
+            f"Content-Type must be {' or '.join(media_types)} (got {shown})",
+            (FieldError("header.Content-Type", f"unsupported media type {shown}", "UNSUPPORTED"),),
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"Request body is larger than {max_bytes} bytes",
+        (FieldError("body", f"must be at most {max_bytes} bytes", "TOO_LARGE"),),
+    )
+
+
+def parse_json(body: bytes, max_depth: int) -> Any:
+    """Decode ``body`` strictly; see the module docstring for what is refused."""
+    if not body.strip():
+        raise _body_error("Request body is empty", "EMPTY")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _body_error(f"Request body is not valid UTF-8 (byte {exc.start})", "ENCODING") from None
+    try:
+        value = _decoder.decode(text.removeprefix("\ufeff"))
+    except _DuplicateKey as exc:
+        raise _body_error(f"Duplicate key {str(exc)!r} in a JSON object", "DUPLICATE_KEY") from None
+    except RecursionError:
+        raise _body_error(f"JSON is nested deeper than {max_depth} levels", "TOO_DEEP") from None
+    except ValueError as exc:
+        raise _body_error(f"Malformed JSON: {exc}", "MALFORMED_JSON") from None
+    if body.count(b"{") + body.count(b"[") > max_depth or b"\\u" in body or b"\x00" in body:
+        problems = list(_walk_problems(value, max_depth))
+        if problems:
+            raise ValidationFailed(problems)
+    return value
+
+
+def _body_error(message: str, code: str) -> ClientError:
+    return ClientError(message, (FieldError("body", message, code),))
+
+
+def _walk_problems(root: Any, max_depth: int) -> Any:
+    """Yield FieldErrors for nesting past ``max_depth``, NUL characters and lone surrogates."""
+    stack: list[tuple[Any, str, int]] = [(root, "", 1)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, dict):
+            if depth > max_depth:
+                yield FieldError(path or "body", f"nested deeper than {max_depth} levels", "TOO_DEEP")
+                continue
+            for key, item in value.items():
+                yield from _string_problems(key, f"{path}.{key}".lstrip(".") + " (key)")
+                stack.append((item, f"{path}.{key}".lstrip("."), depth + 1))
+        elif isinstance(value, list):
+            if depth > max_depth:
+                yield FieldError(path or "body", f"nested deeper than {max_depth} levels", "TOO_DEEP")
+                continue
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            yield from _string_problems(value, path or "body")
+
+
+def _string_problems(text: str, path: str) -> Any:
+    if "\x00" in text:
+        yield FieldError(path, "must not contain NUL characters", "NUL_CHARACTER")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            yield FieldError(path, "must not contain unpaired surrogate characters", "LONE_SURROGATE")
+
+
+async def read_json(request: Request, max_bytes: int, max_depth: int,
+                    media_types: tuple[str, ...] = JSON_TYPES) -> Any:
+    return parse_json(await read_body(request, max_bytes, media_types), max_depth)

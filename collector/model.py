@@ -1,0 +1,128 @@
+"""Plain records passed between the API, the domain rules and the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.properties import STANDARD_PROPERTIES, PropertyDef
+
+OBJECT_TYPE_IDS = {"CONTACT": "0-1", "COMPANY": "0-2", "DEAL": "0-3", "TICKET": "0-5"}
+TRACKING_TYPES = ("MANUAL", "CLICKED_ELEMENT", "VISITED_URL")
+SOURCES = ("JS", "HTTP", "IMPORT")
+
+
+def normalize_object_type(raw: str) -> str | None:
+    """``contact``, ``contacts``, ``CONTACT`` and ``0-1`` all mean CONTACT."""
+    text = raw.strip().upper()
+    for name, type_id in OBJECT_TYPE_IDS.items():
+        if text in (name, name + "S", type_id):
+            return name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingRule:
+    """Resolve the object of a completion by matching an event property to an object property."""
+
+    target_object_property: str
+    event_property: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"primaryObjectRule": {"targetObjectPropertyName": self.target_object_property,
+                                      "eventPropertyName": self.event_property}}
+
+
+@dataclass(frozen=True, slots=True)
+class EventDefinition:
+    portal_id: int
+    id: int
+    name: str
+    label: str
+    description: str
+    primary_object: str
+    tracking_type: str
+    custom_properties: tuple[PropertyDef, ...]
+    include_default_properties: bool
+    matching_rule: MatchingRule | None
+    created_at: int
+    updated_at: int
+    archived: bool = False
+    archived_at: int | None = None
+    tracking: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fully_qualified_name(self) -> str:
+        return f"pe{self.portal_id}_{self.name}"
+
+    def property_named(self, name: str) -> PropertyDef | None:
+        for prop in self.custom_properties:
+            if prop.name == name:
+                return prop
+        if self.include_default_properties:
+            return STANDARD_PROPERTIES.get(name)
+        return None
+
+    @property
+    def all_properties(self) -> tuple[PropertyDef, ...]:
+        standard = tuple(STANDARD_PROPERTIES.values()) if self.include_default_properties else ()
+        return self.custom_properties + standard
+
+
+@dataclass(slots=True)
+class NewCompletion:
+    """A validated completion whose object is not resolved yet (the writer resolves it)."""
+
+    id: str
+    event_name: str
+    object_type: str
+    occurred_at: int
+    received_at: int
+    properties: dict[str, str]
+    source: str
+    where: str = ""
+    object_id: int | None = None
+    email: str | None = None
+    utk: str | None = None
+    match: tuple[str, str] | None = None
+    adjustments: list[dict[str, object]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCompletion:
+    seq: int
+    id: str
+    portal_id: int
+    event_name: str
+    object_type: str
+    object_id: int
+    occurred_at: int
+    received_at: int
+    source: str
+    properties: dict[str, str]
+    adjustments: list[dict[str, object]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompletionQuery:
+    limit: int = 100
+    descending: bool = True
+    event_name: str | None = None
+    object_type: str | None = None
+    object_id: int | None = None
+    object_property: tuple[str, str] | None = None
+    properties: tuple[tuple[str, str], ...] = ()
+    occurred_after: int | None = None
+    occurred_before: int | None = None
+    completion_id: str | None = None
+    after: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrmObject:
+    portal_id: int
+    object_type: str
+    id: int
+    properties: dict[str, str]
+    created_at: int
+    updated_at: int

@@ -1,0 +1,183 @@
+"""The OpenAPI 3.1 document of the whole HTTP API, served at ``/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from collector import __version__
+
+_REF = "#/components/schemas/"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": _REF + name}
+
+
+def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "400": _json(_ref("Error"), "Invalid input; every offending field is listed in errors"),
+    "401": _json(_ref("Error"), "Missing or unknown bearer token"),
+    "413": _json(_ref("Error"), "Body larger than the configured cap"),
+    "415": _json(_ref("Error"), "Content-Type is not application/json"),
+    "503": _json(_ref("Error"), "The store could not write; nothing was stored; retry"),
+}
+_NO_CONTENT = {"204": {"description": "Stored durably"}}
+
+
+def _op(summary: str, responses: dict[str, Any], *, body: str | None = None,
+        params: list[dict[str, Any]] | None = None, tag: str = "events") -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {**responses, **_ERRORS},
+                          "security": [{"bearer": []}]}
+    if body:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": _ref(body)}}}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None,
+           description: str = "", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "schema": schema or {"type": "string"}, "description": description}
+
+
+_STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_EVENT = _param("eventName", "path", description="Internal name or fullyQualifiedName")
+_PROPERTY = _param("propertyName", "path")
+_OBJECT_TYPE = _param("objectType", "path", description="contacts, companies, deals or tickets")
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["status", "message", "correlationId", "category"],
+              "properties": {"status": _STR, "message": _STR, "correlationId": _STR,
+                             "category": _STR, "errors": {"type": "array", "items": {
+                                 "type": "object", "properties": {
+                                     "message": _STR, "in": _STR, "code": _STR}}}}},
+    "Option": {"type": "object", "required": ["label", "value"],
+               "properties": {"label": _STR, "value": _STR, "displayOrder": _INT,
+                              "description": _STR, "hidden": _BOOL}},
+    "PropertyCreate": {"type": "object", "required": ["label", "type"], "properties": {
+        "name": _STR, "label": _STR, "description": _STR, "options": {
+            "type": "array", "items": _ref("Option")},
+        "type": {"enum": ["string", "number", "enumeration", "datetime", "date", "bool"]}}},
+    "PropertyUpdate": {"type": "object", "properties": {
+        "label": _STR, "description": _STR, "options": {"type": "array", "items": _ref("Option")}}},
+    "Property": {"type": "object", "properties": {
+        "name": _STR, "label": _STR, "description": _STR, "type": _STR, "fieldType": _STR,
+        "groupName": _STR, "options": {"type": "array", "items": _ref("Option")},
+        "hubspotDefined": _BOOL}},
+    "DefinitionCreate": {"type": "object", "required": ["label"], "properties": {
+        "label": _STR, "name": _STR, "description": _STR,
+        "primaryObject": {"enum": ["CONTACT", "COMPANY", "DEAL", "TICKET"]},
+        "includeDefaultProperties": _BOOL,
+        "propertyDefinitions": {"type": "array", "items": _ref("PropertyCreate")},
+        "customMatchingId": {"type": "object", "properties": {"primaryObjectRule": {
+            "type": "object", "properties": {"targetObjectPropertyName": _STR,
+                                             "eventPropertyName": _STR}}}}}},
+    "DefinitionUpdate": {"type": "object", "properties": {"label": _STR, "description": _STR}},
+    "Definition": {"type": "object", "properties": {
+        "id": _STR, "name": _STR, "fullyQualifiedName": _STR, "label": _STR,
+        "description": _STR, "primaryObject": _STR, "objectTypeId": _STR, "trackingType": _STR,
+        "properties": {"type": "array", "items": _ref("Property")},
+        "createdAt": _STR, "updatedAt": _STR, "archived": _BOOL}},
+    "DefinitionPage": {"type": "object", "properties": {
+        "total": _INT, "results": {"type": "array", "items": _ref("Definition")},
+        "paging": _ref("Paging")}},
+    "Paging": {"type": "object", "properties": {"next": {"type": "object", "properties": {
+        "after": _STR, "link": _STR}}}},
+    "SendInput": {"type": "object", "required": ["eventName"], "properties": {
+        "eventName": _STR, "objectId": {"type": ["string", "integer"]}, "email": _STR,
+        "utk": _STR, "occurredAt": {"type": ["string", "integer"],
+                                    "description": "ISO 8601 or epoch milliseconds"},
+        "uuid": {"type": "string", "format": "uuid",
+                 "description": "Idempotency key: a repeated uuid is stored once"},
+        "properties": {"type": "object", "additionalProperties": {
+            "type": ["string", "number", "boolean"]}}}},
+    "SendBatch": {"type": "object", "required": ["inputs"], "properties": {"inputs": {
+        "type": "array", "maxItems": 500, "items": _ref("SendInput")}}},
+    "Completion": {"type": "object", "properties": {
+        "objectType": _STR, "objectId": _STR, "eventType": _STR, "occurredAt": _STR,
+        "id": _STR, "properties": {"type": "object", "additionalProperties": _STR}}},
+    "CompletionPage": {"type": "object", "properties": {
+        "results": {"type": "array", "items": _ref("Completion")}, "paging": _ref("Paging")}},
+    "CrmObjectCreate": {"type": "object", "required": ["properties"], "properties": {
+        "properties": {"type": "object", "additionalProperties": {"type": ["string", "number"]}}}},
+    "CrmObject": {"type": "object", "properties": {
+        "id": _STR, "properties": {"type": "object"}, "createdAt": _STR, "updatedAt": _STR,
+        "archived": _BOOL}},
+}
+
+_RETRIEVAL_PARAMS = [
+    _param("eventType", description="fullyQualifiedName, e.g. pe123_my_event"),
+    _param("objectType", description="contact(s), company/companies, deal(s), ticket(s)"),
+    _param("objectId", schema=_INT),
+    _param("objectProperty.{name}", description="e.g. objectProperty.email=ann@example.com"),
+    _param("property.{name}", description="equality on an event property; spaces as %20 or +"),
+    _param("occurredAfter", description="ISO 8601 or epoch ms, exclusive"),
+    _param("occurredBefore", description="ISO 8601 or epoch ms, exclusive"),
+    _param("id", description="completion id"),
+    _param("sort", schema={"enum": ["ASCENDING", "DESCENDING"]}),
+    _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 1000}),
+    _param("after", description="cursor from paging.next.after"),
+]
+
+
+def openapi_document() -> dict[str, Any]:
+    base = "/events/v3/event-definitions"
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Footfall events API", "version": __version__,
+                 "description": "Wire-compatible with HubSpot's custom behavioral events v3 API."},
+        "components": {"schemas": _SCHEMAS, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            base: {
+                "post": _op("Create an event definition", {"201": _json(_ref("Definition")),
+                            "409": _json(_ref("Error"), "Name taken")}, body="DefinitionCreate"),
+                "get": _op("List event definitions", {"200": _json(_ref("DefinitionPage"))},
+                           params=[_param("after"), _param("limit", schema=_INT),
+                                   _param("searchString"), _param("archived", schema=_BOOL)]),
+            },
+            base + "/{eventName}": {
+                "get": _op("Read an event definition", {"200": _json(_ref("Definition"))},
+                           params=[_EVENT]),
+                "patch": _op("Change label or description", {"200": _json(_ref("Definition"))},
+                             body="DefinitionUpdate", params=[_EVENT]),
+                "delete": _op("Archive an event definition", {"204": {"description": "Archived"}},
+                              params=[_EVENT]),
+            },
+            base + "/{eventName}/property": {
+                "post": _op("Add a custom property", {"201": _json(_ref("Property"))},
+                            body="PropertyCreate", params=[_EVENT]),
+            },
+            base + "/{eventName}/property/{propertyName}": {
+                "patch": _op("Change a custom property", {"200": _json(_ref("Property"))},
+                             body="PropertyUpdate", params=[_EVENT, _PROPERTY]),
+                "delete": _op("Delete a custom property", {"204": {"description": "Deleted"}},
+                              params=[_EVENT, _PROPERTY]),
+            },
+            "/events/v3/send": {"post": _op("Send one completion", {
+                **_NO_CONTENT, "429": _json(_ref("Error"), "Monthly quota reached")},
+                body="SendInput")},
+            "/events/v3/send/batch": {"post": _op("Send up to 500 completions (all or none)", {
+                **_NO_CONTENT, "429": _json(_ref("Error"), "Monthly quota reached")},
+                body="SendBatch")},
+            "/events/v3/events": {"get": _op("Retrieve completions", {
+                "200": _json(_ref("CompletionPage"))}, params=_RETRIEVAL_PARAMS)},
+            "/events/v3/events/event-types": {"get": _op("List event types", {"200": _json(
+                {"type": "object", "properties": {"eventTypes": {"type": "array",
+                                                                 "items": _STR}}})})},
+            "/events/v3/limits": {"get": _op("The published limits", {"200": _json(
+                {"type": "object"})})},
+            "/crm/v3/objects/{objectType}": {"post": _op(
+                "Create a CRM record", {"201": _json(_ref("CrmObject"))}, body="CrmObjectCreate",
+                params=[_OBJECT_TYPE], tag="crm")},
+            "/crm/v3/objects/{objectType}/{objectId}": {"get": _op(
+                "Read a CRM record", {"200": _json(_ref("CrmObject"))}, tag="crm",
+                params=[_OBJECT_TYPE, _param("objectId", "path"),
+                        _param("idProperty", description="e.g. email")])},
+        },
+    }

@@ -1,0 +1,72 @@
+"""The one place where errors become responses, in HubSpot's error shape."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collector.errors import FootfallError, StoreUnavailable
+
+log = logging.getLogger("footfall.errors")
+
+_HTTP_CATEGORIES = {401: "INVALID_AUTHENTICATION", 403: "FORBIDDEN", 404: "OBJECT_NOT_FOUND",
+                    405: "METHOD_NOT_ALLOWED"}
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def error_body(status: str, message: str, category: str,
+               errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": status, "message": message,
+                            "correlationId": str(uuid.uuid4()), "category": category}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+async def footfall_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FootfallError)
+    errors = [{"message": f"{e.where}: {e.message}" if e.where else e.message, "in": e.where,
+               "code": e.code} for e in exc.errors]
+    body = error_body("error", exc.message, exc.category, errors)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, StoreUnavailable):
+        headers = {"Retry-After": "1"}
+        log.warning("503 %s %s: %s", request.method, request.url.path, exc.message)
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        message = f"No endpoint at {request.method} {request.url.path}"
+    else:
+        message = str(exc.detail)
+    category = _HTTP_CATEGORIES.get(exc.status_code, "VALIDATION_ERROR")
+    return JSONResponse(error_body("error", message, category), status_code=exc.status_code,
+                        headers=exc.headers)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    body = error_body("error", "Internal error; it has been logged", "INTERNAL_ERROR")
+    log.error("500 on %s %s (correlationId %s)", request.method, request.url.path,
+              body["correlationId"], exc_info=exc)
+    return JSONResponse(body, status_code=500)
+
+
+EXCEPTION_HANDLERS = {
+    FootfallError: footfall_error,
+    HTTPException: http_error,
+    Exception: internal_error,
+}

@@ -1,0 +1,104 @@
+"""One settings object, built once from an explicit mapping (the environment at the edge).
+
+``SETTINGS_TABLE`` is the single list of every setting: its environment variable, default
+and help. The CLI options, the README table and ``Settings.from_mapping`` all follow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from collector.limits import Limits
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the key and the value."""
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 0 < value < 65536:
+        raise ValueError("must be between 1 and 65535")
+    return value
+
+
+def _text(raw: str) -> str:
+    if not raw.strip():
+        raise ValueError("must not be empty")
+    return raw
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    cast: Callable[[str], Any]
+    help: str
+
+
+SETTINGS_TABLE: tuple[Setting, ...] = (
+    Setting("database", "FOOTFALL_DATABASE", "footfall.db", _text,
+            "SQLite file path, or a postgresql:// URL."),
+    Setting("host", "FOOTFALL_HOST", "127.0.0.1", _text, "Interface to listen on."),
+    Setting("port", "FOOTFALL_PORT", "8000", _port, "TCP port to listen on."),
+    Setting("workers", "FOOTFALL_WORKERS", "1", _positive_int, "Number of server processes."),
+    Setting("max_body_bytes", "FOOTFALL_MAX_BODY_BYTES", str(8 * 1024 * 1024), _positive_int,
+            "Largest accepted request body; larger bodies get 413 before they are read."),
+    Setting("max_json_depth", "FOOTFALL_MAX_JSON_DEPTH", "32", _positive_int,
+            "Deepest accepted JSON nesting."),
+    Setting("monthly_quota", "FOOTFALL_MONTHLY_QUOTA", "30000000", _positive_int,
+            "Completions a portal may store per calendar month."),
+    Setting("future_skew_seconds", "FOOTFALL_FUTURE_SKEW_SECONDS", "300", _positive_int,
+            "How far in the future an occurredAt may lie (clock skew allowance)."),
+    Setting("commit_batch", "FOOTFALL_COMMIT_BATCH", "5000", _positive_int,
+            "Most completions the writer puts in one group commit."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database: str = "footfall.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    max_body_bytes: int = 8 * 1024 * 1024
+    max_json_depth: int = 32
+    monthly_quota: int = 30_000_000
+    future_skew_seconds: int = 300
+    commit_batch: int = 5000
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        declared = {f.name for f in fields(self)} - {"limits"}
+        assert declared == {s.name for s in SETTINGS_TABLE}, "SETTINGS_TABLE out of date"
+        if self.limits.completions_per_month != self.monthly_quota:
+            object.__setattr__(
+                self, "limits", replace(self.limits, completions_per_month=self.monthly_quota)
+            )
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, str], **overrides: Any) -> Settings:
+        """Build settings from e.g. ``os.environ``; explicit ``overrides`` win when not None."""
+        values: dict[str, Any] = {}
+        for setting in SETTINGS_TABLE:
+            raw = mapping.get(setting.env)
+            if overrides.get(setting.name) is not None:
+                values[setting.name] = overrides[setting.name]
+                continue
+            if raw is None:
+                continue
+            try:
+                values[setting.name] = setting.cast(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{setting.env}={raw!r}: {exc}") from exc
+        return cls(**values)

@@ -1,0 +1,21 @@
+"""Storage: one small interface (``Store``), an embedded SQLite backend, a group-commit writer.
+
+Nothing outside this package sees SQL or a database driver. ``open_store`` picks the
+backend from the database setting.
+"""
+
+from __future__ import annotations
+
+from collector.storage.base import Store
+
+
+def open_store(database: str, *, busy_timeout_ms: int = 5000, commit_batch: int = 5000) -> Store:
+    """The store for ``database``: a SQLite file path, or a ``postgresql://`` URL."""
+    if database.startswith(("postgresql://", "postgres://")):
+        raise NotImplementedError("the PostgreSQL backend is not built yet; use a SQLite path")
+    from collector.storage.sqlite import SQLiteStore
+
+    return SQLiteStore(database, busy_timeout_ms=busy_timeout_ms, commit_batch=commit_batch)
+
+
+__all__ = ["Store", "open_store"]

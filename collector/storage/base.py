@@ -1,0 +1,86 @@
+"""The storage interface every backend implements (SQLite now, PostgreSQL next).
+
+Methods are coroutines: reads run on a backend's reader threads and writes go through the
+group-commit writer, so the event loop never waits on disk. Every method takes the portal
+id first and never touches another portal's rows.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from collector.model import (
+    CompletionQuery,
+    CrmObject,
+    EventDefinition,
+    NewCompletion,
+    StoredCompletion,
+)
+
+
+class Store(ABC):
+    @abstractmethod
+    async def open(self) -> None:
+        """Connect, apply pending migrations and start the writer."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish queued writes and release every connection."""
+
+    # Deployment-wide secrets (cursor signing) shared by every collector process.
+    @abstractmethod
+    async def secret(self, name: str) -> bytes: ...
+
+    # Portals and tokens (tokens arrive already hashed).
+    @abstractmethod
+    async def create_portal(self, name: str, token_hash: str) -> int: ...
+
+    @abstractmethod
+    async def add_token(self, portal_id: int, token_hash: str, name: str) -> None: ...
+
+    @abstractmethod
+    async def portal_for_token(self, token_hash: str) -> int | None: ...
+
+    @abstractmethod
+    async def portal_count(self) -> int: ...
+
+    # Event definitions.
+    @abstractmethod
+    async def load_definitions(self, portal_id: int) -> list[EventDefinition]:
+        """Every definition of the portal, archived ones included."""
+
+    @abstractmethod
+    async def insert_definition(self, definition: EventDefinition, max_active: int) -> int:
+        """Store a new definition and return its id; Conflict on a taken name."""
+
+    @abstractmethod
+    async def save_definition(self, definition: EventDefinition) -> None: ...
+
+    # CRM objects.
+    @abstractmethod
+    async def create_object(self, portal_id: int, object_type: str,
+                            properties: dict[str, str]) -> CrmObject: ...
+
+    @abstractmethod
+    async def get_object(self, portal_id: int, object_type: str, object_id: int) -> CrmObject | None:
+        ...
+
+    @abstractmethod
+    async def find_object(self, portal_id: int, object_type: str, prop: str,
+                          value: str) -> CrmObject | None: ...
+
+    # Completions.
+    @abstractmethod
+    async def append_completions(self, portal_id: int, completions: list[NewCompletion],
+                                 monthly_quota: int) -> int:
+        """Resolve objects and store completions durably; return how many were new.
+
+        All or nothing: a ClientError (unresolvable object, quota) stores none of them.
+        """
+
+    @abstractmethod
+    async def query_completions(self, portal_id: int,
+                                query: CompletionQuery) -> list[StoredCompletion]: ...
+
+    @abstractmethod
+    async def count_completions(self, portal_id: int) -> int: ...

@@ -1,0 +1,298 @@
+"""SQL run on the writer and reader connections, written once for every backend.
+
+Statements use ``?`` placeholders and portable SQL (``ON CONFLICT``, ``RETURNING``); the
+few dialect differences (JSON field access) go through ``Dialect``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from collector.errors import Conflict, FieldError, QuotaExceeded, ValidationFailed
+from collector.limits import PROPERTY_NAME_RE
+from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
+from collector.storage.writer import AfterCommit
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+    def executemany(self, sql: str, params: Any, /) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    json_text: Callable[[str, str], str]
+
+    def prop(self, column: str, key: str) -> str:
+        if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names
+            raise ValueError(f"unsafe property name {key!r}")
+        return self.json_text(column, key)
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def month_of(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m")
+
+
+@dataclass
+class IdentityCache:
+    """Writer-thread cache of rows that are committed and never deleted."""
+
+    emails: dict[tuple[int, str], int] = field(default_factory=dict)
+    objects: set[tuple[int, str, int]] = field(default_factory=set)
+
+    def clear_if_large(self, limit: int = 500_000) -> None:
+        if len(self.emails) > limit or len(self.objects) > limit:
+            self.emails.clear()
+            self.objects.clear()
+
+
+_INSERT_COMPLETION = (
+    "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
+    " received_at, source, properties, adjustments) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT (portal_id, id) DO NOTHING"
+)
+
+
+def store_completions(conn: Connection, dialect: Dialect, cache: IdentityCache, portal_id: int,
+                      completions: list[NewCompletion], quota: int) -> AfterCommit[int]:
+    month = month_of(completions[0].received_at)
+    row = conn.execute("SELECT count FROM usage WHERE portal_id = ? AND month = ?",
+                       (portal_id, month)).fetchone()
+    used = row[0] if row else 0
+    if used + len(completions) > quota:
+        raise QuotaExceeded(
+            f"Monthly quota of {quota} completions reached ({used} stored in {month})",
+            (FieldError("portal", f"at most {quota} completions per calendar month", "QUOTA"),),
+        )
+    resolver = _Resolver(conn, dialect, cache, portal_id)
+    errors: list[FieldError] = []
+    rows = []
+    for c in completions:
+        object_id = resolver.resolve(c)
+        if isinstance(object_id, FieldError):
+            errors.append(object_id)
+            continue
+        rows.append((portal_id, c.id, c.event_name, c.object_type, object_id, c.occurred_at,
+                     c.received_at, c.source, json.dumps(c.properties, separators=(",", ":")),
+                     json.dumps(c.adjustments) if c.adjustments else None))
+    if errors:
+        raise ValidationFailed(errors)
+    inserted = conn.executemany(_INSERT_COMPLETION, rows).rowcount
+    if inserted:
+        conn.execute(
+            "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
+            " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
+            (portal_id, month, inserted))
+    return AfterCommit(inserted, resolver.publish)
+
+
+class _Resolver:
+    """Finds (or creates) the object of each completion inside the writer's transaction."""
+
+    def __init__(self, conn: Connection, dialect: Dialect, cache: IdentityCache,
+                 portal_id: int) -> None:
+        self.conn, self.dialect, self.cache, self.portal_id = conn, dialect, cache, portal_id
+        self.new_emails: dict[tuple[int, str], int] = {}
+        self.seen_objects: set[tuple[int, str, int]] = set()
+
+    def publish(self) -> None:
+        """After commit: what this transaction created or confirmed is safe to cache."""
+        self.cache.clear_if_large()
+        self.cache.emails.update(self.new_emails)
+        self.cache.objects.update(self.seen_objects)
+
+    def resolve(self, c: NewCompletion) -> int | FieldError:
+        if c.object_id is not None:
+            if self._exists(c.object_type, c.object_id):
+                return c.object_id
+            return FieldError(f"{c.where}objectId".lstrip("."),
+                              f"no {c.object_type.lower()} with id {c.object_id}", "NOT_FOUND")
+        if c.match is not None:
+            found = self._match(c.object_type, *c.match)
+            if found is None:
+                return FieldError(f"{c.where}properties.{c.match[0]}".lstrip("."),
+                                  f"no {c.object_type.lower()} has {c.match[0]} = {c.match[1]!r}",
+                                  "NOT_FOUND")
+            return found
+        if c.email is not None:
+            contact = self._contact_for_email(c.email, c.utk)
+            if c.utk is not None:
+                self._tie(c.utk, contact)
+            return contact
+        assert c.utk is not None, "validation guarantees an identifier"
+        return self._contact_for_utk(c.utk)
+
+    def _exists(self, object_type: str, object_id: int) -> bool:
+        key = (self.portal_id, object_type, object_id)
+        if key in self.cache.objects or key in self.seen_objects:
+            return True
+        row = self.conn.execute(
+            "SELECT 1 FROM objects WHERE portal_id = ? AND object_type = ? AND id = ?",
+            (self.portal_id, object_type, object_id)).fetchone()
+        if row:
+            self.seen_objects.add(key)
+        return row is not None
+
+    def _match(self, object_type: str, prop: str, value: str) -> int | None:
+        expr = self.dialect.prop("properties", prop)
+        row = self.conn.execute(
+            f"SELECT id FROM objects WHERE portal_id = ? AND object_type = ? AND {expr} = ?"
+            " ORDER BY id LIMIT 1", (self.portal_id, object_type, value)).fetchone()
+        return row[0] if row else None
+
+    def _email_contact(self, email: str) -> int | None:
+        key = (self.portal_id, email)
+        cached = self.cache.emails.get(key) or self.new_emails.get(key)
+        if cached:
+            return cached
+        row = self.conn.execute("SELECT id FROM objects WHERE portal_id = ? AND email = ?",
+                                (self.portal_id, email)).fetchone()
+        if row:
+            self.new_emails[key] = row[0]
+        return row[0] if row else None
+
+    def _contact_for_email(self, email: str, utk: str | None) -> int:
+        found = self._email_contact(email)
+        if found is not None:
+            return found
+        anonymous = self._visitor(utk) if utk else None
+        if anonymous is not None and self._is_anonymous(anonymous):
+            # The visitor identifies for the first time: the anonymous contact becomes theirs.
+            self.conn.execute("UPDATE objects SET email = ?, properties = ?, updated_at = ?"
+                              " WHERE id = ?",
+                              (email, json.dumps({"email": email}), now_ms(), anonymous))
+            contact = anonymous
+        else:
+            contact = insert_object(self.conn, self.portal_id, "CONTACT", {"email": email}).id
+        self.new_emails[(self.portal_id, email)] = contact
+        self.seen_objects.add((self.portal_id, "CONTACT", contact))
+        return contact
+
+    def _contact_for_utk(self, utk: str) -> int:
+        contact = self._visitor(utk)
+        if contact is None:
+            contact = insert_object(self.conn, self.portal_id, "CONTACT", {}).id
+            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)",
+                              (self.portal_id, utk, contact))
+        return contact
+
+    def _visitor(self, utk: str) -> int | None:
+        row = self.conn.execute("SELECT contact_id FROM visitors WHERE portal_id = ? AND utk = ?",
+                                (self.portal_id, utk)).fetchone()
+        return row[0] if row else None
+
+    def _is_anonymous(self, contact: int) -> bool:
+        row = self.conn.execute("SELECT email FROM objects WHERE id = ?", (contact,)).fetchone()
+        return row is not None and row[0] is None
+
+    def _tie(self, utk: str, contact: int) -> None:
+        """Identify: the utk belongs to ``contact`` from now on; its anonymous past moves too."""
+        current = self._visitor(utk)
+        if current == contact:
+            return
+        if current is None:
+            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)",
+                              (self.portal_id, utk, contact))
+            return
+        if self._is_anonymous(current):
+            self.conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"
+                              " AND object_type = 'CONTACT' AND object_id = ?",
+                              (contact, self.portal_id, current))
+            self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ?"
+                              " AND contact_id = ?", (contact, self.portal_id, current))
+        else:  # a shared device: earlier completions stay with the earlier contact
+            self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND utk = ?",
+                              (contact, self.portal_id, utk))
+
+
+def insert_object(conn: Connection, portal_id: int, object_type: str,
+                  properties: dict[str, str]) -> CrmObject:
+    email = properties.get("email") if object_type == "CONTACT" else None
+    if email is not None:
+        taken = conn.execute("SELECT id FROM objects WHERE portal_id = ? AND email = ?",
+                             (portal_id, email)).fetchone()
+        if taken:
+            raise Conflict(f"A contact with email {email!r} already exists (id {taken[0]})",
+                           (FieldError("properties.email", "already exists", "CONFLICT"),))
+    now = now_ms()
+    row = conn.execute(
+        "INSERT INTO objects (portal_id, object_type, email, properties, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        (portal_id, object_type, email, json.dumps(properties), now, now)).fetchone()
+    return CrmObject(portal_id, object_type, row[0], properties, now, now)
+
+
+def object_from_row(portal_id: int, row: Any) -> CrmObject:
+    return CrmObject(portal_id, row[0], row[1], json.loads(row[2]), row[3], row[4])
+
+
+_OBJECT_COLUMNS = "object_type, id, properties, created_at, updated_at"
+
+
+def get_object(conn: Connection, portal_id: int, object_type: str, object_id: int) -> CrmObject | None:
+    row = conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE portal_id = ?"
+                       " AND object_type = ? AND id = ?",
+                       (portal_id, object_type, object_id)).fetchone()
+    return object_from_row(portal_id, row) if row else None
+
+
+def find_object(conn: Connection, dialect: Dialect, portal_id: int, object_type: str,
+                prop: str, value: str) -> CrmObject | None:
+    where = "email = ?" if prop == "email" else f"{dialect.prop('properties', prop)} = ?"
+    row = conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE portal_id = ?"
+                       f" AND object_type = ? AND {where} ORDER BY id LIMIT 1",
+                       (portal_id, object_type, value)).fetchone()
+    return object_from_row(portal_id, row) if row else None
+
+
+_COMPLETION_COLUMNS = ("seq, id, event_name, object_type, object_id, occurred_at, received_at,"
+                       " source, properties, adjustments")
+
+
+def query_completions(conn: Connection, dialect: Dialect, portal_id: int,
+                      q: CompletionQuery) -> list[StoredCompletion]:
+    where = ["portal_id = ?"]
+    params: list[Any] = [portal_id]
+
+    def add(clause: str, *values: Any) -> None:
+        where.append(clause)
+        params.extend(values)
+
+    if q.event_name is not None:
+        add("event_name = ?", q.event_name)
+    if q.object_type is not None:
+        add("object_type = ?", q.object_type)
+    if q.object_id is not None:
+        add("object_id = ?", q.object_id)
+    if q.object_property is not None:
+        prop, value = q.object_property
+        match = "email = ?" if prop == "email" else f"{dialect.prop('properties', prop)} = ?"
+        add(f"object_id IN (SELECT id FROM objects WHERE portal_id = ? AND object_type = ?"
+            f" AND {match})", portal_id, q.object_type or "CONTACT", value)
+    for prop, value in q.properties:
+        add(f"{dialect.prop('properties', prop)} = ?", value)
+    if q.occurred_after is not None:
+        add("occurred_at > ?", q.occurred_after)
+    if q.occurred_before is not None:
+        add("occurred_at < ?", q.occurred_before)
+    if q.completion_id is not None:
+        add("id = ?", q.completion_id)
+    if q.after is not None:
+        op = "<" if q.descending else ">"
+        add(f"(occurred_at {op} ? OR (occurred_at = ? AND seq {op} ?))",
+            q.after[0], q.after[0], q.after[1])
+    order = "DESC" if q.descending else "ASC"
+    sql = (f"SELECT {_COMPLETION_COLUMNS} FROM completions WHERE {' AND '.join(where)}"
+           f" ORDER BY occurred_at {order}, seq {order} LIMIT ?")
+    rows = conn.execute(sql, (*params, q.limit + 1)).fetchall()
+    return [StoredCompletion(r[0], r[1], portal_id, r[2], r[3], r[4], r[5], r[6], r[7],
+                             json.loads(r[8]), json.loads(r[9]) if r[9] else None) for r in rows]

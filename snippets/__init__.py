@@ -1,0 +1,1 @@
+"""Footfall snippet generator: per-portal tracking code and per-event JavaScript snippets."""

@@ -1,0 +1,110 @@
+"""Shared fixtures: a fresh SQLite database per test, two portals, an in-process client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from collector.app import create_app
+from collector.portals import NewPortal, create_portal
+from collector.settings import Settings
+from collector.storage import open_store
+
+
+def make_portals(database: str, *names: str) -> list[NewPortal]:
+    """Create portals directly in the store (as ``footfall portals create`` does)."""
+
+    async def run() -> list[NewPortal]:
+        store = open_store(database)
+        await store.open()
+        try:
+            return [await create_portal(store, name) for name in names]
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+@dataclass
+class Api:
+    """A client bound to one portal's token."""
+
+    client: TestClient
+    portal: NewPortal
+
+    @property
+    def portal_id(self) -> int:
+        return self.portal.portal_id
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.portal.token}"}
+
+    def fqn(self, name: str) -> str:
+        return f"pe{self.portal_id}_{name}"
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.client.get(path, headers=self.headers, **kw)
+
+    def post(self, path: str, **kw: Any) -> Any:
+        return self.client.post(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Any:
+        return self.client.patch(path, headers=self.headers, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self.headers, **kw)
+
+    def define(self, name: str, *props: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        """Create an event definition and return its JSON (asserting 201)."""
+        body = {"label": extra.pop("label", name.replace("_", " ").title()), "name": name,
+                "propertyDefinitions": list(props), **extra}
+        response = self.post("/events/v3/event-definitions", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def send(self, **body: Any) -> Any:
+        return self.post("/events/v3/send", json=body)
+
+    def events(self, **params: Any) -> Any:
+        response = self.get("/events/v3/events", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return str(tmp_path / "footfall.db")
+
+
+@pytest.fixture
+def settings(database: str) -> Settings:
+    return Settings(database=database)
+
+
+@pytest.fixture
+def portals(database: str) -> list[NewPortal]:
+    return make_portals(database, "Portal A", "Portal B")
+
+
+@pytest.fixture
+def client(settings: Settings, portals: list[NewPortal]) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def api(client: TestClient, portals: list[NewPortal]) -> Api:
+    return Api(client, portals[0])
+
+
+@pytest.fixture
+def other(client: TestClient, portals: list[NewPortal]) -> Api:
+    """A second portal, for proving isolation."""
+    return Api(client, portals[1])

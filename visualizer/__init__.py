@@ -1,0 +1,1 @@
+"""Footfall event visualizer: the point-and-click overlay and its selector engine."""
