@@ -1,0 +1,162 @@
+"""Bench plumbing: start servers on free ports, drive them with wrk, parse what it prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} not ready after {timeout}s")
+
+
+@contextmanager
+def server(args: list[str], port: int, ready_path: str, env: dict[str, str] | None = None,
+           ) -> Iterator[subprocess.Popen[bytes]]:
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                               env={**os.environ, **(env or {})})
+    try:
+        wait_ready(f"http://127.0.0.1:{port}{ready_path}", process)
+        yield process
+    except BaseException:
+        log.seek(0)
+        sys.stderr.write(log.read().decode(errors="replace")[-4000:])
+        raise
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextmanager
+def bare_server(workers: int = 1) -> Iterator[int]:
+    port = free_port()
+    args = [str(VENV_BIN / "uvicorn"), "bench.bare_app:app", "--port", str(port),
+            "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    with server(args, port, "/nope"):
+        yield port
+
+
+@contextmanager
+def footfall_server(database: str, workers: int = 1,
+                    env: dict[str, str] | None = None) -> Iterator[int]:
+    port = free_port()
+    args = [str(VENV_BIN / "footfall"), "serve", "--database", database, "--port", str(port),
+            "--workers", str(workers)]
+    with server(args, port, "/healthz", env):
+        yield port
+
+
+def create_portal(database: str) -> tuple[int, str]:
+    out = subprocess.run([str(VENV_BIN / "footfall"), "portals", "create", "--name", "bench",
+                          "--database", database], check=True, capture_output=True, text=True)
+    found = json.loads(out.stdout)
+    return int(found["portalId"]), str(found["token"])
+
+
+def api(port: int, token: str, method: str, path: str, body: object | None = None) -> object:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    non_2xx: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def acknowledged(self) -> int:
+        return self.requests - self.non_2xx
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    assert match, text
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def wrk(url: str, script: str, *, seconds: int = 10, connections: int = 64, threads: int = 1,
+        env: dict[str, str] | None = None) -> WrkResult:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: run bash scripts/system-packages.sh")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                              "--latency", "-s", handle.name, url], check=True, capture_output=True,
+                             text=True, env={**os.environ, **(env or {})}).stdout
+    finally:
+        os.unlink(handle.name)
+    total = re.search(r"(\d+) requests in ([\d.]+)(s|m)", out)
+    assert total, out
+    seconds_taken = float(total.group(2)) * (60 if total.group(3) == "m" else 1)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = re.search(r"50%\s+(\S+)", out)
+    p99 = re.search(r"99%\s+(\S+)", out)
+    assert p50 and p99, out
+    requests = int(total.group(1))
+    return WrkResult(requests, int(non_2xx.group(1)) if non_2xx else 0, seconds_taken,
+                     requests / seconds_taken, _ms(p50.group(1)), _ms(p99.group(1)))
+
+
+def post_script(body: str, token: str = "", delay_ms: float = 0.0) -> str:
+    """A wrk Lua script POSTing ``body``; ``delay_ms`` paces each connection (for a fixed load)."""
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {json.dumps(body)}",
+        'wrk.headers["Content-Type"] = "application/json"',
+    ]
+    if token:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
+    if delay_ms:
+        lines.append(f"function delay() return {delay_ms:.3f} end")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,99 @@
+"""Ingest benchmark for the HTTP API (issue 2), against a bare Starlette route in the same run.
+
+    .venv/bin/python -m bench.send_bench [--seconds 10] [--workers 1]
+
+Prints requests/s of the bare route and of ``POST /events/v3/send`` (one completion per
+request, answered only after the group commit), their ratio, p99 latency at 25 % of the
+measured load, batch throughput with 500 completions per request, and checks that every
+acknowledged completion is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from bench.harness import WrkResult, api, bare_server, create_portal, footfall_server, post_script, wrk
+
+EVENT = {"label": "Bench event", "name": "bench_event", "propertyDefinitions": [
+    {"name": "plan", "label": "Plan", "type": "string"},
+    {"name": "amount", "label": "Amount", "type": "number"}]}
+
+
+def stored(database: str) -> int:
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute("SELECT count(*) FROM completions").fetchone()[0])
+
+
+def check(label: str, before: int, after: int, acked: int, connections: int) -> bool:
+    """Every acknowledged completion is stored. wrk stops with up to one request per connection
+    in flight; those may be stored without wrk counting their answer, so stored may exceed
+    acknowledged by at most that many."""
+    extra = after - before - acked
+    ok = 0 <= extra <= connections
+    print(f"  {label}: acknowledged {acked}, stored {after - before}"
+          f" ({'OK' if ok else 'MISMATCH'}; {extra} were in flight when wrk stopped)")
+    return ok
+
+
+def report(name: str, result: WrkResult) -> None:
+    print(f"  {name:<34} {result.rps:>10,.0f} req/s   p50 {result.p50_ms:.2f} ms"
+          f"   p99 {result.p99_ms:.2f} ms   non-2xx {result.non_2xx}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--connections", type=int, default=64)
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        database = str(Path(tmp) / "bench.db")
+        portal_id, token = create_portal(database)
+        one = json.dumps({"eventName": f"pe{portal_id}_bench_event", "email": "ann@example.com",
+                          "properties": {"plan": "pro", "amount": 12.5}})
+        batch = json.dumps({"inputs": [
+            {"eventName": f"pe{portal_id}_bench_event", "email": f"user{i % 50}@example.com",
+             "properties": {"plan": "team", "amount": i}} for i in range(500)]})
+        with bare_server(args.workers) as bare_port, \
+                footfall_server(database, args.workers) as port:
+            api(port, token, "POST", "/events/v3/event-definitions", EVENT)
+            bare_url = f"http://127.0.0.1:{bare_port}/events/v3/send"
+            url = f"http://127.0.0.1:{port}/events/v3/send"
+            c = args.connections
+            print(f"single send, {args.workers} worker(s), {c} connections, {args.seconds}s each")
+            wrk(bare_url, post_script(one), seconds=2, connections=c)  # warm-up
+            wrk(url, post_script(one, token), seconds=2, connections=c)
+            bare = wrk(bare_url, post_script(one), seconds=args.seconds, connections=c)
+            before = stored(database)
+            ours = wrk(url, post_script(one, token), seconds=args.seconds, connections=c)
+            ok &= check("send", before, stored(database), ours.acknowledged, c)
+            report("bare Starlette route", bare)
+            report("POST /events/v3/send (durable)", ours)
+            print(f"  ratio {ours.rps / bare.rps:.2f} (target >= 0.70)")
+            paced_connections = 8
+            delay = paced_connections * 1000 / (0.25 * ours.rps)
+            before = stored(database)
+            paced = wrk(url, post_script(one, token, delay_ms=delay), seconds=args.seconds,
+                        connections=paced_connections)
+            ok &= check("send at 25% load", before, stored(database), paced.acknowledged,
+                        paced_connections)
+            report("send at ~25% load", paced)
+            print(f"  p99 at {paced.rps:,.0f} req/s = {paced.p99_ms:.2f} ms (target <= 2 ms)")
+            batch_url = f"http://127.0.0.1:{port}/events/v3/send/batch"
+            before = stored(database)
+            batched = wrk(batch_url, post_script(batch, token), seconds=args.seconds, connections=8)
+            after = stored(database)
+            ok &= check("batch", before, after, batched.acknowledged * 500, 8 * 500)
+            report("POST /events/v3/send/batch (500)", batched)
+            print(f"  batch throughput {batched.acknowledged * 500 / batched.seconds:,.0f}"
+                  f" completions/s (target >= 100,000)")
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,684 @@
+"""``POST /events/v3/send`` and ``/events/v3/send/batch``: identity, time, types, idempotency,
+batches and the monthly quota — always checked by reading the completions back."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from collector.app import create_app
+from collector.portals import NewPortal
+from collector.settings import Settings
+from tests.conftest import Api
+
+PROPS: list[dict[str, Any]] = [
+    {"name": "plan", "label": "Plan", "type": "string"},
+    {"name": "amount", "label": "Amount", "type": "number"},
+    {"name": "paid", "label": "Paid", "type": "bool"},
+    {"name": "renews_at", "label": "Renews at", "type": "datetime"},
+    {"name": "start_day", "label": "Start day", "type": "date"},
+    {"name": "color", "label": "Color", "type": "enumeration",
+     "options": [{"label": "Red", "value": "red"}, {"label": "Blue", "value": "blue"},
+                 {"label": "Green", "value": "green"}]},
+]
+
+
+# HubSpot's own path is /crm/v3/objects/companies, but that is refused (see
+# test_retrieval_api's objectType tests); the singular keeps these tests on their subject.
+COMPANIES = "company"
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def iso(ms: int) -> str:
+    moment = datetime.fromtimestamp(ms / 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def stored(database: str, table: str = "completions") -> int:
+    """Rows in ``table``, read straight from the database file (independent of the API)."""
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        count: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        return count
+
+
+def create_object(api: Api, object_type: str, **properties: str) -> str:
+    response = api.post(f"/crm/v3/objects/{object_type}", json={"properties": properties})
+    assert response.status_code == 201, response.text
+    object_id: str = response.json()["id"]
+    return object_id
+
+
+def contact_by_email(api: Api, email: str) -> Any:
+    return api.get(f"/crm/v3/objects/contacts/{email}", params={"idProperty": "email"})
+
+
+def results(api: Api, **params: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = api.events(limit=1000, **params)["results"]
+    return found
+
+
+def assert_error(response: Any, status: int, *where: str) -> dict[str, Any]:
+    """HubSpot's error shape with exactly the offending fields ``where``."""
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["status"] == "error"
+    assert isinstance(body["message"], str)
+    assert body["message"]
+    uuid.UUID(body["correlationId"])
+    assert sorted(e["in"] for e in body.get("errors", [])) == sorted(where), body
+    return body
+
+
+@pytest.fixture
+def event(api: Api) -> str:
+    api.define("purchased", *PROPS)
+    return api.fqn("purchased")
+
+
+def send_ok(api: Api, **body: Any) -> None:
+    response = api.send(**body)
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+
+
+# -- success -----------------------------------------------------------------------------
+
+
+def test_send_answers_204_with_no_body_and_stores_one(api: Api, event: str, database: str) -> None:
+    response = api.send(eventName=event, email="ann@example.com", properties={"plan": "pro"})
+    assert response.status_code == 204
+    assert response.content == b""
+    assert stored(database) == 1
+    [found] = results(api)
+    assert found["eventType"] == event
+    assert found["properties"] == {"plan": "pro"}
+
+
+def test_batch_answers_204_and_stores_every_input(api: Api, event: str, database: str) -> None:
+    inputs = [{"eventName": event, "email": f"u{i}@example.com", "properties": {"amount": i}}
+              for i in range(3)]
+    response = api.post("/events/v3/send/batch", json={"inputs": inputs})
+    assert response.status_code == 204, response.text
+    assert response.content == b""
+    assert sorted(r["properties"]["amount"] for r in results(api)) == ["0", "1", "2"]
+    assert stored(database) == 3
+
+
+# -- identity ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_string", [False, True], ids=["int", "numeric-string"])
+def test_object_id_of_an_existing_contact(api: Api, event: str, as_string: bool) -> None:
+    contact = create_object(api, "contacts", email="known@example.com")
+    send_ok(api, eventName=event, objectId=contact if as_string else int(contact))
+    [found] = results(api)
+    assert found["objectType"] == "CONTACT"
+    assert found["objectId"] == contact
+
+
+def test_object_id_that_does_not_exist_is_rejected(api: Api, event: str, database: str) -> None:
+    create_object(api, "contacts", email="known@example.com")
+    response = api.send(eventName=event, objectId=987654)
+    body = assert_error(response, 400, "objectId")
+    assert "987654" in body["errors"][0]["message"]
+    assert stored(database) == 0
+
+
+def test_object_id_of_another_portal_is_not_found(api: Api, other: Api, event: str,
+                                                   database: str) -> None:
+    theirs = create_object(other, "contacts", email="theirs@example.com")
+    assert_error(api.send(eventName=event, objectId=int(theirs)), 400, "objectId")
+    assert stored(database) == 0
+
+
+def test_unknown_email_creates_the_contact(api: Api, event: str) -> None:
+    assert contact_by_email(api, "new@example.com").status_code == 404
+    send_ok(api, eventName=event, email="new@example.com")
+    contact = contact_by_email(api, "new@example.com")
+    assert contact.status_code == 200, contact.text
+    assert contact.json()["properties"]["email"] == "new@example.com"
+    [found] = results(api)
+    assert found["objectId"] == contact.json()["id"]
+
+
+def test_same_email_is_the_same_contact_whatever_its_case(api: Api, event: str,
+                                                          database: str) -> None:
+    for email in ("ann@example.com", "Ann@Example.COM", "  ANN@example.com"):
+        send_ok(api, eventName=event, email=email.strip())
+    found = results(api)
+    assert len(found) == 3
+    assert len({r["objectId"] for r in found}) == 1
+    assert stored(database, "objects") == 1
+    by_filter = results(api, objectType="contact", **{"objectProperty.email": "ANN@example.com"})
+    assert len(by_filter) == 3
+
+
+def test_email_of_an_existing_crm_contact_uses_it(api: Api, event: str, database: str) -> None:
+    contact = create_object(api, "contacts", email="bob@example.com")
+    send_ok(api, eventName=event, email="BOB@example.com")
+    [found] = results(api)
+    assert found["objectId"] == contact
+    assert stored(database, "objects") == 1
+
+
+def test_different_emails_are_different_contacts(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, email="one@example.com")
+    send_ok(api, eventName=event, email="two@example.com")
+    assert len({r["objectId"] for r in results(api)}) == 2
+
+
+def test_utk_alone_creates_one_anonymous_contact(api: Api, event: str, database: str) -> None:
+    send_ok(api, eventName=event, utk="visitor-1")
+    send_ok(api, eventName=event, utk="visitor-1")
+    send_ok(api, eventName=event, utk="visitor-2")
+    found = results(api, sort="ASCENDING")
+    assert found[0]["objectId"] == found[1]["objectId"] != found[2]["objectId"]
+    assert stored(database, "objects") == 2
+
+
+def test_utk_with_a_new_email_ties_earlier_anonymous_completions(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, utk="visitor-1", properties={"plan": "first"})
+    send_ok(api, eventName=event, utk="visitor-1", properties={"plan": "second"})
+    send_ok(api, eventName=event, utk="visitor-1", email="carol@example.com",
+            properties={"plan": "identified"})
+    contact = contact_by_email(api, "carol@example.com")
+    assert contact.status_code == 200
+    mine = results(api, objectType="contact", **{"objectProperty.email": "carol@example.com"})
+    assert sorted(r["properties"]["plan"] for r in mine) == ["first", "identified", "second"]
+    assert {r["objectId"] for r in mine} == {contact.json()["id"]}
+
+
+def test_utk_with_a_known_email_moves_anonymous_history_to_that_contact(api: Api, event: str,
+                                                                        database: str) -> None:
+    send_ok(api, eventName=event, utk="visitor-9", properties={"plan": "anonymous"})
+    dave = create_object(api, "contacts", email="dave@example.com")
+    send_ok(api, eventName=event, utk="visitor-9", email="dave@example.com",
+            properties={"plan": "identified"})
+    mine = results(api, objectType="contacts", objectId=dave)
+    assert sorted(r["properties"]["plan"] for r in mine) == ["anonymous", "identified"]
+    assert {r["objectId"] for r in results(api)} == {dave}
+
+
+def test_utk_after_identification_resolves_to_the_contact(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, utk="visitor-3", email="erin@example.com")
+    send_ok(api, eventName=event, utk="visitor-3", properties={"plan": "later"})
+    erin = contact_by_email(api, "erin@example.com").json()["id"]
+    assert {r["objectId"] for r in results(api)} == {erin}
+
+
+def test_shared_device_keeps_earlier_contact_history(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, utk="kiosk", email="first@example.com",
+            properties={"plan": "a"})
+    send_ok(api, eventName=event, utk="kiosk", email="second@example.com",
+            properties={"plan": "b"})
+    send_ok(api, eventName=event, utk="kiosk", properties={"plan": "c"})
+    first = contact_by_email(api, "first@example.com").json()["id"]
+    second = contact_by_email(api, "second@example.com").json()["id"]
+    by_plan = {r["properties"]["plan"]: r["objectId"] for r in results(api)}
+    assert by_plan == {"a": first, "b": second, "c": second}
+
+
+def test_utk_of_another_portal_is_a_different_visitor(api: Api, other: Api, event: str) -> None:
+    other.define("purchased", *PROPS)
+    send_ok(other, eventName=other.fqn("purchased"), utk="same-token", email="x@example.com")
+    send_ok(api, eventName=event, utk="same-token")
+    assert contact_by_email(api, "x@example.com").status_code == 404
+    [mine] = results(api)
+    [theirs] = results(other)
+    assert mine["objectId"] != theirs["objectId"]
+
+
+# -- customMatchingId ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def company_event(api: Api) -> str:
+    api.define("renewed", {"name": "company_domain", "label": "Domain", "type": "string"},
+               primaryObject="COMPANY",
+               customMatchingId={"primaryObjectRule": {"targetObjectPropertyName": "domain",
+                                                       "eventPropertyName": "company_domain"}})
+    return api.fqn("renewed")
+
+
+def test_custom_matching_id_resolves_the_company(api: Api, company_event: str) -> None:
+    create_object(api, COMPANIES, domain="other.com")
+    acme = create_object(api, COMPANIES, domain="acme.com")
+    send_ok(api, eventName=company_event, properties={"company_domain": "acme.com"})
+    [found] = results(api, objectType="company", objectId=acme)
+    assert found["objectType"] == "COMPANY"
+    assert found["objectId"] == acme
+    assert found["properties"] == {"company_domain": "acme.com"}
+
+
+def test_custom_matching_id_unmatched_value_names_the_event_property(
+        api: Api, company_event: str, database: str) -> None:
+    create_object(api, COMPANIES, domain="acme.com")
+    response = api.send(eventName=company_event, properties={"company_domain": "nobody.com"})
+    body = assert_error(response, 400, "properties.company_domain")
+    assert "nobody.com" in body["errors"][0]["message"]
+    assert stored(database) == 0
+
+
+def test_custom_matching_id_without_property_or_object_id(api: Api, company_event: str) -> None:
+    assert_error(api.send(eventName=company_event, properties={}), 400, "objectId")
+
+
+def test_custom_matching_id_explicit_object_id_wins(api: Api, company_event: str) -> None:
+    create_object(api, COMPANIES, domain="acme.com")
+    globex = create_object(api, COMPANIES, domain="globex.com")
+    send_ok(api, eventName=company_event, objectId=int(globex),
+            properties={"company_domain": "acme.com"})
+    [found] = results(api)
+    assert found["objectId"] == globex
+
+
+@pytest.mark.parametrize("field", ["email", "utk"])
+def test_company_event_cannot_be_identified_by_contact_fields(api: Api, company_event: str,
+                                                              field: str) -> None:
+    value = "a@example.com" if field == "email" else "visitor-1"
+    create_object(api, COMPANIES, domain="acme.com")
+    response = api.send(eventName=company_event, properties={"company_domain": "acme.com"},
+                        **{field: value})
+    assert_error(response, 400, field)
+
+
+# -- occurredAt ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sent", "expected"), [
+    ("2024-03-01T12:34:56.789Z", "2024-03-01T12:34:56.789Z"),
+    ("2024-03-01T14:34:56.789+02:00", "2024-03-01T12:34:56.789Z"),
+    ("2024-03-01T07:34:56.789-05:00", "2024-03-01T12:34:56.789Z"),
+    ("2024-03-01T12:34:56Z", "2024-03-01T12:34:56.000Z"),
+    (1709296496789, "2024-03-01T12:34:56.789Z"),
+    ("1709296496789", "2024-03-01T12:34:56.789Z"),
+    ("2015-06-01T00:00:00.000Z", "2015-06-01T00:00:00.000Z"),
+], ids=["iso-z", "iso-plus-offset", "iso-minus-offset", "iso-no-millis", "epoch-ms",
+        "epoch-ms-string", "back-dated"])
+def test_occurred_at_formats(api: Api, event: str, sent: Any, expected: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com", occurredAt=sent)
+    [found] = results(api)
+    assert found["occurredAt"] == expected
+
+
+@pytest.mark.parametrize("sent", [
+    "2004-01-11T03:17:49.791Z", "2004-01-11T12:08:11.649Z", "1970-01-25T08:59:41.513Z",
+], ids=["2004-a", "2004-b", "1970"])
+def test_occurred_at_iso_keeps_every_millisecond(api: Api, event: str, sent: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com", occurredAt=sent)
+    [found] = results(api)
+    assert found["occurredAt"] == sent
+
+
+def test_occurred_at_defaults_to_receive_time(api: Api, event: str) -> None:
+    before = now_ms()
+    send_ok(api, eventName=event, email="t@example.com")
+    after = now_ms()
+    [found] = results(api)
+    occurred = datetime.fromisoformat(found["occurredAt"].replace("Z", "+00:00"))
+    assert before <= int(occurred.timestamp() * 1000) + 1
+    assert occurred.timestamp() * 1000 <= after
+
+
+def test_occurred_at_slightly_in_the_future_is_clock_skew(api: Api, event: str) -> None:
+    soon = now_ms() + 60_000
+    send_ok(api, eventName=event, email="t@example.com", occurredAt=soon)
+    assert results(api)[0]["occurredAt"] == iso(soon)
+
+
+# -- typed property values -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "sent", "expected"), [
+    ("plan", "pro plan", "pro plan"),
+    ("plan", 42, "42"),
+    ("plan", True, "true"),
+    ("amount", 42, "42"),
+    ("amount", -7, "-7"),
+    ("amount", 3.5, "3.5"),
+    ("amount", 2.0, "2"),
+    ("amount", "42", "42"),
+    ("amount", "19.99", "19.99"),
+    ("amount", "-0.5", "-0.5"),
+    ("amount", 9007199254740991, "9007199254740991"),
+    ("paid", True, "true"),
+    ("paid", False, "false"),
+    ("paid", "true", "true"),
+    ("paid", "FALSE", "false"),
+    ("renews_at", "2024-03-01T12:00:00Z", "2024-03-01T12:00:00.000Z"),
+    ("renews_at", "2024-03-01T14:00:00.250+02:00", "2024-03-01T12:00:00.250Z"),
+    ("renews_at", 1709294400000, "2024-03-01T12:00:00.000Z"),
+    ("renews_at", "1709294400000", "2024-03-01T12:00:00.000Z"),
+    ("renews_at", "2004-01-11T03:17:49.791Z", "2004-01-11T03:17:49.791Z"),
+    ("start_day", "2024-03-01", "2024-03-01"),
+    ("start_day", "2024-03-01T00:00:00Z", "2024-03-01"),
+    ("start_day", 1709251200000, "2024-03-01"),
+    ("color", "red", "red"),
+    ("color", "red;blue", "red;blue"),
+    ("color", "green;red;blue", "green;red;blue"),
+], ids=lambda v: repr(v)[:40])
+def test_typed_values_read_back_as_strings(api: Api, event: str, name: str, sent: Any,
+                                           expected: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com", properties={name: sent})
+    [found] = results(api)
+    assert found["properties"] == {name: expected}
+
+
+@pytest.mark.parametrize(("name", "sent"), [
+    ("amount", "1.2.3"),
+    ("amount", "12abc"),
+    ("amount", "1e5"),
+    ("amount", True),
+    ("amount", 9007199254740992),
+    ("paid", "yes"),
+    ("paid", 1),
+    ("renews_at", "next tuesday"),
+    ("start_day", "2024-03-01T10:00:00Z"),
+    ("start_day", 1709251200001),
+    ("color", "purple"),
+    ("color", "red;purple"),
+    ("color", "Red"),
+], ids=lambda v: repr(v)[:40])
+def test_values_that_do_not_fit_their_type_are_rejected(api: Api, event: str, database: str,
+                                                        name: str, sent: Any) -> None:
+    response = api.send(eventName=event, email="t@example.com", properties={name: sent})
+    assert_error(response, 400, f"properties.{name}")
+    assert stored(database) == 0
+
+
+def test_several_properties_together(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"plan": "pro", "amount": "10.5", "paid": True, "color": "blue"})
+    [found] = results(api)
+    assert found["properties"] == {"plan": "pro", "amount": "10.5", "paid": "true",
+                                   "color": "blue"}
+
+
+# -- standard properties -------------------------------------------------------------------
+
+
+def test_hs_asset_title_is_stored_as_hs_page_title(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_asset_title": "Pricing"})
+    [found] = results(api)
+    assert found["properties"] == {"hs_page_title": "Pricing"}
+    assert results(api, **{"property.hs_page_title": "Pricing"}) == [found]
+
+
+@pytest.mark.parametrize("alias_first", [True, False], ids=["alias-first", "standard-first"])
+def test_hs_page_title_wins_over_its_alias(api: Api, event: str, alias_first: bool) -> None:
+    pairs = [("hs_asset_title", "Alias"), ("hs_page_title", "Standard")]
+    props = dict(pairs if alias_first else pairs[::-1])
+    send_ok(api, eventName=event, email="t@example.com", properties=props)
+    assert results(api)[0]["properties"] == {"hs_page_title": "Standard"}
+
+
+def test_hs_page_content_type_overrides_hs_asset_type(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_asset_type": "BLOG_POST", "hs_page_content_type": "LANDING_PAGE"})
+    props = results(api)[0]["properties"]
+    assert props["hs_asset_type"] == "LANDING_PAGE"
+    assert props["hs_page_content_type"] == "LANDING_PAGE"
+
+
+def test_hs_asset_type_alone_is_kept(api: Api, event: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com", properties={"hs_asset_type": "BLOG_POST"})
+    assert results(api)[0]["properties"] == {"hs_asset_type": "BLOG_POST"}
+
+
+def test_standard_number_and_url_properties(api: Api, event: str) -> None:
+    url = "https://example.com/" + "a" * 900
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_screen_width": "1920", "hs_page_url": url})
+    assert results(api)[0]["properties"] == {"hs_screen_width": "1920", "hs_page_url": url}
+
+
+# -- idempotency by uuid -------------------------------------------------------------------
+
+
+def test_repeated_uuid_is_stored_once(api: Api, event: str, database: str) -> None:
+    key = str(uuid.uuid4())
+    send_ok(api, eventName=event, email="t@example.com", uuid=key, properties={"plan": "one"})
+    send_ok(api, eventName=event, email="t@example.com", uuid=key, properties={"plan": "one"})
+    [found] = results(api)
+    assert found["id"] == key
+    assert stored(database) == 1
+
+
+def test_repeated_uuid_keeps_the_first_completion(api: Api, event: str) -> None:
+    key = str(uuid.uuid4())
+    send_ok(api, eventName=event, email="t@example.com", uuid=key, properties={"plan": "first"})
+    send_ok(api, eventName=event, email="t@example.com", uuid=key, properties={"plan": "second"})
+    assert [r["properties"] for r in results(api)] == [{"plan": "first"}]
+
+
+def test_uuid_twice_in_one_batch_is_stored_once(api: Api, event: str, database: str) -> None:
+    key = str(uuid.uuid4())
+    one = {"eventName": event, "email": "t@example.com", "uuid": key}
+    response = api.post("/events/v3/send/batch", json={"inputs": [one, one, {**one, "uuid": None}]})
+    assert response.status_code == 204, response.text
+    assert stored(database) == 2
+    assert sum(r["id"] == key for r in results(api)) == 1
+
+
+def test_uuid_of_single_send_then_batch_is_stored_once(api: Api, event: str,
+                                                       database: str) -> None:
+    key = str(uuid.uuid4())
+    send_ok(api, eventName=event, email="t@example.com", uuid=key)
+    response = api.post("/events/v3/send/batch",
+                        json={"inputs": [{"eventName": event, "email": "t@example.com", "uuid": key}]})
+    assert response.status_code == 204, response.text
+    assert stored(database) == 1
+
+
+def test_uuid_is_normalised_before_deduplication(api: Api, event: str, database: str) -> None:
+    key = uuid.uuid4()
+    send_ok(api, eventName=event, email="t@example.com", uuid=str(key))
+    send_ok(api, eventName=event, email="t@example.com", uuid=str(key).upper())
+    assert stored(database) == 1
+    assert results(api)[0]["id"] == str(key)
+
+
+def test_repeated_uuid_is_stored_once_across_a_restart(settings: Settings,
+                                                       portals: list[NewPortal],
+                                                       database: str) -> None:
+    key = str(uuid.uuid4())
+    with TestClient(create_app(settings)) as first:
+        api = Api(first, portals[0])
+        api.define("purchased", *PROPS)
+        send_ok(api, eventName=api.fqn("purchased"), email="t@example.com", uuid=key)
+    with TestClient(create_app(settings)) as second:
+        api = Api(second, portals[0])
+        send_ok(api, eventName=api.fqn("purchased"), email="t@example.com", uuid=key)
+        batch = {"inputs": [{"eventName": api.fqn("purchased"), "email": "t@example.com",
+                             "uuid": key}]}
+        assert api.post("/events/v3/send/batch", json=batch).status_code == 204
+        [found] = results(api)
+        assert found["id"] == key
+    assert stored(database) == 1
+
+
+def test_same_uuid_in_two_portals_is_two_completions(api: Api, other: Api, event: str) -> None:
+    other.define("purchased", *PROPS)
+    key = str(uuid.uuid4())
+    send_ok(api, eventName=event, email="t@example.com", uuid=key)
+    send_ok(other, eventName=other.fqn("purchased"), email="t@example.com", uuid=key)
+    assert [r["id"] for r in results(api)] == [key]
+    assert [r["id"] for r in results(other)] == [key]
+
+
+# -- batches -------------------------------------------------------------------------------
+
+
+def test_batch_of_500_is_accepted(api: Api, event: str, database: str) -> None:
+    inputs = [{"eventName": event, "utk": f"v{i % 7}", "properties": {"amount": i}}
+              for i in range(500)]
+    response = api.post("/events/v3/send/batch", json={"inputs": inputs})
+    assert response.status_code == 204, response.text
+    assert stored(database) == 500
+    assert len(results(api)) == 500
+
+
+def test_batch_of_501_is_rejected(api: Api, event: str, database: str) -> None:
+    inputs = [{"eventName": event, "email": "t@example.com"}] * 501
+    body = assert_error(api.post("/events/v3/send/batch", json={"inputs": inputs}), 400, "inputs")
+    assert "500" in body["errors"][0]["message"]
+    assert stored(database) == 0
+
+
+@pytest.mark.parametrize("payload", [{"inputs": []}, {}, {"inputs": None},
+                                     {"inputs": {"eventName": "x"}}],
+                         ids=["empty-list", "missing", "null", "object"])
+def test_batch_without_a_list_of_inputs_is_rejected(api: Api, event: str, database: str,
+                                                    payload: dict[str, Any]) -> None:
+    assert_error(api.post("/events/v3/send/batch", json=payload), 400, "inputs")
+    assert stored(database) == 0
+
+
+def test_batch_errors_name_every_bad_index(api: Api, event: str, database: str) -> None:
+    good = {"eventName": event, "email": "t@example.com"}
+    inputs = [
+        good,
+        {**good, "properties": {"amount": "lots"}},
+        good,
+        {**good, "eventName": api.fqn("nope")},
+        {**good, "occurredAt": "yesterday", "properties": {"color": "purple"}},
+    ]
+    response = api.post("/events/v3/send/batch", json={"inputs": inputs})
+    assert_error(response, 400, "inputs[1].properties.amount", "inputs[3].eventName",
+                 "inputs[4].occurredAt", "inputs[4].properties.color")
+    assert stored(database) == 0
+    assert results(api) == []
+
+
+def test_batch_with_one_unresolvable_object_stores_nothing(api: Api, event: str,
+                                                           database: str) -> None:
+    inputs = [{"eventName": event, "email": "fresh@example.com"},
+              {"eventName": event, "utk": "visitor-1"},
+              {"eventName": event, "objectId": 424242}]
+    response = api.post("/events/v3/send/batch", json={"inputs": inputs})
+    assert_error(response, 400, "inputs[2].objectId")
+    assert results(api) == []
+    assert stored(database) == 0
+    # The contact the first input would have created was rolled back with the rest.
+    assert contact_by_email(api, "fresh@example.com").status_code == 404
+    assert stored(database, "objects") == 0
+    assert stored(database, "visitors") == 0
+
+
+def test_batch_after_a_failed_batch_works(api: Api, event: str, database: str) -> None:
+    bad = [{"eventName": event, "email": "fresh@example.com"},
+           {"eventName": event, "objectId": 424242}]
+    assert api.post("/events/v3/send/batch", json={"inputs": bad}).status_code == 400
+    good = [{"eventName": event, "email": "fresh@example.com"}]
+    assert api.post("/events/v3/send/batch", json={"inputs": good}).status_code == 204
+    [found] = results(api)
+    assert found["objectId"] == contact_by_email(api, "fresh@example.com").json()["id"]
+
+
+def test_batch_resolves_the_same_email_once(api: Api, event: str, database: str) -> None:
+    inputs = [{"eventName": event, "email": "same@example.com"} for _ in range(5)]
+    assert api.post("/events/v3/send/batch", json={"inputs": inputs}).status_code == 204
+    assert len({r["objectId"] for r in results(api)}) == 1
+    assert stored(database, "objects") == 1
+
+
+# -- monthly quota -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def quota(settings: Settings, portals: list[NewPortal]) -> Iterator[tuple[Api, Api]]:
+    """Both portals on an app whose monthly quota is 3 completions."""
+    with TestClient(create_app(dataclasses.replace(settings, monthly_quota=3))) as test_client:
+        first, second = Api(test_client, portals[0]), Api(test_client, portals[1])
+        first.define("purchased", *PROPS)
+        second.define("purchased", *PROPS)
+        yield first, second
+
+
+def test_quota_refuses_the_completion_past_it(quota: tuple[Api, Api], database: str) -> None:
+    api, _ = quota
+    for i in range(3):
+        send_ok(api, eventName=api.fqn("purchased"), email="q@example.com",
+                properties={"amount": i})
+    response = api.send(eventName=api.fqn("purchased"), email="q@example.com",
+                        properties={"amount": 99})
+    assert response.status_code == 429, response.text
+    body = response.json()
+    assert body["category"] == "RATE_LIMITS"
+    assert body["status"] == "error"
+    uuid.UUID(body["correlationId"])
+    assert "3" in body["message"]
+    assert sorted(r["properties"]["amount"] for r in results(api)) == ["0", "1", "2"]
+    assert stored(database) == 3
+
+
+def test_quota_refuses_a_whole_batch_that_would_pass_it(quota: tuple[Api, Api],
+                                                        database: str) -> None:
+    api, _ = quota
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    inputs = [{"eventName": api.fqn("purchased"), "email": f"b{i}@example.com"} for i in range(3)]
+    response = api.post("/events/v3/send/batch", json={"inputs": inputs})
+    assert response.status_code == 429, response.text
+    assert response.json()["category"] == "RATE_LIMITS"
+    assert len(results(api)) == 1
+    assert stored(database) == 1
+    assert contact_by_email(api, "b0@example.com").status_code == 404
+    # What still fits is accepted.
+    assert api.post("/events/v3/send/batch", json={"inputs": inputs[:2]}).status_code == 204
+    assert stored(database) == 3
+
+
+def test_quota_is_per_portal(quota: tuple[Api, Api]) -> None:
+    api, other = quota
+    for _ in range(3):
+        send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    assert api.send(eventName=api.fqn("purchased"), email="q@example.com").status_code == 429
+    send_ok(other, eventName=other.fqn("purchased"), email="q@example.com")
+    assert len(results(other)) == 1
+
+
+def test_quota_refusals_are_not_counted(quota: tuple[Api, Api]) -> None:
+    api, _ = quota
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    for _ in range(3):
+        assert api.send(eventName=api.fqn("purchased"), email="q@example.com",
+                        properties={"amount": "bad"}).status_code == 400
+    too_many = [{"eventName": api.fqn("purchased"), "email": "q@example.com"}] * 3
+    assert api.post("/events/v3/send/batch", json={"inputs": too_many}).status_code == 429
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    assert len(results(api)) == 3
+
+
+def test_quota_counts_a_repeated_uuid_once(quota: tuple[Api, Api], database: str) -> None:
+    api, _ = quota
+    key = str(uuid.uuid4())
+    for _ in range(3):
+        send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=key)
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    assert stored(database) == 3
+
+
+def test_quota_still_acknowledges_a_retry_of_a_stored_completion(quota: tuple[Api, Api],
+                                                                 database: str) -> None:
+    """A client retrying after a lost 204 must not be told 429 for a completion already kept."""
+    api, _ = quota
+    keys = [str(uuid.uuid4()) for _ in range(3)]
+    for key in keys:
+        send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=key)
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=keys[0])
+    assert stored(database) == 3
