@@ -101,8 +101,10 @@ def test_comparisons_are_case_sensitive(database: str) -> None:
                 await store.query_completions(portal, CompletionQuery(event_name="Viewed")))
 
     lower, exact, pro, event = _with_store(database, act)
-    assert lower is None and exact is not None
-    assert pro == [] and event == []
+    assert lower is None
+    assert exact is not None
+    assert pro == []
+    assert event == []
 
 
 def test_times_are_epoch_milliseconds_whatever_the_time_zone(database: str) -> None:
