@@ -169,7 +169,7 @@ def bulk_load(url: str, portal_id: int, rows: int) -> None:
             "INSERT INTO completions (portal_id, id, event_name, object_type, object_id,"
             " occurred_at, received_at, source, properties)"
             " SELECT %s, gen_random_uuid(), 'viewed', 'CONTACT', g %% %s + 1,"
-            " 1600000000000 + g * 1000, 1700000000000, 'HTTP', '{\"plan\":\"pro\"}'"
+            " 1600000000000 + g::bigint * 1000, 1700000000000, 'HTTP', '{\"plan\":\"pro\"}'"
             " FROM generate_series(1, %s) AS g", (portal_id, CONTACTS, rows))
         conn.execute("ALTER TABLE completions ADD PRIMARY KEY (portal_id, id)")
         for definition in indexes:
