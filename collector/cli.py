@@ -37,7 +37,7 @@ def _with_store(settings: Settings, action: Callable[[Store], Any]) -> Any:
         try:
             store = open_store(settings.database)
             await store.open()
-        except (StoreUnavailable, NotImplementedError) as exc:
+        except StoreUnavailable as exc:
             raise click.ClickException(str(exc)) from exc
         try:
             return await action(store)

@@ -1,4 +1,9 @@
-"""Shared fixtures: a fresh SQLite database per test, two portals, an in-process client."""
+"""Shared fixtures: a fresh database per test on every backend, two portals, an in-process client.
+
+``database`` is parametrized over ``sqlite`` and ``postgresql`` (test ids ``[sqlite]`` and
+``[postgresql]``), so every test that uses it — directly or through ``settings``, ``client``,
+``api`` — runs on both. Select one backend with ``-k sqlite`` or ``-k postgresql``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from collector.app import create_app
 from collector.portals import NewPortal, create_portal
 from collector.settings import Settings
 from collector.storage import open_store
+from tests.pgcluster import Cluster
 
 
 def make_portals(database: str, *names: str) -> list[NewPortal]:
@@ -78,9 +84,34 @@ class Api:
         return response.json()
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster for the whole session, started on first use."""
+    cluster = Cluster()
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return str(tmp_path / "footfall.db")
+def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file path or a ``postgresql://`` URL."""
+    if backend == "sqlite":
+        yield str(tmp_path / "footfall.db")
+        return
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.new_database()
+    yield url
+    cluster.drop_database(url)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Storage: one small interface (``Store``), an embedded SQLite backend, a group-commit writer.
+"""Storage: one small interface (``Store``), SQLite and PostgreSQL backends, a group-commit writer.
 
 Nothing outside this package sees SQL or a database driver. ``open_store`` picks the
 backend from the database setting.
@@ -12,7 +12,9 @@ from collector.storage.base import Store
 def open_store(database: str, *, busy_timeout_ms: int = 5000, commit_batch: int = 5000) -> Store:
     """The store for ``database``: a SQLite file path, or a ``postgresql://`` URL."""
     if database.startswith(("postgresql://", "postgres://")):
-        raise NotImplementedError("the PostgreSQL backend is not built yet; use a SQLite path")
+        from collector.storage.postgres import PostgresStore
+
+        return PostgresStore(database, commit_batch=commit_batch)
     from collector.storage.sqlite import SQLiteStore
 
     return SQLiteStore(database, busy_timeout_ms=busy_timeout_ms, commit_batch=commit_batch)

@@ -1,4 +1,4 @@
-"""The storage interface every backend implements (SQLite now, PostgreSQL next).
+"""The storage interface every backend implements (SQLite and PostgreSQL).
 
 Methods are coroutines: reads run on a backend's reader threads and writes go through the
 group-commit writer, so the event loop never waits on disk. Every method takes the portal

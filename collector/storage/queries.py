@@ -168,8 +168,9 @@ class _Resolver:
         if anonymous is not None and self._is_anonymous(anonymous):
             # The visitor identifies for the first time: the anonymous contact becomes theirs.
             self.conn.execute("UPDATE objects SET email = ?, properties = ?, updated_at = ?"
-                              " WHERE id = ?",
-                              (email, json.dumps({"email": email}), now_ms(), anonymous))
+                              " WHERE portal_id = ? AND id = ?",
+                              (email, json.dumps({"email": email}), now_ms(), self.portal_id,
+                               anonymous))
             contact = anonymous
         else:
             contact = insert_object(self.conn, self.portal_id, "CONTACT", {"email": email}).id
@@ -191,7 +192,8 @@ class _Resolver:
         return row[0] if row else None
 
     def _is_anonymous(self, contact: int) -> bool:
-        row = self.conn.execute("SELECT email FROM objects WHERE id = ?", (contact,)).fetchone()
+        row = self.conn.execute("SELECT email FROM objects WHERE portal_id = ? AND id = ?",
+                                (self.portal_id, contact)).fetchone()
         return row is not None and row[0] is None
 
     def _tie(self, utk: str, contact: int) -> None:

@@ -1,0 +1,116 @@
+"""The scale-out PostgreSQL backend: many collector processes share one database.
+
+Writes go through the same group-commit writer as SQLite (one connection per process,
+multi-row INSERTs, answers only after COMMIT); uuid idempotency is the primary key
+``(portal_id, id)`` with ``ON CONFLICT DO NOTHING``, so two collectors receiving the same
+retried completion store it once. Reads run on a few reader threads, each with its own
+autocommit connection. Schema migrations run under an advisory lock, so collectors that
+start together apply each version exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import psycopg
+
+from collector.errors import StoreUnavailable
+from collector.storage import queries
+from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
+from collector.storage.pgconn import PgConnection, Transactor, describe, retrying
+from collector.storage.sqlstore import SqlStore
+from collector.storage.writer import AfterCommit, GroupCommitWriter
+
+T = TypeVar("T")
+DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')")
+_MIGRATION_LOCK = 0x466F6F7466616C6C  # "Footfall": one advisory lock key for schema changes
+
+
+class PostgresStore(SqlStore):
+    dialect = DIALECT
+
+    def __init__(self, url: str, *, commit_batch: int = 5000, readers: int = 4) -> None:
+        super().__init__()
+        self.url = url
+        self._writer = GroupCommitWriter(Transactor(url), max_weight=commit_batch)
+        self._reader_count = readers
+        self._readers: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_conns: list[PgConnection] = []
+        self._lock = threading.Lock()
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self._migrate)
+        self._readers = ThreadPoolExecutor(max_workers=self._reader_count,
+                                           thread_name_prefix="footfall-pg-reader")
+        try:
+            self._writer.start()
+        except StoreUnavailable:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        self._writer.stop()
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+            self._readers = None
+        with self._lock:
+            for conn in self._reader_conns:
+                conn.close()
+            self._reader_conns.clear()
+
+    def _migrate(self) -> None:
+        conn = PgConnection(self.url)
+        try:
+            conn.execute("SELECT pg_advisory_lock(?)", (_MIGRATION_LOCK,))
+            conn.execute(SCHEMA_MIGRATIONS)
+            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+            version = row[0] if row else 0
+            for number, statements in migrations("postgresql"):
+                if number > version:
+                    with conn.raw.transaction():
+                        for statement in statements:
+                            conn.raw.execute(statement)
+                        conn.execute("INSERT INTO schema_migrations VALUES (?, ?)",
+                                     (number, queries.now_ms()))
+        except psycopg.Error as exc:
+            raise StoreUnavailable(f"Cannot migrate the PostgreSQL database at "
+                                   f"{describe(self.url)}: {str(exc).strip()}") from exc
+        finally:
+            conn.close()  # also releases the advisory lock
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _reader(self) -> PgConnection:
+        conn: PgConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = PgConnection(self.url)
+            self._local.conn = conn
+            with self._lock:
+                self._reader_conns.append(conn)
+        conn.ensure()
+        return conn
+
+    def _run_read(self, fn: Callable[[Any], T]) -> T:
+        # A read is safe to repeat: after a lost connection, try once more on a new one.
+        for attempt in (1, 2):
+            try:
+                return fn(self._reader())
+            except psycopg.OperationalError as exc:
+                if attempt == 2:
+                    raise StoreUnavailable(f"The store could not read: {type(exc).__name__}") from exc
+        raise AssertionError("unreachable")
+
+    async def _read(self, fn: Callable[[Any], T]) -> T:
+        if self._readers is None:
+            raise StoreUnavailable("The store is not open")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._run_read, fn)
+
+    async def _write(self, fn: Callable[[Any], T | AfterCommit[T]], weight: int = 1) -> T:
+        result: T = await self._writer.submit(retrying(fn), weight)
+        return result

@@ -1,0 +1,77 @@
+"""SQL for secrets, portals, tokens and event definitions, written once for every backend.
+
+Like ``queries``: ``?`` placeholders, portable SQL, run on the writer's or a reader's
+connection.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from collector.errors import ClientError, Conflict, FieldError
+from collector.model import EventDefinition
+from collector.storage.codec import definition_from_doc, definition_to_doc
+from collector.storage.queries import Connection, now_ms
+
+
+def secret(conn: Connection, name: str) -> bytes:
+    key = f"secret:{name}"
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                 (key, secrets.token_hex(32)))
+    return bytes.fromhex(conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+
+def insert_portal(conn: Connection, name: str, token_hash: str) -> int:
+    portal_id: int = conn.execute("INSERT INTO portals (name, created_at) VALUES (?, ?) RETURNING id",
+                                  (name, now_ms())).fetchone()[0]
+    insert_token(conn, portal_id, token_hash, "default")
+    return portal_id
+
+
+def insert_token(conn: Connection, portal_id: int, token_hash: str, name: str) -> None:
+    conn.execute("INSERT INTO tokens (token_hash, portal_id, name, created_at) VALUES (?, ?, ?, ?)",
+                 (token_hash, portal_id, name, now_ms()))
+
+
+def portal_for_token(conn: Connection, token_hash: str) -> int | None:
+    row = conn.execute("SELECT portal_id FROM tokens WHERE token_hash = ? AND revoked_at IS NULL",
+                       (token_hash,)).fetchone()
+    return int(row[0]) if row else None
+
+
+def portal_count(conn: Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM portals").fetchone()[0])
+
+
+def load_definitions(conn: Connection, portal_id: int) -> list[EventDefinition]:
+    rows = conn.execute("SELECT id, name, archived, body FROM event_definitions"
+                        " WHERE portal_id = ? ORDER BY id", (portal_id,)).fetchall()
+    return [definition_from_doc(portal_id, r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+
+def insert_definition(conn: Connection, d: EventDefinition, max_active: int) -> int:
+    taken = conn.execute("SELECT archived FROM event_definitions WHERE portal_id = ? AND name = ?",
+                         (d.portal_id, d.name)).fetchone()
+    if taken:
+        state = "an archived" if taken[0] else "an"
+        raise Conflict(f"{state.capitalize()} event definition named {d.name!r} exists",
+                       (FieldError("name", "is already taken", "CONFLICT"),))
+    active = conn.execute("SELECT count(*) FROM event_definitions WHERE portal_id = ?"
+                          " AND archived = 0", (d.portal_id,)).fetchone()[0]
+    if active >= max_active:
+        raise ClientError(f"A portal can have at most {max_active} event definitions",
+                          (FieldError("name", f"limit of {max_active} reached", "LIMIT"),))
+    new_id: int = conn.execute(
+        "INSERT INTO event_definitions (portal_id, name, archived, body) VALUES (?, ?, 0, ?)"
+        " RETURNING id", (d.portal_id, d.name, definition_to_doc(d))).fetchone()[0]
+    return new_id
+
+
+def save_definition(conn: Connection, d: EventDefinition) -> None:
+    conn.execute("UPDATE event_definitions SET archived = ?, body = ? WHERE portal_id = ? AND id = ?",
+                 (int(d.archived), definition_to_doc(d), d.portal_id, d.id))
+
+
+def count_completions(conn: Connection, portal_id: int) -> int:
+    return int(conn.execute("SELECT count(*) FROM completions WHERE portal_id = ?",
+                            (portal_id,)).fetchone()[0])

@@ -1,0 +1,126 @@
+"""The ``Store`` methods shared by the SQL backends, in terms of two verbs a backend supplies.
+
+A backend gives ``_read(fn)`` (run ``fn(conn)`` on a reader thread's connection) and
+``_write(fn, weight)`` (run it inside the group-commit writer's transaction), plus its
+``Dialect``. Everything else — which SQL runs where, which text may be stored — is here,
+once, so the backends cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from collector.model import (
+    CompletionQuery,
+    CrmObject,
+    EventDefinition,
+    NewCompletion,
+    StoredCompletion,
+)
+from collector.storage import guard, queries, records
+from collector.storage.base import Store
+from collector.storage.writer import AfterCommit
+
+T = TypeVar("T")
+
+
+class SqlStore(Store):
+    dialect: queries.Dialect
+
+    def __init__(self) -> None:
+        self._cache = queries.IdentityCache()
+
+    @abstractmethod
+    async def _read(self, fn: Callable[[Any], T]) -> T: ...
+
+    @abstractmethod
+    async def _write(self, fn: Callable[[Any], T | AfterCommit[T]], weight: int = 1) -> T: ...
+
+    # -- secrets, portals, tokens ---------------------------------------------------------
+
+    async def secret(self, name: str) -> bytes:
+        return await self._write(lambda conn: records.secret(conn, name))
+
+    async def create_portal(self, name: str, token_hash: str) -> int:
+        guard.check([("name", name)])
+        return await self._write(lambda conn: records.insert_portal(conn, name, token_hash))
+
+    async def add_token(self, portal_id: int, token_hash: str, name: str) -> None:
+        guard.check([("name", name)])
+        await self._write(lambda conn: records.insert_token(conn, portal_id, token_hash, name))
+
+    async def portal_for_token(self, token_hash: str) -> int | None:
+        if guard.problem(token_hash):
+            return None
+        return await self._read(lambda conn: records.portal_for_token(conn, token_hash))
+
+    async def portal_count(self) -> int:
+        return await self._read(records.portal_count)
+
+    # -- definitions ----------------------------------------------------------------------
+
+    async def load_definitions(self, portal_id: int) -> list[EventDefinition]:
+        return await self._read(lambda conn: records.load_definitions(conn, portal_id))
+
+    async def insert_definition(self, definition: EventDefinition, max_active: int) -> int:
+        _check_definition(definition)
+        return await self._write(lambda conn: records.insert_definition(conn, definition, max_active))
+
+    async def save_definition(self, definition: EventDefinition) -> None:
+        _check_definition(definition)
+        await self._write(lambda conn: records.save_definition(conn, definition))
+
+    # -- objects --------------------------------------------------------------------------
+
+    async def create_object(self, portal_id: int, object_type: str,
+                            properties: dict[str, str]) -> CrmObject:
+        guard.check(guard.mapping_fields("properties.", properties))
+        return await self._write(
+            lambda conn: queries.insert_object(conn, portal_id, object_type, properties))
+
+    async def get_object(self, portal_id: int, object_type: str, object_id: int) -> CrmObject | None:
+        return await self._read(
+            lambda conn: queries.get_object(conn, portal_id, object_type, object_id))
+
+    async def find_object(self, portal_id: int, object_type: str, prop: str,
+                          value: str) -> CrmObject | None:
+        if guard.problem(value):
+            return None
+        return await self._read(lambda conn: queries.find_object(
+            conn, self.dialect, portal_id, object_type, prop, value))
+
+    # -- completions ----------------------------------------------------------------------
+
+    async def append_completions(self, portal_id: int, completions: list[NewCompletion],
+                                 monthly_quota: int) -> int:
+        if not completions:
+            return 0
+        guard.check_completions(completions)
+        inserted: int = await self._write(
+            lambda conn: queries.store_completions(conn, self.dialect, self._cache, portal_id,
+                                                   completions, monthly_quota),
+            weight=len(completions))
+        return inserted
+
+    async def query_completions(self, portal_id: int,
+                                query: CompletionQuery) -> list[StoredCompletion]:
+        if guard.matches_nothing(query):
+            return []
+        return await self._read(
+            lambda conn: queries.query_completions(conn, self.dialect, portal_id, query))
+
+    async def count_completions(self, portal_id: int) -> int:
+        return await self._read(lambda conn: records.count_completions(conn, portal_id))
+
+
+def _check_definition(d: EventDefinition) -> None:
+    fields: list[tuple[str, str | None]] = [("label", d.label), ("description", d.description)]
+    for p in d.custom_properties:
+        fields += [(f"properties.{p.name}.label", p.label),
+                   (f"properties.{p.name}.description", p.description)]
+        for o in p.options:
+            fields += [(f"properties.{p.name}.options.label", o.label),
+                       (f"properties.{p.name}.options.value", o.value)]
+    guard.check(fields)

@@ -1,0 +1,140 @@
+"""PostgreSQL restarted under load, and several collectors writing the same completions.
+
+A real ``footfall serve`` process sends through a real PostgreSQL that is stopped and
+started again: what could not commit is answered 503, the collector reconnects by itself,
+nothing acknowledged is lost and retried completions are never stored twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from typing import Any
+
+import httpx2
+import psycopg
+
+from collector.model import NewCompletion
+from collector.storage import open_store
+from tests.conftest import make_portals
+from tests.pgcluster import Cluster
+from tests.realserver import serve
+
+
+class Sender:
+    """Threads sending small batches; every batch remembers its uuids and its answer."""
+
+    def __init__(self, base: str, token: str, event: str) -> None:
+        self.base, self.event = base, event
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.acked: set[str] = set()
+        self.failed: list[list[dict[str, Any]]] = []
+        self.other: list[str] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.saw_503 = threading.Event()
+        self.progress = threading.Condition(self.lock)
+
+    def batch(self) -> list[dict[str, Any]]:
+        return [{"eventName": self.event, "utk": f"v{i}", "uuid": str(uuid.uuid4())}
+                for i in range(10)]
+
+    def post(self, client: httpx2.Client, inputs: list[dict[str, Any]]) -> int:
+        try:
+            return client.post("/events/v3/send/batch", json={"inputs": inputs},
+                               headers=self.headers).status_code
+        except httpx2.TransportError as exc:
+            return -len(str(exc)) - 1
+
+    def run(self) -> None:
+        with httpx2.Client(base_url=self.base, timeout=30) as client:
+            while not self.stop.is_set():
+                inputs = self.batch()
+                status = self.post(client, inputs)
+                with self.lock:
+                    if status == 204:
+                        self.acked.update(i["uuid"] for i in inputs)
+                    elif status == 503:
+                        self.failed.append(inputs)
+                        self.saw_503.set()
+                    else:
+                        self.other.append(str(status))
+                    self.progress.notify_all()
+
+    def wait_for(self, predicate: Any, timeout: float = 30) -> None:
+        with self.progress:
+            assert self.progress.wait_for(predicate, timeout), "senders made no progress"
+
+
+def test_restart_under_load_loses_nothing_acknowledged(pg_cluster: Cluster) -> None:
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Load")[0]
+    with serve(url) as base:
+        headers = {"Authorization": f"Bearer {portal.token}"}
+        created = httpx2.post(f"{base}/events/v3/event-definitions", headers=headers,
+                              json={"label": "Ping", "name": "ping"})
+        assert created.status_code == 201, created.text
+        sender = Sender(base, portal.token, f"pe{portal.portal_id}_ping")
+        threads = [threading.Thread(target=sender.run) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        try:
+            sender.wait_for(lambda: len(sender.acked) >= 200)
+            pg_cluster.pg_ctl("stop")
+            assert sender.saw_503.wait(30), "no request was refused while PostgreSQL was down"
+            pg_cluster.pg_ctl("start")
+            before = len(sender.acked)
+            sender.wait_for(lambda: len(sender.acked) >= before + 200)  # it reconnected
+        finally:
+            sender.stop.set()
+            for thread in threads:
+                thread.join()
+        assert sender.other == []
+        with httpx2.Client(base_url=base, timeout=30) as client:
+            for inputs in sender.failed:  # a client retries what was refused
+                assert sender.post(client, inputs) == 204
+            read = client.get("/events/v3/events", params={"limit": 1}, headers=headers)
+            assert read.status_code == 200, read.text
+    sent = sender.acked | {i["uuid"] for inputs in sender.failed for i in inputs}
+    with psycopg.connect(url) as conn:
+        stored = [str(row[0]) for row in conn.execute("SELECT id FROM completions")]
+        usage = conn.execute("SELECT sum(count) FROM usage").fetchone()
+    assert len(stored) == len(set(stored)), "a completion was stored twice"
+    assert sender.acked <= set(stored), "an acknowledged completion was lost"
+    assert set(stored) == sent
+    assert usage is not None
+    assert usage[0] == len(stored)
+
+
+def test_collectors_racing_on_the_same_uuids_store_each_once(pg_cluster: Cluster) -> None:
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Race")[0].portal_id
+    ids = [str(uuid.uuid4()) for _ in range(600)]
+
+    def completions(offset: int) -> list[NewCompletion]:
+        chosen = ids[offset:] + ids[:offset]  # the same uuids, in different orders
+        return [NewCompletion(id=i, event_name="e", object_type="CONTACT", occurred_at=1,
+                              received_at=1_700_000_000_000, properties={}, source="HTTP",
+                              email=f"c{n % 7}@example.com") for n, i in enumerate(chosen)]
+
+    async def collector(offset: int) -> int:
+        store = open_store(url)
+        await store.open()
+        try:
+            counts = await asyncio.gather(*(store.append_completions(
+                portal, completions(offset)[k:k + 50], 10**9) for k in range(0, 600, 50)))
+            return sum(counts)
+        finally:
+            await store.close()
+
+    async def race() -> list[int]:
+        return list(await asyncio.gather(*(collector(o) for o in (0, 200, 400))))
+
+    inserted = asyncio.run(race())
+    assert sum(inserted) == len(ids)
+    with psycopg.connect(url) as conn:
+        row = conn.execute("SELECT count(*), count(DISTINCT id) FROM completions").fetchone()
+        contacts = conn.execute("SELECT count(*) FROM objects").fetchone()
+    assert row == (600, 600)
+    assert contacts == (7,)
