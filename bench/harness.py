@@ -46,7 +46,7 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 30.0
 @contextmanager
 def server(args: list[str], port: int, ready_path: str, env: dict[str, str] | None = None,
            ) -> Iterator[subprocess.Popen[bytes]]:
-    log = tempfile.TemporaryFile()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
                                env={**os.environ, **(env or {})})
     try:
@@ -142,7 +142,8 @@ def wrk(url: str, script: str, *, seconds: int = 10, connections: int = 64, thre
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p50 = re.search(r"50%\s+(\S+)", out)
     p99 = re.search(r"99%\s+(\S+)", out)
-    assert p50 and p99, out
+    assert p50, out
+    assert p99, out
     requests = int(total.group(1))
     return WrkResult(requests, int(non_2xx.group(1)) if non_2xx else 0, seconds_taken,
                      requests / seconds_taken, _ms(p50.group(1)), _ms(p99.group(1)))

@@ -9,7 +9,7 @@ from typing import Any
 
 from collector.errors import FieldError
 from collector.limits import Limits, case_duplicates
-from collector.model import EventDefinition, NewCompletion
+from collector.model import EventDefinition, NewCompletion, is_decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
 from collector.timeparse import parse_timestamp_ms
 
@@ -44,7 +44,8 @@ class SendValidator:
             errors.append(FieldError(f"{where}{field}", message, code))
 
         if not isinstance(body, dict):
-            fail("body" if not where else "", "must be a JSON object", "WRONG_TYPE")
+            errors.append(FieldError(where.rstrip(".") or "body", "must be a JSON object",
+                                     "WRONG_TYPE"))
             return None
         for key in sorted(body.keys() - SEND_FIELDS):
             fail(key, f"unknown field (allowed: {', '.join(sorted(SEND_FIELDS))})", "UNKNOWN_FIELD")
@@ -59,7 +60,8 @@ class SendValidator:
         if identity[0] is None and definition.matching_rule is not None:
             rule = definition.matching_rule
             if rule.event_property in props:
-                match = (rule.target_object_property, props[rule.event_property])
+                match = (rule.target_object_property, props[rule.event_property],
+                         rule.event_property)
             else:
                 fail("objectId", f"objectId or the {rule.event_property} property is required",
                      "REQUIRED")
@@ -143,7 +145,7 @@ class SendValidator:
     def _object_id(self, raw: Any, fail: Any) -> int | None:
         if raw is None:
             return None
-        if isinstance(raw, str) and raw.isdigit():
+        if isinstance(raw, str) and is_decimal(raw):
             raw = int(raw)
         if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**63:
             fail("objectId", "must be a positive integer id", "INVALID_ID")

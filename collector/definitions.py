@@ -77,6 +77,9 @@ def parse_new_definition(body: Any, portal_id: int, limits: Limits, now: int) ->
     name = _text(body, "name", limits.event_name_length, errors)
     if name is None and label:
         name = name_from_label(label, limits)[: limits.event_name_length]
+        if problem := event_name_problem(name, limits):
+            errors.add("name", f"the name {name!r} derived from the label {problem};"
+                       " send a name", "INVALID_NAME")
     elif name is not None and (problem := event_name_problem(name, limits)):
         errors.add("name", problem, "INVALID_NAME")
     primary = body.get("primaryObject", "CONTACT")
@@ -190,6 +193,11 @@ def _matching_rule(raw: Any, props: tuple[PropertyDef, ...], errors: _Errors) ->
     rule = raw.get("primaryObjectRule") if isinstance(raw, dict) else None
     target = rule.get("targetObjectPropertyName") if isinstance(rule, dict) else None
     source = rule.get("eventPropertyName") if isinstance(rule, dict) else None
+    if isinstance(raw, dict):
+        _require_object(raw, {"primaryObjectRule"}, errors, "customMatchingId.")
+    if isinstance(rule, dict):
+        _require_object(rule, {"targetObjectPropertyName", "eventPropertyName"}, errors,
+                        "customMatchingId.primaryObjectRule.")
     if not (isinstance(target, str) and isinstance(source, str)):
         errors.add("customMatchingId", "must be {primaryObjectRule: {targetObjectPropertyName,"
                    " eventPropertyName}}")
@@ -220,6 +228,8 @@ def patch_property(prop: PropertyDef, body: Any, limits: Limits) -> PropertyDef:
     errors = _Errors()
     body = _require_object(body, PROPERTY_PATCH_FIELDS, errors)
     label = _text(body, "label", limits.property_label_length, errors)
+    if label is not None and not label.strip():
+        errors.add("label", "must not be empty", "REQUIRED")
     description = _text(body, "description", limits.description_length, errors)
     options = prop.options
     if "options" in body:

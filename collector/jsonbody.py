@@ -70,7 +70,7 @@ async def read_body(request: Request, max_bytes: int, media_types: tuple[str, ..
             (FieldError("header.Content-Type", f"unsupported media type {shown}", "UNSUPPORTED"),),
         )
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 EVENT_NAME_RE = re.compile(r"[a-z][a-z0-9_-]*\Z")
 PROPERTY_NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _NOT_PROPERTY_CHAR = re.compile(r"[^a-z0-9_]+")
+_FQN_PREFIX = re.compile(r"pe\d+_")
 
 # Standard properties whose values are URLs and so get the longer limit.
 URL_PROPERTIES = frozenset({"hs_page_url", "hs_referrer", "hs_link_href"})
@@ -55,6 +56,8 @@ def event_name_problem(name: str, limits: Limits) -> str | None:
     if not EVENT_NAME_RE.match(name):
         return ("must start with a lowercase letter and contain only a-z, 0-9, "
                 "underscores and hyphens")
+    if _FQN_PREFIX.match(name):
+        return "must not start with pe<digits>_ (that is the fullyQualifiedName prefix)"
     return None
 
 

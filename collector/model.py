@@ -8,6 +8,12 @@ from typing import Any
 from collector.properties import STANDARD_PROPERTIES, PropertyDef
 
 OBJECT_TYPE_IDS = {"CONTACT": "0-1", "COMPANY": "0-2", "DEAL": "0-3", "TICKET": "0-5"}
+_PLURALS = {"CONTACT": "CONTACTS", "COMPANY": "COMPANIES", "DEAL": "DEALS", "TICKET": "TICKETS"}
+
+
+def is_decimal(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also accepts digits ``int()`` refuses, such as ²)."""
+    return text.isascii() and text.isdigit()
 TRACKING_TYPES = ("MANUAL", "CLICKED_ELEMENT", "VISITED_URL")
 SOURCES = ("JS", "HTTP", "IMPORT")
 
@@ -16,7 +22,7 @@ def normalize_object_type(raw: str) -> str | None:
     """``contact``, ``contacts``, ``CONTACT`` and ``0-1`` all mean CONTACT."""
     text = raw.strip().upper()
     for name, type_id in OBJECT_TYPE_IDS.items():
-        if text in (name, name + "S", type_id):
+        if text in (name, _PLURALS[name], type_id):
             return name
     return None
 
@@ -84,7 +90,8 @@ class NewCompletion:
     object_id: int | None = None
     email: str | None = None
     utk: str | None = None
-    match: tuple[str, str] | None = None
+    # (object property, value, event property) for a customMatchingId rule
+    match: tuple[str, str, str] | None = None
     adjustments: list[dict[str, object]] | None = None
 
 

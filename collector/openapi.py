@@ -172,6 +172,11 @@ def openapi_document() -> dict[str, Any]:
                                                                  "items": _STR}}})})},
             "/events/v3/limits": {"get": _op("The published limits", {"200": _json(
                 {"type": "object"})})},
+            "/openapi.json": {"get": {"summary": "This document", "tags": ["meta"], "security": [],
+                                      "responses": {"200": _json({"type": "object"})}}},
+            "/healthz": {"get": {"summary": "Liveness check", "tags": ["meta"], "security": [],
+                                 "responses": {"200": _json({"type": "object", "properties": {
+                                     "status": _STR}})}}},
             "/crm/v3/objects/{objectType}": {"post": _op(
                 "Create a CRM record", {"201": _json(_ref("CrmObject"))}, body="CrmObjectCreate",
                 params=[_OBJECT_TYPE], tag="crm")},

@@ -23,7 +23,11 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate echoed in an error: send it escaped
+            return json.dumps(content, separators=(",", ":")).encode("ascii")
 
 
 def error_body(status: str, message: str, category: str,

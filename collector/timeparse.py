@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Years outside this range are not timestamps anyone means.
 _MIN_MS = int(datetime(1970, 1, 1, tzinfo=UTC).timestamp() * 1000)
@@ -14,7 +16,7 @@ def parse_timestamp_ms(value: int | float | str) -> int:
     """Epoch milliseconds from an ISO 8601 string or a number of epoch milliseconds."""
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isdigit():
+        if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
             return parse_timestamp_ms(int(text))
         try:
             parsed = datetime.fromisoformat(text.replace("z", "Z"))
@@ -22,7 +24,7 @@ def parse_timestamp_ms(value: int | float | str) -> int:
             raise ValueError("must be an ISO 8601 timestamp or epoch milliseconds") from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        value = int(parsed.timestamp() * 1000)
+        value = (parsed - _EPOCH) // timedelta(milliseconds=1)
     elif isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError("must be a finite number of epoch milliseconds")

@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,18 @@ from collector.portals import NewPortal, create_portal
 from collector.settings import Settings
 from collector.storage import open_store
 from tests.pgcluster import Cluster
+
+
+def count_rows(database: str, table: str) -> int:
+    """Rows in ``table``, read straight from the database (independent of the API)."""
+    if database.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        with psycopg.connect(database) as pg:
+            row = pg.execute(f"SELECT count(*) FROM {table}").fetchone()
+            return int(row[0]) if row else 0
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def make_portals(database: str, *names: str) -> list[NewPortal]:

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from starlette.testclient import TestClient
 from collector.app import create_app
 from collector.portals import NewPortal
 from collector.settings import Settings
-from tests.conftest import Api
+from tests.conftest import Api, count_rows
 
 SEND = "/events/v3/send"
 BATCH = "/events/v3/send/batch"
@@ -39,9 +37,8 @@ WIDE_PROPS = [{"name": f"p{i:02d}", "label": f"P{i:02d}", "type": "string"} for 
 
 def stored(database: str) -> dict[str, int]:
     """Row counts of every table a send could write, straight from the database file."""
-    with contextlib.closing(sqlite3.connect(database)) as conn:
-        return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("completions", "objects", "visitors", "usage")}
+    return {table: count_rows(database, table)
+            for table in ("completions", "objects", "visitors", "usage")}
 
 
 NOTHING = {"completions": 0, "objects": 0, "visitors": 0, "usage": 0}

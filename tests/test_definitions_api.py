@@ -523,12 +523,15 @@ def test_get_unknown_definition_is_404(api: Api, name: str) -> None:
     assert error_fields(api.get(f"{DEFS}/{name}"), 404, "OBJECT_NOT_FOUND") == ["eventName"]
 
 
-def test_get_by_internal_name_that_looks_like_another_portals_fqn(api: Api) -> None:
-    """``pe2_signup`` is a valid internal name; once accepted, it must be readable by name."""
-    created = api.define("pe2_signup")
-    assert created["fullyQualifiedName"] == api.fqn("pe2_signup")
-    assert fetch(api, api.fqn("pe2_signup")) == created
-    assert fetch(api, "pe2_signup") == created
+@pytest.mark.parametrize("body", [{"name": "pe2_signup", "label": "Signup"},
+                                  {"label": "PE2 signup"}], ids=["given", "derived-from-label"])
+def test_names_that_look_like_a_fully_qualified_name_are_refused(api: Api,
+                                                                 body: dict[str, str]) -> None:
+    """``pe2_signup`` would be ambiguous with portal 2's fullyQualifiedName prefix."""
+    response = api.post(DEFS, json=body)
+    assert response.status_code == 400, response.text
+    assert [e["in"] for e in response.json()["errors"]] == ["name"]
+    assert api.get(DEFS).json()["results"] == []
 
 
 # -- update -----------------------------------------------------------------------------------

@@ -3,9 +3,7 @@ batches and the monthly quota — always checked by reading the completions back
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from starlette.testclient import TestClient
 from collector.app import create_app
 from collector.portals import NewPortal
 from collector.settings import Settings
-from tests.conftest import Api
+from tests.conftest import Api, count_rows
 
 PROPS: list[dict[str, Any]] = [
     {"name": "plan", "label": "Plan", "type": "string"},
@@ -48,9 +46,7 @@ def iso(ms: int) -> str:
 
 def stored(database: str, table: str = "completions") -> int:
     """Rows in ``table``, read straight from the database file (independent of the API)."""
-    with contextlib.closing(sqlite3.connect(database)) as conn:
-        count: int = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        return count
+    return count_rows(database, table)
 
 
 def create_object(api: Api, object_type: str, **properties: str) -> str:

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from collector.errors import FieldError, ValidationFailed
 from collector.jsonbody import read_json
+from collector.model import is_decimal
 from collector.services import Services
 
 PortalEndpoint = Callable[[Request, int], Awaitable[Response]]
@@ -37,22 +38,40 @@ async def json_body(request: Request) -> Any:
     return await read_json(request, settings.max_body_bytes, settings.max_json_depth)
 
 
-def reject_unknown_params(request: Request, allowed: set[str],
-                          prefixes: tuple[str, ...] = ()) -> None:
-    unknown = [key for key in request.query_params
-               if key not in allowed and not key.startswith(prefixes)]
-    if unknown:
-        shown = ", ".join(sorted(allowed | {p + "<name>" for p in prefixes}))
-        raise ValidationFailed([FieldError(f"query.{key}", f"unknown parameter (allowed: {shown})",
-                                           "UNKNOWN_PARAMETER") for key in sorted(set(unknown))])
+def unknown_params(request: Request, allowed: set[str],
+                   prefixes: tuple[str, ...] = ()) -> list[FieldError]:
+    """One FieldError per query parameter that is neither allowed nor under a prefix."""
+    unknown = {key for key in request.query_params
+               if key not in allowed and not key.startswith(prefixes)}
+    shown = ", ".join(sorted(allowed | {p + "<name>" for p in prefixes})) or "none"
+    return [FieldError(f"query.{key}", f"unknown parameter (allowed: {shown})",
+                       "UNKNOWN_PARAMETER") for key in sorted(unknown)]
 
 
-def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+def reject_unknown_params(request: Request, allowed: set[str]) -> None:
+    if errors := unknown_params(request, allowed):
+        raise ValidationFailed(errors)
+
+
+def int_param(request: Request, name: str, default: int, low: int, high: int,
+              errors: list[FieldError] | None = None) -> int:
+    """The integer parameter ``name``; a problem is appended to ``errors`` (or raised)."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
-        raise ValidationFailed([FieldError(f"query.{name}",
-                                           f"must be an integer from {low} to {high} (got {raw!r})",
-                                           "OUT_OF_RANGE")])
-    return int(raw)
+    text = raw.strip()
+    if is_decimal(text) and low <= int(text) <= high:
+        return int(text)
+    problem = FieldError(f"query.{name}", f"must be an integer from {low} to {high} (got {raw!r})",
+                         "OUT_OF_RANGE")
+    if errors is None:
+        raise ValidationFailed([problem])
+    errors.append(problem)
+    return default
+
+
+def bool_param(request: Request, name: str, errors: list[FieldError]) -> bool:
+    raw = request.query_params.get(name, "false").strip().lower()
+    if raw not in ("true", "false"):
+        errors.append(FieldError(f"query.{name}", "must be true or false", "INVALID"))
+    return raw == "true"

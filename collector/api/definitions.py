@@ -9,10 +9,11 @@ from starlette.responses import Response
 
 from collector.api.common import (
     authenticated,
+    bool_param,
     int_param,
     json_body,
-    reject_unknown_params,
     services,
+    unknown_params,
 )
 from collector.completions import resolve_event_name
 from collector.definitions import (
@@ -22,7 +23,7 @@ from collector.definitions import (
     parse_property,
     patch_property,
 )
-from collector.errors import ClientError, Conflict, FieldError, NotFound
+from collector.errors import ClientError, Conflict, FieldError, NotFound, ValidationFailed
 from collector.model import EventDefinition
 from collector.responses import JSONResponse
 from collector.storage.queries import now_ms
@@ -57,11 +58,13 @@ async def create_definition(request: Request, portal_id: int) -> Response:
 
 @authenticated
 async def list_definitions(request: Request, portal_id: int) -> Response:
-    reject_unknown_params(request, {"after", "limit", "searchString", "archived"})
-    limit = int_param(request, "limit", 100, 1, 500)
-    after = int_param(request, "after", 0, 0, 2**63 - 1)
+    errors = unknown_params(request, {"after", "limit", "searchString", "archived"})
+    limit = int_param(request, "limit", 100, 1, 500, errors)
+    after = int_param(request, "after", 0, 0, 2**63 - 1, errors)
+    archived = bool_param(request, "archived", errors)
+    if errors:
+        raise ValidationFailed(errors)
     search = request.query_params.get("searchString", "").lower()
-    archived = request.query_params.get("archived", "false").lower() == "true"
     everything = (await services(request).definitions.get(portal_id, fresh=True)).values()
     matching = sorted((d for d in everything if d.archived == archived and (
         search in d.name or search in d.label.lower())), key=lambda d: d.id)
@@ -108,7 +111,9 @@ async def create_property(request: Request, portal_id: int) -> Response:
         raise Conflict(f"Property {prop.name!r} already exists on {current.name}",
                        (FieldError("name", "is already taken", "CONFLICT"),))
     if len(current.custom_properties) >= limits.properties_per_definition:
-        raise ClientError(f"An event can have at most {limits.properties_per_definition} properties")
+        raise ClientError(f"An event can have at most {limits.properties_per_definition} properties",
+                          (FieldError("name", f"limit of {limits.properties_per_definition}"
+                                      " properties reached", "LIMIT"),))
     await _save(request, replace(current, custom_properties=(*current.custom_properties, prop),
                                  updated_at=now_ms()))
     return JSONResponse(prop.to_json(), status_code=201)

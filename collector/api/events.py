@@ -8,11 +8,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collector.api.common import authenticated, int_param, reject_unknown_params, services
+from collector.api.common import (
+    authenticated,
+    int_param,
+    reject_unknown_params,
+    services,
+    unknown_params,
+)
 from collector.completions import resolve_event_name
 from collector.errors import FieldError, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
-from collector.model import CompletionQuery, StoredCompletion, normalize_object_type
+from collector.model import CompletionQuery, StoredCompletion, is_decimal, normalize_object_type
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms, parse_timestamp_ms
 
@@ -22,22 +28,21 @@ MAX_LIMIT = 1000
 
 
 def _parse_query(request: Request, portal_id: int) -> CompletionQuery:
-    reject_unknown_params(request, QUERY_PARAMS, ("property.", "objectProperty."))
     params = request.query_params
-    errors: list[FieldError] = []
+    errors = unknown_params(request, QUERY_PARAMS, ("property.", "objectProperty."))
 
     def fail(name: str, message: str, code: str = "INVALID") -> None:
         errors.append(FieldError(f"query.{name}", message, code))
 
-    limit = int_param(request, "limit", 100, 1, MAX_LIMIT)
+    limit = int_param(request, "limit", 100, 1, MAX_LIMIT, errors)
     sort = params.get("sort", "DESCENDING").upper()
     if sort not in ("ASCENDING", "DESCENDING"):
         fail("sort", "must be ASCENDING or DESCENDING")
     descending = sort != "ASCENDING"
     event_name = None
     if (event_type := params.get("eventType")) is not None:
-        # An event type of another portal simply matches nothing.
-        event_name = resolve_event_name(event_type, portal_id) or "\x00none"
+        # An event type of another portal matches nothing: no internal name is empty.
+        event_name = resolve_event_name(event_type, portal_id) or ""
     object_type = None
     if (raw_type := params.get("objectType")) is not None:
         object_type = normalize_object_type(raw_type)
@@ -45,7 +50,7 @@ def _parse_query(request: Request, portal_id: int) -> CompletionQuery:
             fail("objectType", "must be contact, company, deal or ticket")
     object_id = None
     if (raw_id := params.get("objectId")) is not None:
-        if not raw_id.isdigit() or not 0 < int(raw_id) < 2**63:
+        if not is_decimal(raw_id) or not 0 < int(raw_id) < 2**63:
             fail("objectId", "must be a positive integer id")
         else:
             object_id = int(raw_id)

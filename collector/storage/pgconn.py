@@ -154,14 +154,14 @@ def retrying(fn: Any, attempts: int = 3) -> Any:
     just that job and it runs again, now seeing the other collector's committed rows.
     """
 
-    def run(conn: PgConnection) -> Any:
+    def run(tx: Any) -> Any:
         for attempt in range(attempts):
             try:
-                return fn(conn)
+                return fn(tx)
             except _RACES:
                 if attempt == attempts - 1:
                     raise
-                conn.raw.execute("ROLLBACK TO SAVEPOINT job")
+                tx.conn.raw.execute("ROLLBACK TO SAVEPOINT job")
         raise AssertionError("unreachable")
 
     return run

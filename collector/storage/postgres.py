@@ -23,7 +23,7 @@ from collector.storage import queries
 from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
 from collector.storage.pgconn import PgConnection, Transactor, describe, retrying
 from collector.storage.sqlstore import SqlStore
-from collector.storage.writer import AfterCommit, GroupCommitWriter
+from collector.storage.writer import GroupCommitWriter, Tx
 
 T = TypeVar("T")
 DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')")
@@ -111,6 +111,9 @@ class PostgresStore(SqlStore):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._run_read, fn)
 
-    async def _write(self, fn: Callable[[Any], T | AfterCommit[T]], weight: int = 1) -> T:
-        result: T = await self._writer.submit(retrying(fn), weight)
+    async def _submit(self, job: Callable[[Tx[PgConnection]], T], weight: int,
+                      savepoint: bool) -> T:
+        # Only a job inside its own savepoint can be rerun after losing a race.
+        result: T = await self._writer.submit(retrying(job) if savepoint else job, weight,
+                                              savepoint=savepoint)
         return result

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from collector.errors import Conflict, FieldError, QuotaExceeded, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
-from collector.storage.writer import AfterCommit
+from collector.storage.writer import Tx
 
 
 class Connection(Protocol):
@@ -62,37 +62,68 @@ _INSERT_COMPLETION = (
 )
 
 
-def store_completions(conn: Connection, dialect: Dialect, cache: IdentityCache, portal_id: int,
-                      completions: list[NewCompletion], quota: int) -> AfterCommit[int]:
+def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, portal_id: int,
+                      completions: list[NewCompletion], quota: int) -> int:
+    """Resolve objects and buffer rows; one multi-row insert per transaction stores them.
+
+    Every check that can refuse the request (quota, objects that must exist) runs before
+    anything is written or buffered, so the job needs no savepoint of its own.
+    Returns how many completions the request carried.
+    """
+    conn: Connection = tx.conn
     month = month_of(completions[0].received_at)
-    row = conn.execute("SELECT count FROM usage WHERE portal_id = ? AND month = ?",
-                       (portal_id, month)).fetchone()
-    used = row[0] if row else 0
-    if used + len(completions) > quota:
+    key = (portal_id, month)
+    buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state.setdefault("completions", {})
+    used: dict[tuple[int, str], int] = tx.state.setdefault("usage", {})
+    if key not in used:
+        row = conn.execute("SELECT count FROM usage WHERE portal_id = ? AND month = ?",
+                           key).fetchone()
+        used[key] = row[0] if row else 0
+    pending = buffered.setdefault(key, [])
+    if used[key] + len(pending) + len(completions) > quota:
+        _check_quota(conn, portal_id, completions, used[key] + len(pending), quota, month)
+    resolver = _Resolver(conn, dialect, cache, portal_id)
+    errors = [e for c in completions if (e := resolver.check(c)) is not None]
+    if errors:
+        raise ValidationFailed(errors)
+    for c in completions:
+        pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
+                        c.occurred_at, c.received_at, c.source,
+                        json.dumps(c.properties, separators=(",", ":")),
+                        json.dumps(c.adjustments) if c.adjustments else None))
+    tx.before_commit("completions", _flush_completions)
+    tx.after_commit(resolver.publish)
+    return len(completions)
+
+
+def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompletion], used: int,
+                 quota: int, month: str) -> None:
+    """Near the quota, count only completions not stored yet (a retry is acknowledged again)."""
+    ids = list({c.id for c in completions})
+    stored: set[str] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        stored.update(r[0] for r in conn.execute(
+            f"SELECT id FROM completions WHERE portal_id = ? AND id IN ({marks})",
+            (portal_id, *part)).fetchall())
+    if used + len(set(ids) - stored) > quota:
         raise QuotaExceeded(
             f"Monthly quota of {quota} completions reached ({used} stored in {month})",
             (FieldError("portal", f"at most {quota} completions per calendar month", "QUOTA"),),
         )
-    resolver = _Resolver(conn, dialect, cache, portal_id)
-    errors: list[FieldError] = []
-    rows = []
-    for c in completions:
-        object_id = resolver.resolve(c)
-        if isinstance(object_id, FieldError):
-            errors.append(object_id)
-            continue
-        rows.append((portal_id, c.id, c.event_name, c.object_type, object_id, c.occurred_at,
-                     c.received_at, c.source, json.dumps(c.properties, separators=(",", ":")),
-                     json.dumps(c.adjustments) if c.adjustments else None))
-    if errors:
-        raise ValidationFailed(errors)
-    inserted = conn.executemany(_INSERT_COMPLETION, rows).rowcount
-    if inserted:
-        conn.execute(
-            "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
-            " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
-            (portal_id, month, inserted))
-    return AfterCommit(inserted, resolver.publish)
+
+
+def _flush_completions(tx: Tx[Any]) -> None:
+    conn: Connection = tx.conn
+    buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
+    for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
+        inserted = conn.executemany(_INSERT_COMPLETION, rows).rowcount if rows else 0
+        if inserted:
+            conn.execute(
+                "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
+                " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
+                (portal_id, month, inserted))
 
 
 class _Resolver:
@@ -103,6 +134,7 @@ class _Resolver:
         self.conn, self.dialect, self.cache, self.portal_id = conn, dialect, cache, portal_id
         self.new_emails: dict[tuple[int, str], int] = {}
         self.seen_objects: set[tuple[int, str, int]] = set()
+        self.matched: dict[tuple[str, str, str], int] = {}
 
     def publish(self) -> None:
         """After commit: what this transaction created or confirmed is safe to cache."""
@@ -110,19 +142,27 @@ class _Resolver:
         self.cache.emails.update(self.new_emails)
         self.cache.objects.update(self.seen_objects)
 
-    def resolve(self, c: NewCompletion) -> int | FieldError:
-        if c.object_id is not None:
-            if self._exists(c.object_type, c.object_id):
-                return c.object_id
-            return FieldError(f"{c.where}objectId".lstrip("."),
-                              f"no {c.object_type.lower()} with id {c.object_id}", "NOT_FOUND")
-        if c.match is not None:
-            found = self._match(c.object_type, *c.match)
+    def check(self, c: NewCompletion) -> FieldError | None:
+        """Reads only: is the object this completion names there?"""
+        if c.object_id is not None and not self._exists(c.object_type, c.object_id):
+            return FieldError(f"{c.where}objectId", f"no {c.object_type.lower()} with id"
+                              f" {c.object_id}", "NOT_FOUND")
+        if c.match is not None and c.object_id is None:
+            target, value, event_property = c.match
+            found = self._match(c.object_type, target, value)
             if found is None:
-                return FieldError(f"{c.where}properties.{c.match[0]}".lstrip("."),
-                                  f"no {c.object_type.lower()} has {c.match[0]} = {c.match[1]!r}",
+                return FieldError(f"{c.where}properties.{event_property}",
+                                  f"no {c.object_type.lower()} has {target} = {value!r}",
                                   "NOT_FOUND")
-            return found
+            self.matched[c.match] = found
+        return None
+
+    def resolve(self, c: NewCompletion) -> int:
+        """The object id, creating the contact (and tying the utk) where needed."""
+        if c.object_id is not None:
+            return c.object_id
+        if c.match is not None:
+            return self.matched[c.match]
         if c.email is not None:
             contact = self._contact_for_email(c.email, c.utk)
             if c.utk is not None:

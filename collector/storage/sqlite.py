@@ -14,7 +14,7 @@ from collector.errors import StoreUnavailable
 from collector.storage import queries
 from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
 from collector.storage.sqlstore import SqlStore
-from collector.storage.writer import AfterCommit, GroupCommitWriter
+from collector.storage.writer import GroupCommitWriter, Tx
 
 T = TypeVar("T")
 DIALECT = queries.Dialect(json_text=lambda column, key: f"json_extract({column}, '$.{key}')")
@@ -121,5 +121,6 @@ class SQLiteStore(SqlStore):
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"The store could not read: {exc}") from exc
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T | AfterCommit[T]], weight: int = 1) -> T:
-        return await self._writer.submit(fn, weight)
+    async def _submit(self, job: Callable[[Tx[sqlite3.Connection]], T], weight: int,
+                      savepoint: bool) -> T:
+        return await self._writer.submit(job, weight, savepoint=savepoint)

@@ -1,7 +1,8 @@
 """The ``Store`` methods shared by the SQL backends, in terms of two verbs a backend supplies.
 
 A backend gives ``_read(fn)`` (run ``fn(conn)`` on a reader thread's connection) and
-``_write(fn, weight)`` (run it inside the group-commit writer's transaction), plus its
+``_submit(job, weight, savepoint)`` (run ``job(tx)`` inside the group-commit writer's
+transaction), plus its
 ``Dialect``. Everything else — which SQL runs where, which text may be stored — is here,
 once, so the backends cannot drift apart.
 """
@@ -21,7 +22,7 @@ from collector.model import (
 )
 from collector.storage import guard, queries, records
 from collector.storage.base import Store
-from collector.storage.writer import AfterCommit
+from collector.storage.writer import Tx
 
 T = TypeVar("T")
 
@@ -36,7 +37,12 @@ class SqlStore(Store):
     async def _read(self, fn: Callable[[Any], T]) -> T: ...
 
     @abstractmethod
-    async def _write(self, fn: Callable[[Any], T | AfterCommit[T]], weight: int = 1) -> T: ...
+    async def _submit(self, job: Callable[[Tx[Any]], T], weight: int, savepoint: bool) -> T:
+        """Run ``job(tx)`` in the group-commit writer; its result once committed."""
+
+    async def _write(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(conn)`` in the writer, inside its own savepoint."""
+        return await self._submit(lambda tx: fn(tx.conn), 1, True)
 
     # -- secrets, portals, tokens ---------------------------------------------------------
 
@@ -98,11 +104,11 @@ class SqlStore(Store):
         if not completions:
             return 0
         guard.check_completions(completions)
-        inserted: int = await self._write(
-            lambda conn: queries.store_completions(conn, self.dialect, self._cache, portal_id,
-                                                   completions, monthly_quota),
-            weight=len(completions))
-        return inserted
+        # No savepoint: store_completions raises only before it writes or buffers anything.
+        return await self._submit(
+            lambda tx: queries.store_completions(tx, self.dialect, self._cache, portal_id,
+                                                 completions, monthly_quota),
+            len(completions), False)
 
     async def query_completions(self, portal_id: int,
                                 query: CompletionQuery) -> list[StoredCompletion]:

@@ -1,10 +1,14 @@
 """Group commit: one writer thread, many requests per transaction, answers after COMMIT.
 
 Callers ``await writer.submit(job, weight)``. The writer thread takes every job waiting
-(up to ``max_weight``), runs them in one transaction with a savepoint per job, commits,
-and only then resolves the callers' futures on their event loops. A job that raises a
-``ClientError`` is rolled back to its savepoint alone; if BEGIN or COMMIT fails, every job
-of that transaction gets ``StoreUnavailable`` and nothing of it is acknowledged.
+(up to ``max_weight``), runs each as ``job(tx)`` in one transaction, runs the transaction's
+``before_commit`` steps (e.g. one multi-row insert for every buffered completion), commits,
+and only then resolves the callers' futures on their event loops.
+
+A job that raises a ``ClientError`` is undone alone: by default each job runs inside a
+savepoint; a job submitted with ``savepoint=False`` promises to raise only before it writes
+or buffers anything. If BEGIN, a before-commit step or COMMIT fails, every job of that
+transaction gets ``StoreUnavailable`` and nothing of it is acknowledged.
 """
 
 from __future__ import annotations
@@ -37,13 +41,32 @@ class Transactor(Protocol[Conn]):
     def close(self, conn: Conn) -> None: ...
 
 
+class Tx(Generic[Conn]):
+    """One group transaction as a job sees it."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self.state: dict[str, Any] = {}  # per-transaction buffers, shared by its jobs
+        self._before: dict[str, Callable[[Tx[Conn]], None]] = {}
+        self._after: list[Callable[[], None]] = []
+
+    def before_commit(self, key: str, step: Callable[[Tx[Conn]], None]) -> None:
+        """Run ``step`` once, after every job and before COMMIT (the first under ``key`` wins)."""
+        self._before.setdefault(key, step)
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on the writer thread once the transaction has committed."""
+        self._after.append(hook)
+
+
 @dataclass(slots=True)
 class _Job(Generic[Conn]):
-    run: Callable[[Conn], Any]
+    run: Callable[[Tx[Conn]], Any]
     weight: int
+    savepoint: bool
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    outcome: tuple[bool, Any] = field(default=(False, None))
 
 
 _STOP = object()
@@ -64,6 +87,7 @@ class GroupCommitWriter(Generic[Conn]):
         self._thread.start()
         error = ready.get()
         if error is not None:
+            self._thread = None
             raise error
 
     def stop(self) -> None:
@@ -72,13 +96,14 @@ class GroupCommitWriter(Generic[Conn]):
             self._thread.join()
             self._thread = None
 
-    async def submit(self, run: Callable[[Conn], T | AfterCommit[T]], weight: int = 1) -> T:
-        """Run ``run(conn)`` inside a group transaction; return its result once committed."""
+    async def submit(self, run: Callable[[Tx[Conn]], T], weight: int = 1, *,
+                     savepoint: bool = True) -> T:
+        """Run ``run(tx)`` inside a group transaction; return its result once committed."""
         if self._thread is None:
             raise StoreUnavailable("The store is not open")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Job(run, weight, loop, future))
+        self._queue.put(_Job(run, weight, savepoint, loop, future))
         return await future
 
     def _main(self, ready: queue.SimpleQueue[BaseException | None]) -> None:
@@ -116,68 +141,61 @@ class GroupCommitWriter(Generic[Conn]):
         return batch, False
 
     def _run_batch(self, conn: Conn, batch: list[_Job[Conn]]) -> None:
-        tx = self._transactor
-        outcomes: list[tuple[bool, Any]] = []
+        transactor = self._transactor
+        tx: Tx[Conn] = Tx(conn)
         try:
-            tx.begin(conn)
+            transactor.begin(conn)
             for job in batch:
-                outcomes.append(self._run_job(conn, job))
-            tx.commit(conn)
+                job.outcome = self._run_job(tx, job)
+            for step in tx._before.values():
+                step(tx)
+            transactor.commit(conn)
             self.transactions += 1
         except Exception as exc:
             log.exception("group commit of %d jobs failed", len(batch))
             try:
-                tx.rollback(conn)
+                transactor.rollback(conn)
             except Exception:
                 log.exception("rollback failed")
             failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
-            _resolve_all([(job, False, failure) for job in batch])
-            return
-        for job, (ok, _) in zip(batch, outcomes, strict=True):
-            if ok:
-                for hook in job.after_commit:
-                    hook()
-        _resolve_all([(job, ok, value) for job, (ok, value) in zip(batch, outcomes, strict=True)])
+            for job in batch:
+                job.outcome = (False, failure)
+        else:
+            for hook in tx._after:
+                hook()
+        _resolve_all(batch)
 
-    def _run_job(self, conn: Conn, job: _Job[Conn]) -> tuple[bool, Any]:
-        tx = self._transactor
-        tx.savepoint(conn)
+    def _run_job(self, tx: Tx[Conn], job: _Job[Conn]) -> tuple[bool, Any]:
+        if job.savepoint:
+            self._transactor.savepoint(tx.conn)
         try:
-            result = job.run(conn)
+            result = job.run(tx)
         except ClientError as exc:
-            tx.rollback_savepoint(conn)
+            if job.savepoint:
+                self._transactor.rollback_savepoint(tx.conn)
             return False, exc
-        tx.release(conn)
-        if isinstance(result, AfterCommit):
-            job.after_commit.append(result.hook)
-            result = result.value
+        if job.savepoint:
+            self._transactor.release(tx.conn)
         return True, result
 
 
-@dataclass(frozen=True, slots=True)
-class AfterCommit(Generic[T]):
-    """A job result with a hook to run only if the transaction commits (e.g. cache fills)."""
-
-    value: T
-    hook: Callable[[], None]
-
-
-def _resolve_all(settled: list[tuple[_Job[Any], bool, Any]]) -> None:
+def _resolve_all(batch: list[_Job[Any]]) -> None:
     """Settle futures with one wake-up per event loop rather than one per job."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job[Any], bool, Any]]] = {}
-    for item in settled:
-        by_loop.setdefault(item[0].loop, []).append(item)
-    for loop, items in by_loop.items():
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Job[Any]]] = {}
+    for job in batch:
+        by_loop.setdefault(job.loop, []).append(job)
+    for loop, jobs in by_loop.items():
         try:
-            loop.call_soon_threadsafe(_settle, items)
+            loop.call_soon_threadsafe(_settle, jobs)
         except RuntimeError:  # that loop has closed; its callers are gone
-            log.warning("event loop closed before %d results were delivered", len(items))
+            log.warning("event loop closed before %d results were delivered", len(jobs))
 
 
-def _settle(items: list[tuple[_Job[Any], bool, Any]]) -> None:
-    for job, ok, value in items:
+def _settle(jobs: list[_Job[Any]]) -> None:
+    for job in jobs:
         if job.future.done():  # the caller went away (e.g. client disconnected)
             continue
+        ok, value = job.outcome
         if ok:
             job.future.set_result(value)
         else:
