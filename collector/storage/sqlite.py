@@ -10,17 +10,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from collector.errors import ClientError, Conflict, FieldError, StoreUnavailable
 from collector.model import (
     CompletionQuery,
     CrmObject,
     EventDefinition,
+    FailedHit,
     NewCompletion,
     StoredCompletion,
 )
-from collector.storage import queries
+from collector.storage import queries, tracking
 from collector.storage.base import Store
 from collector.storage.codec import definition_from_doc, definition_to_doc
 from collector.storage.writer import AfterCommit, GroupCommitWriter
@@ -247,6 +248,31 @@ class SQLiteStore(Store):
     async def count_completions(self, portal_id: int) -> int:
         return await self._read(lambda conn: int(conn.execute(
             "SELECT count(*) FROM completions WHERE portal_id = ?", (portal_id,)).fetchone()[0]))
+
+
+    # -- JS tracking ----------------------------------------------------------------------
+
+    async def load_tracking_settings(self, portal_id: int) -> dict[str, Any] | None:
+        return await self._read(lambda conn: tracking.load_settings(conn, portal_id))
+
+    async def save_tracking_settings(self, portal_id: int, body: dict[str, Any]) -> None:
+        await self._write(lambda conn: tracking.save_settings(conn, portal_id, body))
+
+    async def record_js_hits(self, portal_id: int, completions: list[NewCompletion],
+                             failed: list[FailedHit], counters: dict[str, int],
+                             monthly_quota: int) -> int:
+        inserted: int = await self._write(
+            lambda conn: tracking.record_hits(conn, DIALECT, self._cache, portal_id, completions,
+                                              failed, counters, monthly_quota),
+            weight=max(1, len(completions)))
+        return inserted
+
+    async def list_failed_events(self, portal_id: int, limit: int,
+                                 before: int | None = None) -> list[dict[str, Any]]:
+        return await self._read(lambda conn: tracking.list_failed(conn, portal_id, limit, before))
+
+    async def tracking_counters(self, portal_id: int) -> dict[str, int]:
+        return await self._read(lambda conn: tracking.load_counters(conn, portal_id))
 
 
 def _insert_token(conn: sqlite3.Connection, portal_id: int, token_hash: str, name: str) -> None:
