@@ -8,7 +8,17 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from collector.api import collect, definitions, events, meta, objects, send, tracking_admin
+from collector.api import (
+    collect,
+    definitions,
+    events,
+    meta,
+    objects,
+    send,
+    snippets,
+    tracking,
+    tracking_admin,
+)
 from collector.jsapi.state import TrackingState
 from collector.responses import EXCEPTION_HANDLERS
 from collector.services import Services
@@ -52,6 +62,13 @@ def tracking_routes(settings: Settings) -> list[Route]:
         Route(_TRACKING + "/settings", tracking_admin.patch_settings, methods=["PATCH"]),
         Route(_TRACKING + "/failed-events", tracking_admin.failed_events, methods=["GET"]),
         Route(_TRACKING + "/counters", tracking_admin.counters, methods=["GET"]),
+        Route(tracking.script_path(settings), tracking.tracking_script, methods=["GET"]),
+        Route(tracking.debug_path(settings, "{portal_id:int}"), tracking.debug_script,
+              methods=["GET"]),
+        Route("/footfall/v1/event-definitions/{event_name}/snippet", snippets.get_snippet,
+              methods=["GET"]),
+        Route("/footfall/v1/event-definitions/{event_name}/snippet", snippets.save_code,
+              methods=["PUT"]),
     ]
 
 
