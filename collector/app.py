@@ -8,7 +8,18 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from collector.api import definitions, events, meta, objects, send
+from collector.api import (
+    collect,
+    definitions,
+    events,
+    meta,
+    objects,
+    send,
+    snippets,
+    tracking,
+    tracking_admin,
+)
+from collector.jsapi.state import TrackingState
 from collector.responses import EXCEPTION_HANDLERS
 from collector.services import Services
 from collector.settings import Settings
@@ -39,6 +50,27 @@ ROUTES = [
     Route("/healthz", meta.health, methods=["GET"]),
 ]
 
+_TRACKING = "/footfall/v1/tracking"
+
+
+def tracking_routes(settings: Settings) -> list[Route]:
+    """The JS path's routes; the collect path is configurable (first-party serving)."""
+    return [
+        Route(settings.collect_path, collect.collect, methods=["POST"]),
+        Route(settings.collect_path, collect.preflight, methods=["OPTIONS"]),
+        Route(_TRACKING + "/settings", tracking_admin.get_settings, methods=["GET"]),
+        Route(_TRACKING + "/settings", tracking_admin.patch_settings, methods=["PATCH"]),
+        Route(_TRACKING + "/failed-events", tracking_admin.failed_events, methods=["GET"]),
+        Route(_TRACKING + "/counters", tracking_admin.counters, methods=["GET"]),
+        Route(tracking.script_path(settings), tracking.tracking_script, methods=["GET"]),
+        Route(tracking.debug_path(settings, "{portal_id:int}"), tracking.debug_script,
+              methods=["GET"]),
+        Route("/footfall/v1/event-definitions/{event_name}/snippet", snippets.get_snippet,
+              methods=["GET"]),
+        Route("/footfall/v1/event-definitions/{event_name}/snippet", snippets.save_code,
+              methods=["PUT"]),
+    ]
+
 
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """Build the collector; the store opens on startup and closes on shutdown."""
@@ -53,7 +85,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         finally:
             await services.stop()
 
-    app = Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS,
+    app = Starlette(routes=ROUTES + tracking_routes(settings), exception_handlers=EXCEPTION_HANDLERS,
                     lifespan=lifespan)
     app.state.services = services
+    app.state.tracking = TrackingState(services.store)
     return app

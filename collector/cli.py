@@ -89,3 +89,17 @@ def portals_create(name: str, database: str | None) -> None:
     settings = _settings(database=database)
     portal = _with_store(settings, lambda store: create_portal(store, name))
     sys.stdout.write(json.dumps({"portalId": portal.portal_id, "token": portal.token}) + "\n")
+
+
+@main.command()
+@click.argument("event_name")
+@click.option("--portal", "portal_id", required=True, type=int, envvar="FOOTFALL_PORTAL",
+              help="The portal the event belongs to. [env FOOTFALL_PORTAL]")
+@database_option
+def snippet(event_name: str, portal_id: int, database: str | None) -> None:
+    """Print the ready-to-paste JavaScript snippet of EVENT_NAME (name or pe<portal>_name)."""
+    from collector.snippet_cli import snippet_text
+
+    settings = _settings(database=database)
+    text = _with_store(settings, lambda store: snippet_text(store, portal_id, event_name))
+    sys.stdout.write(text)

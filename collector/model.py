@@ -133,3 +133,14 @@ class CrmObject:
     properties: dict[str, str]
     created_at: int
     updated_at: int
+
+
+@dataclass(frozen=True, slots=True)
+class FailedHit:
+    """A JS hit that could not become a completion (unknown or archived event, …)."""
+
+    id: str
+    event_name: str
+    reason: str
+    received_at: int
+    body: dict[str, Any]

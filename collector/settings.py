@@ -37,6 +37,27 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _flag(raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("must be true or false (1/0, yes/no, on/off)")
+
+
+def _url_path(raw: str) -> str:
+    if not raw.startswith("/") or raw.endswith("/") or "{" in raw or " " in raw:
+        raise ValueError("must be a path such as /js (leading slash, no trailing slash)")
+    return raw
+
+
+def _script_name(raw: str) -> str:
+    if raw.count("{portal}") != 1 or "/" in raw or not raw.endswith(".js"):
+        raise ValueError("must be a file name ending in .js containing {portal} once")
+    return raw
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     name: str
@@ -62,6 +83,15 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
             "How far in the future an occurredAt may lie (clock skew allowance)."),
     Setting("commit_batch", "FOOTFALL_COMMIT_BATCH", "5000", _positive_int,
             "Most completions the writer puts in one group commit."),
+    Setting("script_prefix", "FOOTFALL_SCRIPT_PREFIX", "/js", _url_path,
+            "Path prefix the tracking script is served under (serve it first-party)."),
+    Setting("script_name", "FOOTFALL_SCRIPT_NAME", "{portal}.js", _script_name,
+            "File name of the tracking script; {portal} is replaced by the portal id."),
+    Setting("collect_path", "FOOTFALL_COLLECT_PATH", "/collect", _url_path,
+            "Path the tracker sends hits to (the JS collect endpoint)."),
+    Setting("allow_headless", "FOOTFALL_ALLOW_HEADLESS", "false", _flag,
+            "Treat headless/automated browsers (HeadlessChrome, navigator.webdriver) as visitors,"
+            " not bots. For end-to-end tests only; never in production."),
 )
 
 
@@ -76,6 +106,10 @@ class Settings:
     monthly_quota: int = 30_000_000
     future_skew_seconds: int = 300
     commit_batch: int = 5000
+    script_prefix: str = "/js"
+    script_name: str = "{portal}.js"
+    collect_path: str = "/collect"
+    allow_headless: bool = False
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:

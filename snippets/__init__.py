@@ -1,1 +1,4 @@
-"""Footfall snippet generator: per-portal tracking code and per-event JavaScript snippets."""
+"""The generator: the per-portal tracking script, its debug companion and per-event snippets.
+
+Every user-supplied string reaches JavaScript or HTML only through ``snippets.escape``.
+"""

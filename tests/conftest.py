@@ -37,6 +37,37 @@ def count_rows(database: str, table: str) -> int:
         return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
+@contextlib.contextmanager
+def refused_inserts(database: str, table: str = "completions") -> Iterator[None]:
+    """While inside, the database itself refuses every INSERT into ``table`` (a real fault
+    below the collector: a trigger that aborts, as a full or failing disk would)."""
+    postgres = database.startswith(("postgresql://", "postgres://"))
+    if postgres:
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as pg:
+            pg.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                       " $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$")
+            pg.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
+                       " FOR EACH ROW EXECUTE FUNCTION refuse()")
+    else:
+        with contextlib.closing(sqlite3.connect(database)) as conn:
+            conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} BEGIN"
+                         " SELECT RAISE(ABORT, 'disk says no'); END")
+            conn.commit()
+    try:
+        yield
+    finally:
+        if postgres:
+            with psycopg.connect(database, autocommit=True) as pg:
+                pg.execute(f"DROP TRIGGER refuse ON {table}")
+                pg.execute("DROP FUNCTION refuse()")
+        else:
+            with contextlib.closing(sqlite3.connect(database)) as conn:
+                conn.execute("DROP TRIGGER refuse")
+                conn.commit()
+
+
 def make_portals(database: str, *names: str) -> list[NewPortal]:
     """Create portals directly in the store (as ``footfall portals create`` does)."""
 

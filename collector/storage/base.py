@@ -8,11 +8,13 @@ id first and never touches another portal's rows.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import Any
 
 from collector.model import (
     CompletionQuery,
     CrmObject,
     EventDefinition,
+    FailedHit,
     NewCompletion,
     StoredCompletion,
 )
@@ -73,9 +75,10 @@ class Store(ABC):
     @abstractmethod
     async def append_completions(self, portal_id: int, completions: list[NewCompletion],
                                  monthly_quota: int) -> int:
-        """Resolve objects and store completions durably; return how many were new.
+        """Resolve objects and store completions durably; return how many were accepted.
 
-        All or nothing: a ClientError (unresolvable object, quota) stores none of them.
+        A repeated uuid is accepted again but stored once. All or nothing: a ClientError
+        (unresolvable object, quota) stores none of them.
         """
 
     @abstractmethod
@@ -84,3 +87,25 @@ class Store(ABC):
 
     @abstractmethod
     async def count_completions(self, portal_id: int) -> int: ...
+
+    # JS tracking (SQL in collector.storage.tracking).
+    @abstractmethod
+    async def load_tracking_settings(self, portal_id: int) -> dict[str, Any] | None:
+        """The portal's tracking settings ({} when never set); None when the portal is unknown."""
+
+    @abstractmethod
+    async def save_tracking_settings(self, portal_id: int, body: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    async def record_js_hits(self, portal_id: int, completions: list[NewCompletion],
+                             failed: list[FailedHit], counters: dict[str, int],
+                             monthly_quota: int) -> int:
+        """Store a JS request's completions, failed hits and counter increments in one
+        durable write; return how many completions were accepted."""
+
+    @abstractmethod
+    async def list_failed_events(self, portal_id: int, limit: int,
+                                 before: int | None = None) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    async def tracking_counters(self, portal_id: int) -> dict[str, int]: ...

@@ -213,17 +213,34 @@ class _Resolver:
                                anonymous))
             contact = anonymous
         else:
-            contact = insert_object(self.conn, self.portal_id, "CONTACT", {"email": email}).id
+            contact = self._insert_email_contact(email)
         self.new_emails[(self.portal_id, email)] = contact
         self.seen_objects.add((self.portal_id, "CONTACT", contact))
+        return contact
+
+    def _insert_email_contact(self, email: str) -> int:
+        """Race-free: another collector may create the same contact at the same moment."""
+        now = now_ms()
+        row = self.conn.execute(
+            "INSERT INTO objects (portal_id, object_type, email, properties, created_at, updated_at)"
+            " VALUES (?, 'CONTACT', ?, ?, ?, ?) ON CONFLICT (portal_id, email)"
+            " WHERE email IS NOT NULL DO NOTHING RETURNING id",
+            (self.portal_id, email, json.dumps({"email": email}), now, now)).fetchone()
+        if row is None:  # the other collector's contact committed first
+            row = self.conn.execute("SELECT id FROM objects WHERE portal_id = ? AND email = ?",
+                                    (self.portal_id, email)).fetchone()
+        contact: int = row[0]
         return contact
 
     def _contact_for_utk(self, utk: str) -> int:
         contact = self._visitor(utk)
         if contact is None:
             contact = insert_object(self.conn, self.portal_id, "CONTACT", {}).id
-            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)",
+            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"
+                              " ON CONFLICT (portal_id, utk) DO NOTHING",
                               (self.portal_id, utk, contact))
+            # Another collector may have tied this utk first: its contact wins.
+            contact = self._visitor(utk) or contact
         return contact
 
     def _visitor(self, utk: str) -> int | None:
@@ -242,8 +259,9 @@ class _Resolver:
         if current == contact:
             return
         if current is None:
-            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)",
-                              (self.portal_id, utk, contact))
+            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"
+                              " ON CONFLICT (portal_id, utk) DO UPDATE SET contact_id ="
+                              " excluded.contact_id", (self.portal_id, utk, contact))
             return
         if self._is_anonymous(current):
             self.conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"

@@ -17,10 +17,11 @@ from collector.model import (
     CompletionQuery,
     CrmObject,
     EventDefinition,
+    FailedHit,
     NewCompletion,
     StoredCompletion,
 )
-from collector.storage import guard, queries, records
+from collector.storage import guard, queries, records, tracking
 from collector.storage.base import Store
 from collector.storage.writer import Tx
 
@@ -119,6 +120,31 @@ class SqlStore(Store):
 
     async def count_completions(self, portal_id: int) -> int:
         return await self._read(lambda conn: records.count_completions(conn, portal_id))
+
+    # -- JS tracking ----------------------------------------------------------------------
+
+    async def load_tracking_settings(self, portal_id: int) -> dict[str, Any] | None:
+        return await self._read(lambda conn: tracking.load_settings(conn, portal_id))
+
+    async def save_tracking_settings(self, portal_id: int, body: dict[str, Any]) -> None:
+        await self._write(lambda conn: tracking.save_settings(conn, portal_id, body))
+
+    async def record_js_hits(self, portal_id: int, completions: list[NewCompletion],
+                             failed: list[FailedHit], counters: dict[str, int],
+                             monthly_quota: int) -> int:
+        guard.check_completions(completions)
+        # No savepoint: record_hits raises only before it writes or buffers anything.
+        return await self._submit(
+            lambda tx: tracking.record_hits(tx, self.dialect, self._cache, portal_id, completions,
+                                            failed, counters, monthly_quota),
+            max(1, len(completions)), False)
+
+    async def list_failed_events(self, portal_id: int, limit: int,
+                                 before: int | None = None) -> list[dict[str, Any]]:
+        return await self._read(lambda conn: tracking.list_failed(conn, portal_id, limit, before))
+
+    async def tracking_counters(self, portal_id: int) -> dict[str, int]:
+        return await self._read(lambda conn: tracking.load_counters(conn, portal_id))
 
 
 def _check_definition(d: EventDefinition) -> None:

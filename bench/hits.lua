@@ -1,0 +1,43 @@
+-- One tracker request per wrk request: one page view with its own uuid (so every
+-- acknowledged hit must be stored once). BENCH_DELAY_MS paces each connection (for the
+-- latency run at a fraction of the peak rate).
+local counter = 0
+local thread_id = 0
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+local portal = os.getenv("BENCH_PORTAL") or "1"
+local run = tonumber(os.getenv("BENCH_RUN") or "0")
+local threads = {}
+
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  thread_id = tonumber(tid)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
+  wrk.headers["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"
+  wrk.headers["Origin"] = "https://bench.example"
+end
+
+function request()
+  counter = counter + 1
+  local id = string.format("%08x-%04x-4000-8000-%012x", thread_id, run, counter)
+  local body = '{"a":' .. portal .. ',"k":"' .. string.format("%032x", thread_id * 1000 + counter % 1000) ..
+    '","h":[{"i":"' .. id .. '","t":' .. os.time() * 1000 ..
+    ',"u":"https://bench.example/pricing?utm_source=news&utm_medium=email","ti":"Pricing",' ..
+    '"r":"https://www.google.com/","l":"en-US","sw":1280,"sh":800}]}'
+  return wrk.format(nil, nil, nil, body)
+end
+
+function delay()
+  return delay_ms
+end
+
+function done(summary, latency, requests)
+  local bad = summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout
+  io.write(string.format("BENCH requests=%d non2xx_or_errors=%d p99_us=%d\n",
+    summary.requests, bad, latency:percentile(99)))
+end

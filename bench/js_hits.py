@@ -1,0 +1,105 @@
+"""Benchmark: JS hits (one page view each, durable 204) vs a bare Starlette route, same run.
+
+Usage: .venv/bin/python bench/js_hits.py [--seconds 10] [--connections 64]
+Prints req/s of both, the ratio (target >= 0.70), the collector's p99 at 25 % of its peak
+rate (target <= 2 ms), and checks that stored completions == acknowledged hits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from e2e.harness import BIN, ROOT, Collector, create_portal, free_port
+
+LUA = Path(__file__).resolve().parent / "hits.lua"
+_RUNS = 0
+
+
+def wrk(url: str, seconds: int, connections: int, threads: int, portal: int,
+        delay_ms: float = 0) -> tuple[float, int, int, float]:
+    global _RUNS
+    _RUNS += 1  # every run sends new uuids: a repeated uuid would be stored once
+    env = {**os.environ, "BENCH_PORTAL": str(portal), "BENCH_DELAY_MS": str(delay_ms),
+           "BENCH_RUN": str(_RUNS)}
+    done = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                           "--latency", "-s", str(LUA), url], capture_output=True, text=True,
+                          env=env, check=False)
+    if done.returncode:
+        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    out = done.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    found = re.search(r"BENCH requests=(\d+) non2xx_or_errors=(\d+) p99_us=(\d+)", out)
+    assert found, out
+    return rate, int(found.group(1)), int(found.group(2)), int(found.group(3)) / 1000
+
+
+def start_bare(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    with log.open("ab") as handle:
+        process = subprocess.Popen([str(BIN / "uvicorn"), "bench.bare:app", "--port", str(port),
+                                    "--log-level", "warning", "--no-access-log"], cwd=ROOT,
+                                   stdout=handle, stderr=handle)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)  # readiness poll
+    return process, f"http://127.0.0.1:{port}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="footfall-bench-"))
+    collector = Collector(str(tmp / "bench.db"), tmp / "collector.log", allow_headless=False)
+    portal, _ = create_portal(collector.database, "bench")
+    collector.start()
+    bare, bare_url = start_bare(tmp / "bare.log")
+    try:
+        run(args, collector, portal, bare_url)
+    finally:
+        collector.stop()
+        bare.terminate()
+        bare.wait()
+
+
+def run(args: argparse.Namespace, collector: Collector, portal: int, bare_url: str) -> None:
+    bare_rate, _, _, bare_p99 = wrk(bare_url + "/collect", args.seconds, args.connections,
+                                    args.threads, portal)
+    rate, requests, bad, p99_full = wrk(collector.url + "/collect", args.seconds,
+                                        args.connections, args.threads, portal)
+    low_connections = 8
+    delay = low_connections * 1000 / (0.25 * rate)
+    low_rate, low_requests, low_bad, p99 = wrk(collector.url + "/collect", args.seconds,
+                                               low_connections, 1, portal, delay)
+    acknowledged = requests - bad + low_requests - low_bad
+    with sqlite3.connect(collector.database) as conn:
+        stored = conn.execute("SELECT count(*) FROM completions").fetchone()[0]
+    print(f"bare Starlette route : {bare_rate:10.0f} req/s   (p99 {bare_p99:.2f} ms at full load)")
+    print(f"Footfall JS collect  : {rate:10.0f} req/s   (p99 {p99_full:.2f} ms at full load)")
+    print(f"ratio                : {rate / bare_rate:10.2f}   (target >= 0.70)")
+    print(f"p99 at 25% load      : {p99:10.2f} ms  ({low_rate:.0f} req/s; target <= 2 ms)")
+    print(f"acknowledged (204)   : {acknowledged:10d}")
+    print(f"stored completions   : {stored:10d}   "
+          f"({'OK' if stored >= acknowledged else 'LOST HITS'}; stored - acknowledged ="
+          f" {stored - acknowledged}, requests still in flight when wrk stopped)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""``GET <script_prefix>/<script_name>``: the portal's tracking script, and its debug script.
+
+Rendered from ``snippets`` on request (cheap: the core is minified once), with a strong
+ETag, ``304`` on ``If-None-Match``, a short ``Cache-Control`` so definition changes reach
+sites within minutes, and brotli/gzip compression cached per ETag.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from collections import OrderedDict
+
+import brotli
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collector.api.common import services
+from collector.errors import NotFound
+from collector.jsapi.state import tracking_state
+from collector.settings import Settings
+from snippets import config, render
+
+CACHE_CONTROL = "public, max-age=300"
+DEBUG_DIR = "footfall-debug"
+_compressed: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+
+
+def script_path(settings: Settings) -> str:
+    return f"{settings.script_prefix}/{settings.script_name.replace('{portal}', '{portal_id:int}')}"
+
+
+def debug_path(settings: Settings, portal_id: int | str) -> str:
+    return f"{settings.script_prefix}/{DEBUG_DIR}/{portal_id}.js"
+
+
+def _encoding(accept: str) -> str:
+    offered = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return "br" if "br" in offered else "gzip" if "gzip" in offered else "identity"
+
+
+def _compress(etag: str, encoding: str, body: bytes) -> bytes:
+    key = (etag, encoding)
+    found = _compressed.get(key)
+    if found is None:
+        found = brotli.compress(body, quality=11) if encoding == "br" else gzip.compress(body, 9)
+        _compressed[key] = found
+        if len(_compressed) > 2048:
+            _compressed.popitem(last=False)
+    return found
+
+
+def javascript(request: Request, text: str) -> Response:
+    body = text.encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding",
+               "Access-Control-Allow-Origin": "*"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    encoding = _encoding(request.headers.get("accept-encoding", ""))
+    if encoding != "identity":
+        body = _compress(etag, encoding, body)
+        headers["Content-Encoding"] = encoding
+    return Response(body, headers=headers, media_type="application/javascript; charset=utf-8")
+
+
+async def tracking_script(request: Request) -> Response:
+    portal_id: int = request.path_params["portal_id"]
+    svc = services(request)
+    tracking = await tracking_state(request).cache.get(portal_id)
+    if tracking is None:
+        raise NotFound(f"No portal {portal_id}")
+    definitions = (await svc.definitions.get(portal_id)).values()
+    slot = config.tracker_config(portal_id, tracking, svc.settings.collect_path,
+                                 debug_path(svc.settings, portal_id), definitions)
+    return javascript(request, render.tracking_script(slot))
+
+
+async def debug_script(request: Request) -> Response:
+    portal_id: int = request.path_params["portal_id"]
+    svc = services(request)
+    if await tracking_state(request).cache.get(portal_id) is None:
+        raise NotFound(f"No portal {portal_id}")
+    definitions = (await svc.definitions.get(portal_id)).values()
+    slot = config.debug_config(portal_id, definitions, svc.settings.limits)
+    return javascript(request, render.debug_script(slot))

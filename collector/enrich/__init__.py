@@ -1,0 +1,1 @@
+"""Enrichment of JS hits from the request: user agent, touchpoint source, page properties."""

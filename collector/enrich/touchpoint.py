@@ -1,0 +1,64 @@
+"""``hs_touchpoint_source`` from the referrer and the page URL's UTM/click-id parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_SEARCH = ("google.", "bing.com", "duckduckgo.com", "search.yahoo.", "yahoo.com", "baidu.com",
+           "yandex.", "ecosia.org", "search.brave.com", "qwant.com", "startpage.com", "naver.com")
+_SOCIAL = ("facebook.com", "fb.com", "instagram.com", "t.co", "twitter.com", "x.com",
+           "linkedin.com", "lnkd.in", "pinterest.", "reddit.com", "youtube.com", "tiktok.com",
+           "snapchat.com", "threads.net", "mastodon.social", "bsky.app", "xing.com", "vk.com")
+_MAIL = ("mail.google.com", "outlook.live.com", "outlook.office.com", "mail.yahoo.com",
+         "webmail.", "mail.")
+_PAID = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_search", "sem", "cpm", "display",
+                   "paid-search"})
+_PAID_SOCIAL = frozenset({"paid_social", "paidsocial", "paid-social", "social_paid", "social-paid"})
+_SOCIAL_MEDIUMS = frozenset({"social", "social-network", "social_network", "social-media",
+                             "social_media", "sm"})
+_EMAIL_MEDIUMS = frozenset({"email", "e-mail", "e_mail", "newsletter"})
+
+
+def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
+    for pattern in patterns:
+        if pattern.endswith("."):
+            if host.startswith(pattern) or f".{pattern}" in f".{host}":
+                return True
+        elif host == pattern or host.endswith("." + pattern):
+            return True
+    return False
+
+
+def classify(referrer_host: str, page_host: str, query: Mapping[str, str]) -> str:
+    """One of SPEC section 6's touchpoint values."""
+    from_medium = _from_campaign(query, referrer_host)
+    if from_medium:
+        return from_medium
+    host = referrer_host.lower().removeprefix("www.")
+    if not host or host == page_host.lower().removeprefix("www."):
+        return "DIRECT_TRAFFIC"
+    if _host_matches(host, _MAIL):
+        return "EMAIL_MARKETING"
+    if _host_matches(host, _SEARCH):
+        return "ORGANIC_SEARCH"
+    if _host_matches(host, _SOCIAL):
+        return "SOCIAL_MEDIA"
+    return "REFERRALS"
+
+
+def _from_campaign(query: Mapping[str, str], referrer_host: str) -> str | None:
+    medium = query.get("utm_medium", "").strip().lower()
+    source = query.get("utm_source", "").strip().lower()
+    social = _host_matches(source, _SOCIAL) or source in ("facebook", "instagram", "linkedin",
+                                                          "twitter", "x", "tiktok", "pinterest")
+    if medium in _PAID_SOCIAL or (medium in _PAID and social):
+        return "PAID_SOCIAL"
+    if medium in _PAID or "gclid" in query or "msclkid" in query:
+        return "PAID_SEARCH"
+    if medium in _EMAIL_MEDIUMS:
+        return "EMAIL_MARKETING"
+    if medium in _SOCIAL_MEDIUMS or "fbclid" in query:
+        return "SOCIAL_MEDIA"
+    if any(key.startswith("utm_") for key in query):
+        return "OTHER_CAMPAIGNS"
+    return None

@@ -1,0 +1,1 @@
+"""The JS API path: tracker hits in, adjusted (never rejected) completions out."""

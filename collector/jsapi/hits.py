@@ -1,0 +1,103 @@
+"""The tracker's wire format, read tolerantly: a bad field is dropped, never a failure.
+
+One request body (``text/plain`` JSON, below 64 KiB)::
+
+    {"a": portalId, "k": visitorToken, "w": 1 if navigator.webdriver,
+     "h": [{"i": uuid, "n": "pe1_event" (absent for a page view), "t": epochMs,
+            "u": pageUrl, "ti": title, "r": referrer, "l": language,
+            "sw": screenWidth, "sh": screenHeight, "p": {properties}, "e": email}]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.errors import ClientError, FieldError
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
+
+
+@dataclass(slots=True)
+class Hit:
+    id: str | None
+    event: str | None
+    occurred_at: int | None
+    url: str
+    title: str
+    referrer: str
+    language: str
+    screen: tuple[int | None, int | None]
+    properties: Any
+    email: str | None
+    raw: dict[str, Any]
+
+
+@dataclass(slots=True)
+class Envelope:
+    portal_id: int
+    utk: str | None
+    webdriver: bool
+    hits: list[Hit] = field(default_factory=list)
+
+
+def parse_body(body: bytes) -> Any:
+    """JSON from the body; only unreadable JSON is a (400) client error."""
+    try:
+        return json.loads(body.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        raise ClientError("The body is not JSON",
+                          (FieldError("body", "must be a JSON object", "MALFORMED_JSON"),)) from None
+
+
+def read_envelope(doc: Any) -> Envelope:
+    if not isinstance(doc, dict):
+        raise ClientError("The body must be a JSON object",
+                          (FieldError("body", "must be a JSON object", "WRONG_TYPE"),))
+    portal = doc.get("a")
+    if isinstance(portal, str) and portal.isdigit():
+        portal = int(portal)
+    if isinstance(portal, bool) or not isinstance(portal, int) or not 0 < portal < 2**63:
+        raise ClientError("The portal id is missing",
+                          (FieldError("a", "must be the portal id", "REQUIRED"),))
+    token = doc.get("k")
+    hits = doc.get("h")
+    envelope = Envelope(portal, token if isinstance(token, str) and _TOKEN.match(token) else None,
+                        bool(doc.get("w")))
+    if isinstance(hits, list):
+        envelope.hits = [_hit(item) for item in hits if isinstance(item, dict)]
+    return envelope
+
+
+def _hit(item: dict[str, Any]) -> Hit:
+    return Hit(
+        id=_uuid(item.get("i")), event=_text(item.get("n")) or None,
+        occurred_at=_int(item.get("t")), url=_text(item.get("u")), title=_text(item.get("ti")),
+        referrer=_text(item.get("r")), language=_text(item.get("l")),
+        screen=(_int(item.get("sw")), _int(item.get("sh"))), properties=item.get("p", {}),
+        email=_text(item.get("e")) or None, raw=item,
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value != value or abs(value) > 2**53:  # NaN cannot come from JSON, but stay total
+        return None
+    return int(value)
+
+
+def _uuid(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return None

@@ -1,0 +1,168 @@
+"""Turn one tracker request into completions, failed hits and counter increments.
+
+Order of the gates: foreign origin (dropped, counted), Do Not Track when the portal asks
+for it, bots (counted, left out of completions and counts), then each hit on its own: a
+page view or a defined, active contact event becomes a completion with its adjustments;
+anything else is kept in the failed-events store with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from collector.completions import resolve_event_name
+from collector.enrich.page import origin_host, page_properties
+from collector.enrich.useragent import Agent
+from collector.jsapi.hits import Envelope, Hit
+from collector.jsapi.normalize import Adjustments, Lookup, adjust, enrichment_values, normalize_properties
+from collector.jsapi.portal_settings import TrackingSettings
+from collector.limits import Limits
+from collector.model import EventDefinition, FailedHit, NewCompletion
+from collector.properties import STANDARD_PROPERTIES, PropertyDef
+
+PAGE_VIEW = "e_visited_page"  # HubSpot's name for the built-in page-view event
+MAX_AGE_MS = 7 * 86_400_000  # older client timestamps (a very late retry) get the receive time
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the collect endpoint knows about the HTTP request besides its body."""
+
+    origin: str | None
+    agent: Agent
+    client_ip: str
+    do_not_track: bool
+    now: int
+    visitor_secret: bytes
+    allow_headless: bool
+    future_skew_ms: int
+
+
+@dataclass(slots=True)
+class Outcome:
+    completions: list[NewCompletion] = field(default_factory=list)
+    failed: list[FailedHit] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + amount
+
+
+def unknown_events(envelope: Envelope, definitions: Mapping[str, EventDefinition]) -> bool:
+    """True when a hit names an event this definitions map lacks (a stale cache, maybe)."""
+    for hit in envelope.hits:
+        if hit.event is not None:
+            name = resolve_event_name(hit.event, envelope.portal_id)
+            if name is not None and name not in definitions:
+                return True
+    return False
+
+
+def build(envelope: Envelope, req: Request, tracking: TrackingSettings,
+          definitions: Mapping[str, EventDefinition], limits: Limits) -> Outcome:
+    outcome = Outcome()
+    hits = envelope.hits[: limits.batch_inputs]
+    outcome.count("hits_over_batch_limit", len(envelope.hits) - len(hits))
+    if not hits:
+        return outcome
+    if not tracking.allows(origin_host(req.origin, hits[0].url)):
+        outcome.count("foreign_origin_hits", len(hits))
+    elif tracking.respect_dnt and req.do_not_track:
+        outcome.count("do_not_track_hits", len(hits))
+    elif req.agent.is_bot(webdriver=envelope.webdriver, allow_headless=req.allow_headless):
+        outcome.count("bot_hits", len(hits))
+    else:
+        utk = visitor_token(envelope, req, tracking)
+        for hit in hits:
+            _add_hit(outcome, hit, utk, req, tracking, definitions, limits, envelope.portal_id)
+    return outcome
+
+
+def visitor_token(envelope: Envelope, req: Request, tracking: TrackingSettings) -> str:
+    """The tracker's cookie token; without one (cookieless mode, cookies blocked) a daily
+    rotating hash of the visitor's address and browser that cannot be traced back."""
+    if envelope.utk and not tracking.cookieless:
+        return envelope.utk
+    day = req.now // 86_400_000
+    material = f"{day}|{envelope.portal_id}|{req.client_ip}|{req.agent.properties.get('hs_user_agent')}"
+    return "anon-" + hashlib.blake2b(material.encode("utf-8", "replace"), digest_size=16,
+                                     key=req.visitor_secret[:64]).hexdigest()
+
+
+def _add_hit(outcome: Outcome, hit: Hit, utk: str, req: Request, tracking: TrackingSettings,
+             definitions: Mapping[str, EventDefinition], limits: Limits, portal_id: int) -> None:
+    if hit.event is None:
+        event_name, lookup = PAGE_VIEW, _standard
+    else:
+        found = _definition(hit.event, portal_id, definitions)
+        if isinstance(found, str):
+            outcome.failed.append(FailedHit(hit.id or str(uuid.uuid4()), hit.event[:200], found,
+                                            req.now, hit.raw))
+            outcome.count("failed_hits")
+            return
+        event_name, lookup = found.name, found.property_named
+    outcome.completions.append(_completion(hit, event_name, lookup, utk, req, tracking, limits))
+
+
+def _standard(name: str) -> PropertyDef | None:
+    return STANDARD_PROPERTIES.get(name)
+
+
+def _definition(raw: str, portal_id: int,
+                definitions: Mapping[str, EventDefinition]) -> EventDefinition | str:
+    name = resolve_event_name(raw, portal_id)
+    definition = definitions.get(name) if name is not None else None
+    if definition is None:
+        return f"unknown event (use the fullyQualifiedName, pe{portal_id}_<name>)"
+    if definition.archived:
+        return "the event is archived"
+    if definition.primary_object != "CONTACT":
+        return (f"the event's object is {definition.primary_object}; the JS API records"
+                " contact events only (send it with the HTTP API)")
+    return definition
+
+
+def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Request,
+                tracking: TrackingSettings, limits: Limits) -> NewCompletion:
+    adjustments: Adjustments = []
+    enriched = {**req.agent.properties,
+                **page_properties(hit.url, hit.title, hit.referrer, hit.language, hit.screen)}
+    props = enrichment_values(enriched, lookup, limits, adjustments)
+    props.update(normalize_properties(hit.properties, lookup, limits, adjustments))
+    if "hs_page_content_type" in props and lookup("hs_asset_type") is not None:
+        props["hs_asset_type"] = props["hs_page_content_type"]
+    return NewCompletion(
+        id=hit.id or str(uuid.uuid4()), event_name=event_name, object_type="CONTACT",
+        occurred_at=_occurred_at(hit, req, adjustments), received_at=req.now, properties=props,
+        source="JS", email=_email(hit, tracking, adjustments), utk=utk,
+        adjustments=adjustments or None,
+    )
+
+
+def _occurred_at(hit: Hit, req: Request, adjustments: Adjustments) -> int:
+    sent = hit.occurred_at
+    if sent is None:
+        return req.now
+    if not req.now - MAX_AGE_MS <= sent <= req.now + req.future_skew_ms:
+        adjust(adjustments, "occurredAt", "REPLACED",
+               "the browser's clock was off; the receive time is used")
+        return req.now
+    return sent
+
+
+def _email(hit: Hit, tracking: TrackingSettings, adjustments: Adjustments) -> str | None:
+    if hit.email is None:
+        return None
+    if tracking.cookieless:
+        adjust(adjustments, "email", "DROPPED", "the portal is in cookieless mode (no identity)")
+        return None
+    email = hit.email.strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        adjust(adjustments, "email", "DROPPED", "not an email address")
+        return None
+    return email

@@ -1,0 +1,112 @@
+"""The JS path's adjustments (SPEC section 3): clean, fold, coerce, truncate — and record.
+
+Everything here goes through ``collector.limits`` (the same module the HTTP API checks
+against) and ``collector.properties.coerce_value``; nothing fails. Each change is one
+adjustment ``{"field", "action", "message"}`` stored on the completion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from collector.limits import Limits, clean_property_name, fold_properties, truncate_text
+from collector.properties import PROPERTY_ALIASES, BadValue, PropertyDef, coerce_value
+
+Lookup = Callable[[str], PropertyDef | None]
+Adjustments = list[dict[str, object]]
+
+
+def adjust(adjustments: Adjustments, field: str, action: str, message: str) -> None:
+    adjustments.append({"field": field, "action": action, "message": message})
+
+
+def safe_text(text: str) -> str:
+    """Lone surrogates (possible in JS strings) become U+FFFD so the value stays UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
+                         adjustments: Adjustments) -> dict[str, str]:
+    """The stored properties of a hit's ``properties`` object, with every change recorded."""
+    if not isinstance(raw, dict):
+        if raw is not None:
+            adjust(adjustments, "properties", "DROPPED", "must be a JSON object")
+        return {}
+    folded, dropped = fold_properties(raw, limits)
+    for name in dropped:
+        reason = ("duplicate of a name differing only by case" if name.lower() in folded
+                  else f"more than {limits.properties_per_completion} properties")
+        adjust(adjustments, f"properties.{safe_text(name)}", "DROPPED", reason)
+    source = {name.lower(): name for name in sorted(raw)}
+    values: dict[str, str] = {}
+    for key in sorted(folded):
+        cleaned = _clean_name(source[key], limits, adjustments)
+        if cleaned is None:
+            continue
+        name = cleaned
+        if name in values:
+            adjust(adjustments, f"properties.{name}", "DROPPED",
+                   f"{safe_text(source[key])!r} became a duplicate after cleaning")
+            continue
+        text = _value(name, folded[key], lookup, limits, adjustments)
+        if text is not None:
+            values[name] = text
+    return values
+
+
+def _clean_name(original: str, limits: Limits, adjustments: Adjustments) -> str | None:
+    shown = safe_text(original)
+    name = clean_property_name(original, limits)
+    if not name:
+        adjust(adjustments, f"properties.{shown}", "DROPPED", "not a usable property name")
+        return None
+    name = PROPERTY_ALIASES.get(name, name)
+    if name != original:
+        adjust(adjustments, f"properties.{name}", "RENAMED", f"sent as {shown!r}")
+    return name
+
+
+def _value(name: str, value: object, lookup: Lookup, limits: Limits,
+           adjustments: Adjustments) -> str | None:
+    prop = lookup(name)
+    if prop is None:
+        adjust(adjustments, f"properties.{name}", "DROPPED", "unknown property")
+        return None
+    try:
+        text = coerce_value(prop, value)
+    except BadValue as exc:
+        adjust(adjustments, f"properties.{name}", "DROPPED", safe_text(str(exc)))
+        return None
+    return truncate_value(name, text, limits, adjustments)
+
+
+def truncate_value(name: str, text: str, limits: Limits, adjustments: Adjustments) -> str:
+    """Cut to the property's limit on a code-point boundary, recording the cut."""
+    text = safe_text(text)
+    max_length = limits.value_length_for(name)
+    if len(text) > max_length:
+        adjust(adjustments, f"properties.{name}", "TRUNCATED",
+               f"cut from {len(text)} to {max_length} characters")
+        text = truncate_text(text, max_length)
+    return text
+
+
+def enrichment_values(raw: dict[str, object], lookup: Lookup, limits: Limits,
+                      adjustments: Adjustments) -> dict[str, str]:
+    """Server-side page and user-agent properties the event accepts, cut to their limits."""
+    values: dict[str, str] = {}
+    for name, value in raw.items():
+        prop = lookup(name)
+        if prop is None:
+            continue
+        try:
+            text = coerce_value(prop, value)
+        except BadValue:
+            continue
+        values[name] = truncate_value(name, text, limits, adjustments)
+    return values

@@ -1,0 +1,185 @@
+"""The tracker in real headless Chromium against a real collector and real pages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Response
+
+from e2e.harness import Collector, PageServer, Portal, create_portal
+
+
+def collected(response: Response) -> bool:
+    return "/collect" in response.url and response.request.method == "POST" and response.status == 204
+
+
+def open_page(page: Page, portal: Portal, pages: PageServer, name: str = "page.html",
+              query: str = "") -> None:
+    """Open a fixture page and wait until the collector acknowledged its first hits."""
+    with page.expect_response(collected):
+        page.goto(portal.page_url(pages, name, query))
+
+
+def push(page: Page, command: str) -> None:
+    with page.expect_response(collected):
+        page.evaluate(f"window._hsq.push({command})")
+
+
+def test_page_view_on_load_and_on_spa_navigation(page: Page, portal: Portal, pages: PageServer) -> None:
+    open_page(page, portal, pages)
+    with page.expect_response(collected):
+        page.click("#next")
+    views = portal.wait_for_events(2, eventType="e_visited_page")
+    by_url = {v["properties"]["hs_page_url"]: v["properties"] for v in views}
+    first = portal.page_url(pages, "page.html")
+    assert set(by_url) == {first, f"{pages.url}/spa/next"}
+    assert by_url[first]["hs_page_title"] == "Fixture page"
+    assert by_url[f"{pages.url}/spa/next"]["hs_referrer"] == first
+    assert by_url[first]["hs_screen_width"].isdigit()
+    assert by_url[first]["hs_language"]
+
+
+def test_custom_event_from_the_generated_snippet(page: Page, portal: Portal, pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Bought", "name": "bought", "propertyDefinitions": [
+            {"name": "amount", "label": "Amount", "type": "number"},
+            {"name": "plan", "label": "Plan", "type": "enumeration",
+             "options": [{"label": "Pro", "value": "pro"}]},
+            {"name": "gift", "label": "Gift", "type": "bool"},
+            {"name": "note", "label": "Note", "type": "string"}]})
+    snippet = portal.call("GET", f"/footfall/v1/event-definitions/{portal.fqn('bought')}/snippet")
+    open_page(page, portal, pages)
+    with page.expect_response(collected):
+        page.add_script_tag(content=snippet["snippet"])  # pasted as generated
+    [event] = portal.wait_for_events(1, eventType=portal.fqn("bought"))
+    props = event["properties"]
+    assert {k: props[k] for k in ("amount", "plan", "gift", "note")} == {
+        "amount": "0", "plan": "pro", "gift": "true", "note": "text"}
+    assert props["hs_browser"] == "HeadlessChrome"  # the documented test switch is on
+
+
+def test_oversized_values_and_too_many_properties_are_adjusted(page: Page, portal: Portal,
+                                                               pages: PageServer) -> None:
+    props = [{"name": f"p{i:02d}", "label": f"P{i}", "type": "string"} for i in range(60)]
+    portal.call("POST", "/events/v3/event-definitions",
+                {"label": "Wide", "name": "wide", "propertyDefinitions": props})
+    open_page(page, portal, pages)
+    push(page, f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('wide')}',"
+               " properties: {p00: 'x'.repeat(5000)}}]")
+    sixty = "Object.fromEntries(Array.from({length: 60}, (_, i) => ['p' + String(i).padStart(2, '0'), i]))"
+    push(page, f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('wide')}', properties: {sixty}}}]")
+    events = portal.wait_for_events(2, eventType=portal.fqn("wide"))
+    by_count = sorted(events, key=lambda e: len(e["properties"]))
+    long_one, wide = by_count
+    assert long_one["properties"]["p00"] == "x" * 256
+    assert {"field": "properties.p00", "action": "TRUNCATED",
+            "message": "cut from 5000 to 256 characters"} in long_one["adjustments"]
+    custom = sorted(k for k in wide["properties"] if not k.startswith("hs_"))
+    assert custom == [f"p{i:02d}" for i in range(50)]
+    assert len([a for a in wide["adjustments"] if a["action"] == "DROPPED"]) == 10
+
+
+def test_identify_ties_earlier_anonymous_completions(page: Page, portal: Portal,
+                                                     pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Signed up", "name": "signed_up"})
+    open_page(page, portal, pages)  # anonymous page view
+    page.evaluate("window._hsq.push(['identify', {email: 'ann@example.com'}])")
+    push(page, f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('signed_up')}'}}]")
+    found = portal.wait_for_events(2, objectType="contact",
+                                   **{"objectProperty.email": "ann@example.com"})
+    assert sorted(e["eventType"] for e in found) == [portal.fqn("e_visited_page"),
+                                                     portal.fqn("signed_up")]
+
+
+def test_page_written_for_hubspot_works_unchanged(page: Page, portal: Portal, pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Clicked CTA", "name": "clicked_cta",
+        "propertyDefinitions": [{"name": "cta_id", "label": "CTA", "type": "string"}]})
+    page.goto(portal.page_url(pages, "hubspot.html"))
+    found = portal.wait_for_events(2, objectType="contact",
+                                   **{"objectProperty.email": "visitor@example.com"})
+    by_type = {e["eventType"]: e["properties"] for e in found}
+    assert by_type[portal.fqn("clicked_cta")]["cta_id"] == "hero"
+    assert by_type[portal.fqn("e_visited_page")]["hs_page_url"] == f"{pages.url}/hubspot/landing"
+    assert len(found) == 2  # the queued trackPageView replaces the automatic one
+
+
+def test_delivery_on_tab_close(context: BrowserContext, portal: Portal, pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Left", "name": "left"})
+    page = context.new_page()
+    open_page(page, portal, pages)
+    page.evaluate(f"window._hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('left')}'}}])")
+    page.close()  # before the 100 ms batch timer: pagehide sends it with sendBeacon
+    assert len(portal.wait_for_events(1, eventType=portal.fqn("left"))) == 1
+
+
+@pytest.fixture
+def restartable(tmp_path: Path) -> Iterator[Collector]:
+    server = Collector(str(tmp_path / "footfall.db"), tmp_path / "collector.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_collector_down_then_up_events_arrive_once(page: Page, restartable: Collector,
+                                                   pages: PageServer) -> None:
+    portal = Portal(restartable, *create_portal(restartable.database, "restart"))
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Kept", "name": "kept"})
+    open_page(page, portal, pages)
+    restartable.stop()
+    with page.expect_event("requestfailed"):
+        page.evaluate(f"window._hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('kept')}'}}])")
+    restartable.start()
+    with page.expect_response(collected, timeout=15_000):
+        pass  # the tracker's back-off retry reaches the collector again
+    page.wait_for_function(f"localStorage.getItem('_ffq{portal.portal_id}') === '[]'")
+    events = portal.events()
+    assert sorted(e["eventType"] for e in events) == [portal.fqn("e_visited_page"), portal.fqn("kept")]
+
+
+def test_bots_are_left_out_unless_the_switch_is_on(page: Page, strict_collector: Collector,
+                                                   pages: PageServer) -> None:
+    portal = Portal(strict_collector, *create_portal(strict_collector.database, "strict"))
+    open_page(page, portal, pages)  # acknowledged (204) but not stored: HeadlessChrome is a bot
+    assert portal.events() == []
+    assert portal.call("GET", "/footfall/v1/tracking/counters")["counters"]["bot_hits"] >= 1
+
+
+def test_cookieless_mode_sets_no_cookie(context: BrowserContext, portal: Portal,
+                                        pages: PageServer, collector: Collector) -> None:
+    page = context.new_page()
+    open_page(page, portal, pages)
+    [cookie] = [c for c in context.cookies() if c["name"] == "footfallutk"]
+    days = (cookie["expires"] - time.time()) / 86400
+    assert 390 < days < 400  # 13 months
+    context.clear_cookies()
+    private = Portal(collector, *create_portal(collector.database, "private"))
+    private.call("PATCH", "/footfall/v1/tracking/settings", {"cookieless": True})
+    other = context.new_page()
+    open_page(other, private, pages)
+    assert [c for c in context.cookies() if c["name"] == "footfallutk"] == []
+    assert len(private.wait_for_events(1)) == 1
+
+
+def test_debug_mode_warns_about_unknown_events_and_properties(page: Page, portal: Portal,
+                                                              pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Rated", "name": "rated",
+        "propertyDefinitions": [{"name": "stars", "label": "Stars", "type": "number"}]})
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    open_page(page, portal, pages, query="footfall_debug=1")
+    page.wait_for_function("window._ffd && window._ffd.push !== Array.prototype.push")
+    page.evaluate(f"""window._hsq.push(
+        ['trackCustomBehavioralEvent', {{name: 'pe{portal.portal_id}_nope'}}],
+        ['trackCustomBehavioralEvent', {{name: '{portal.fqn('rated')}',
+          properties: {{stars: 'many', colour: 'red', Stars: 1}}}}])""")
+    text = "\n".join(warnings)
+    assert f'unknown event "pe{portal.portal_id}_nope"' in text
+    assert 'property "stars" must be a number' in text
+    assert 'unknown property "colour"' in text

@@ -1,0 +1,44 @@
+"""The JSON config slots: what the tracker and the debug script know about a portal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from collector.jsapi.portal_settings import TrackingSettings
+from collector.limits import URL_PROPERTIES, Limits
+from collector.model import EventDefinition
+from collector.properties import STANDARD_PROPERTIES
+
+
+def custom_code(definitions: Iterable[EventDefinition]) -> list[str]:
+    """Owners' saved code of active events, in definition order."""
+    return [d.tracking["code"] for d in definitions
+            if not d.archived and isinstance(d.tracking.get("code"), str) and d.tracking["code"]]
+
+
+def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str,
+                   debug_path: str, definitions: Iterable[EventDefinition]) -> dict[str, Any]:
+    """Keys are documented at the top of ``snippets/static/tracker.js``."""
+    config: dict[str, Any] = {"a": portal_id, "u": collect_path, "d": debug_path,
+                              "x": custom_code(definitions)}
+    if tracking.cookieless:
+        config["k"] = 1
+    if tracking.hash_routing:
+        config["h"] = 1
+    return config
+
+
+def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
+                 limits: Limits) -> dict[str, Any]:
+    events = {}
+    for d in definitions:
+        props = {p.name: {"type": p.type, "options": [o.value for o in p.options]}
+                 for p in d.all_properties}
+        events[d.fully_qualified_name] = {"archived": d.archived, "object": d.primary_object,
+                                          "properties": props}
+    return {"portal": portal_id, "events": events,
+            "standard": sorted(STANDARD_PROPERTIES),
+            "limits": {"value": limits.value_length, "url": limits.url_value_length,
+                       "urlProperties": sorted(URL_PROPERTIES),
+                       "properties": limits.properties_per_completion}}

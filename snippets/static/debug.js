@@ -1,0 +1,94 @@
+/* Footfall debug companion (SPEC 12.2), loaded only when the tracking script has
+ * data-debug or the page URL has ?footfall_debug=1. It checks every hit the tracker queues
+ * (window._ffd) against the portal's definitions and warns in the console about unknown
+ * events, unknown properties, wrong types and values that the collector will truncate.
+ * The served script appends "(window, CONFIG)"; see snippets/config.py for the keys.
+ */
+(function (w, config) {
+  'use strict';
+  var PREFIX = '[footfall debug]';
+  var NUMBER = /^-?\d+(\.\d+)?$/;
+
+  function warn(message, hit) {
+    try { console.warn(PREFIX + ' ' + message, hit); } catch (e) { /* no console */ }
+  }
+
+  function typeProblem(prop, value) {
+    var type = prop.type;
+    if (value === null || typeof value === 'object') return 'must be a ' + type + ' value';
+    if (type === 'number' && !(typeof value === 'number' || NUMBER.test(String(value)))) {
+      return 'must be a number (at most one decimal point)';
+    }
+    if (type === 'bool' && ['true', 'false'].indexOf(String(value).toLowerCase()) < 0) {
+      return 'must be true or false';
+    }
+    if ((type === 'datetime' || type === 'date') && isNaN(new Date(value).getTime())) {
+      return 'must be an ISO 8601 date or epoch milliseconds';
+    }
+    if (type === 'enumeration') {
+      var unknown = String(value).split(';').filter(function (v) {
+        return prop.options.indexOf(v) < 0;
+      });
+      if (unknown.length) return unknown[0] + ' is not one of ' + prop.options.join(', ');
+    }
+    return null;
+  }
+
+  function checkValue(name, value, prop, hit) {
+    var problem = typeProblem(prop, value);
+    if (problem) {
+      warn('property "' + name + '" ' + problem + '; the collector will drop it', hit);
+      return;
+    }
+    var limits = config.limits;
+    var max = limits.urlProperties.indexOf(name) >= 0 ? limits.url : limits.value;
+    if (Array.from(String(value)).length > max) {
+      warn('property "' + name + '" is longer than ' + max + ' characters and will be truncated', hit);
+    }
+  }
+
+  function checkProperties(event, hit) {
+    var props = hit.p || {};
+    var names = Object.keys(props);
+    if (names.length > config.limits.properties) {
+      warn(names.length + ' properties: only the first ' + config.limits.properties + ' are kept', hit);
+    }
+    names.forEach(function (name) {
+      var prop = event.properties[name];
+      if (!prop && event.properties[name.toLowerCase()]) {
+        warn('property "' + name + '" will be stored as "' + name.toLowerCase() + '"', hit);
+        prop = event.properties[name.toLowerCase()];
+      }
+      if (!prop) {
+        warn('unknown property "' + name + '" of ' + hit.n + '; the collector will drop it', hit);
+        return;
+      }
+      checkValue(name, props[name], prop, hit);
+    });
+  }
+
+  function check(hit) {
+    try {
+      if (!hit.n) {
+        console.info(PREFIX + ' page view', hit.u, hit);
+        return;
+      }
+      var event = config.events[hit.n];
+      if (!event) {
+        warn('unknown event "' + hit.n + '" (defined: ' + Object.keys(config.events).join(', ') + ')', hit);
+      } else if (event.archived) {
+        warn('event "' + hit.n + '" is archived; completions go to the failed-events list', hit);
+      } else {
+        console.info(PREFIX + ' event ' + hit.n, hit);
+        checkProperties(event, hit);
+      }
+    } catch (e) { /* debugging must not break the page either */ }
+  }
+
+  var queue = w._ffd = w._ffd || [];
+  queue.forEach(check);
+  queue.push = function () {
+    Array.prototype.forEach.call(arguments, check);
+    return 0;
+  };
+})

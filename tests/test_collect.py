@@ -1,0 +1,208 @@
+"""The JS collect endpoint: stored after commit, adjusted never rejected, enriched, gated."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from collector.app import create_app
+from collector.portals import NewPortal
+from collector.settings import Settings
+from tests.conftest import Api, refused_inserts
+from tests.jshits import HEADLESS, hit, post_hits
+
+
+def _only(api: Api, **params: Any) -> dict[str, Any]:
+    results = api.events(**params)["results"]
+    assert len(results) == 1, results
+    return results[0]  # type: ignore[no-any-return]
+
+
+def test_page_view_is_stored_enriched_with_cors(api: Api) -> None:
+    page = hit(u="https://shop.example/p?utm_source=news&utm_medium=email", r="https://www.google.com/")
+    response = post_hits(api.client, api.portal_id, page)
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    stored = _only(api, eventType="e_visited_page")
+    props = stored["properties"]
+    assert stored["id"] == page["i"]
+    assert props["hs_page_url"] == page["u"]
+    assert props["hs_page_title"] == "Pricing"
+    assert props["hs_browser"] == "Chrome"
+    assert props["hs_operating_system"] == "Linux"
+    assert props["hs_device_type"] == "computer"
+    assert props["hs_screen_width"] == "1280"
+    assert props["hs_utm_medium"] == "email"
+    assert props["hs_touchpoint_source"] == "EMAIL_MARKETING"  # UTM wins over the referrer
+    assert "adjustments" not in stored
+
+
+def test_preflight_allows_cross_origin_without_credentials(client: TestClient) -> None:
+    response = client.options("/collect", headers={"Origin": "https://shop.example",
+                                                   "Access-Control-Request-Method": "POST"})
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+
+
+def test_typed_properties_wrong_types_and_options_are_dropped_and_recorded(api: Api) -> None:
+    api.define("bought", {"name": "amount", "label": "Amount", "type": "number"},
+               {"name": "plan", "label": "Plan", "type": "enumeration",
+                "options": [{"label": "Pro", "value": "pro"}, {"label": "Team", "value": "team"}]},
+               {"name": "gift", "label": "Gift", "type": "bool"})
+    good = hit(api.fqn("bought"), p={"amount": 12.5, "plan": "team", "gift": True})
+    bad = hit(api.fqn("bought"), p={"amount": "lots", "plan": "gold", "gift": True, "nope": 1})
+    assert post_hits(api.client, api.portal_id, good, bad).status_code == 204
+    stored = {r["id"]: r for r in api.events(eventType=api.fqn("bought"))["results"]}
+    assert {k: v for k, v in stored[good["i"]]["properties"].items() if not k.startswith("hs_")} \
+        == {"amount": "12.5", "plan": "team", "gift": "true"}
+    kept = stored[bad["i"]]
+    assert {k for k in kept["properties"] if not k.startswith("hs_")} == {"gift"}
+    dropped = {a["field"]: a for a in kept["adjustments"] if a["action"] == "DROPPED"}
+    assert set(dropped) == {"properties.amount", "properties.plan", "properties.nope"}
+    assert "not an option" in dropped["properties.plan"]["message"]
+
+
+def test_long_values_are_truncated_on_code_points(api: Api) -> None:
+    api.define("noted", {"name": "note", "label": "Note", "type": "string"})
+    note = "😀" * 5000
+    url = "https://shop.example/" + "x" * 3000
+    post_hits(api.client, api.portal_id, hit(api.fqn("noted"), u=url, p={"note": note}))
+    stored = _only(api, eventType=api.fqn("noted"))
+    assert stored["properties"]["note"] == "😀" * 256
+    assert stored["properties"]["hs_page_url"] == url[:1024]
+    actions = {(a["field"], a["action"]) for a in stored["adjustments"]}
+    assert actions == {("properties.note", "TRUNCATED"), ("properties.hs_page_url", "TRUNCATED")}
+
+
+def test_sixty_properties_arrive_as_fifty_with_the_case_rule(api: Api) -> None:
+    api.define("wide", *({"name": f"p{i:02d}", "label": f"P{i}", "type": "string"} for i in range(60)))
+    props: dict[str, Any] = {f"p{i:02d}": str(i) for i in range(60)}
+    props["P00"] = "upper"  # sorts before p00: the later (p00) value wins
+    post_hits(api.client, api.portal_id, hit(api.fqn("wide"), p=props))
+    stored = _only(api, eventType=api.fqn("wide"))
+    custom = {k: v for k, v in stored["properties"].items() if not k.startswith("hs_")}
+    assert sorted(custom) == [f"p{i:02d}" for i in range(50)]
+    assert custom["p00"] == "0"
+    dropped = [a["field"] for a in stored["adjustments"] if a["action"] == "DROPPED"]
+    assert sorted(dropped) == ["properties.P00"] + [f"properties.p{i}" for i in range(50, 60)]
+
+
+def test_names_are_cleaned_and_recorded(api: Api) -> None:
+    api.define("named", {"name": "plan_name", "label": "Plan", "type": "string"})
+    post_hits(api.client, api.portal_id, hit(api.fqn("named"), p={"Plan-Name": "pro"}))
+    stored = _only(api, eventType=api.fqn("named"))
+    assert stored["properties"]["plan_name"] == "pro"
+    assert {"field": "properties.plan_name", "action": "RENAMED",
+            "message": "sent as 'Plan-Name'"} in stored["adjustments"]
+
+
+def test_unknown_and_archived_events_go_to_the_failed_store(api: Api) -> None:
+    api.define("old")
+    assert api.delete(f"/events/v3/event-definitions/{api.fqn('old')}").status_code == 204
+    unknown, archived = hit(api.fqn("never_defined")), hit(api.fqn("old"))
+    assert post_hits(api.client, api.portal_id, unknown, archived, hit()).status_code == 204
+    failed = api.get("/footfall/v1/tracking/failed-events").json()["results"]
+    reasons = {f["id"]: f["reason"] for f in failed}
+    assert set(reasons) == {unknown["i"], archived["i"]}
+    assert "unknown event" in reasons[unknown["i"]]
+    assert "archived" in reasons[archived["i"]]
+    assert len(api.events()["results"]) == 1  # the page view alone
+
+
+def test_retried_hits_are_stored_once(api: Api) -> None:
+    page = hit()
+    for _ in range(3):
+        assert post_hits(api.client, api.portal_id, page).status_code == 204
+    assert len(api.events()["results"]) == 1
+
+
+def test_identify_ties_anonymous_completions_to_the_contact(api: Api) -> None:
+    api.define("clicked")
+    utk = "b" * 32
+    post_hits(api.client, api.portal_id, hit(), utk=utk)
+    post_hits(api.client, api.portal_id, hit(api.fqn("clicked"), e="Ann@Example.com"), utk=utk)
+    results = api.events(objectType="contact", **{"objectProperty.email": "ann@example.com"})
+    assert sorted(r["eventType"] for r in results["results"]) == [api.fqn("clicked"),
+                                                                  api.fqn("e_visited_page")]
+
+
+@pytest.mark.parametrize("agent", ["curl/8.5.0", "Googlebot/2.1 (+http://www.google.com/bot.html)",
+                                   "python-requests/2.31", HEADLESS], ids=str)
+def test_bots_are_counted_not_stored(api: Api, agent: str) -> None:
+    assert post_hits(api.client, api.portal_id, hit(), user_agent=agent).status_code == 204
+    assert api.events()["results"] == []
+    assert api.get("/footfall/v1/tracking/counters").json()["counters"] == {"bot_hits": 1}
+
+
+def test_webdriver_flag_marks_a_bot(api: Api) -> None:
+    post_hits(api.client, api.portal_id, hit(), w=1)
+    assert api.events()["results"] == []
+
+
+def test_headless_switch_treats_automation_as_a_browser(settings: Settings,
+                                                        portals: list[NewPortal]) -> None:
+    switched = Settings(database=settings.database, allow_headless=True)
+    with TestClient(create_app(switched)) as client:
+        api = Api(client, portals[0])
+        post_hits(client, api.portal_id, hit(), user_agent=HEADLESS, w=1)
+        post_hits(client, api.portal_id, hit(), user_agent="curl/8.5.0")
+        results = api.events()["results"]
+        assert [r["properties"]["hs_browser"] for r in results] == ["HeadlessChrome"]
+
+
+def test_allowed_domains_drop_and_count_other_origins(api: Api) -> None:
+    response = api.patch("/footfall/v1/tracking/settings", json={"allowedDomains": ["shop.example"]})
+    assert response.status_code == 200, response.text
+    assert post_hits(api.client, api.portal_id, hit(),
+                     headers={"Origin": "https://www.shop.example"}).status_code == 204
+    assert post_hits(api.client, api.portal_id, hit(),
+                     headers={"Origin": "https://evil.example"}).status_code == 204
+    assert post_hits(api.client, api.portal_id, hit(u="https://evil.example/")).status_code == 204
+    assert len(api.events()["results"]) == 1
+    counters = api.get("/footfall/v1/tracking/counters").json()["counters"]
+    assert counters == {"foreign_origin_hits": 2}
+
+
+def test_tracking_settings_validation_names_every_field(api: Api) -> None:
+    response = api.patch("/footfall/v1/tracking/settings",
+                         json={"allowedDomains": ["ok.example", "not a domain"], "cookieless": "yes",
+                               "colour": 1})
+    assert response.status_code == 400
+    assert {e["in"] for e in response.json()["errors"]} == {"allowedDomains[1]", "cookieless",
+                                                             "colour"}
+
+
+def test_tracking_settings_need_a_token(client: TestClient) -> None:
+    assert client.get("/footfall/v1/tracking/settings").status_code == 401
+    assert client.get("/footfall/v1/tracking/failed-events").status_code == 401
+
+
+def test_cookieless_mode_ignores_the_token_and_identity(api: Api) -> None:
+    api.patch("/footfall/v1/tracking/settings", json={"cookieless": True})
+    post_hits(api.client, api.portal_id, hit(e="ann@example.com"), utk="c" * 32)
+    post_hits(api.client, api.portal_id, hit(), utk="d" * 32)
+    results = api.events()["results"]
+    assert len(results) == 2
+    assert len({r["objectId"] for r in results}) == 1  # same visitor today, no cookie needed
+    assert any(a["field"] == "email" for r in results for a in r.get("adjustments", []))
+    assert api.events(objectType="contact", **{"objectProperty.email": "ann@example.com"})[
+        "results"] == []
+
+
+def test_unknown_portal_is_404_with_cors(client: TestClient) -> None:
+    response = post_hits(client, 999, hit())
+    assert response.status_code == 404
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+def test_503_when_the_commit_fails(api: Api, database: str) -> None:
+    api.define("x")
+    with refused_inserts(database):
+        response = post_hits(api.client, api.portal_id, hit())
+        assert response.status_code == 503
+        assert response.headers["access-control-allow-origin"] == "*"
+    assert post_hits(api.client, api.portal_id, hit()).status_code == 204

@@ -1,0 +1,56 @@
+"""Touchpoint classification and user-agent enrichment."""
+
+from __future__ import annotations
+
+import pytest
+
+from collector.enrich.page import page_properties
+from collector.enrich.useragent import parse_agent
+
+
+@pytest.mark.parametrize(("url", "referrer", "expected"), [
+    ("https://s.example/", "", "DIRECT_TRAFFIC"),
+    ("https://s.example/b", "https://s.example/a", "DIRECT_TRAFFIC"),
+    ("https://s.example/", "https://www.google.de/", "ORGANIC_SEARCH"),
+    ("https://s.example/", "https://duckduckgo.com/", "ORGANIC_SEARCH"),
+    ("https://s.example/", "https://t.co/abc", "SOCIAL_MEDIA"),
+    ("https://s.example/", "https://www.linkedin.com/feed", "SOCIAL_MEDIA"),
+    ("https://s.example/", "https://mail.google.com/", "EMAIL_MARKETING"),
+    ("https://s.example/", "https://blog.other.example/", "REFERRALS"),
+    ("https://s.example/?utm_medium=cpc&utm_source=google", "https://www.google.com/", "PAID_SEARCH"),
+    ("https://s.example/?gclid=x", "", "PAID_SEARCH"),
+    ("https://s.example/?utm_medium=cpc&utm_source=facebook", "", "PAID_SOCIAL"),
+    ("https://s.example/?utm_medium=email", "", "EMAIL_MARKETING"),
+    ("https://s.example/?utm_medium=social", "", "SOCIAL_MEDIA"),
+    ("https://s.example/?utm_campaign=spring", "", "OTHER_CAMPAIGNS"),
+], ids=lambda v: v if isinstance(v, str) and v.isupper() else None)
+def test_touchpoint_source(url: str, referrer: str, expected: str) -> None:
+    assert page_properties(url, "", referrer, "", (None, None))["hs_touchpoint_source"] == expected
+
+
+def test_utm_parameters_become_properties() -> None:
+    props = page_properties("https://s.example/?utm_source=a&utm_term=b%20c", "", "", "", (None, None))
+    assert props["hs_utm_source"] == "a"
+    assert props["hs_utm_term"] == "b c"
+
+
+@pytest.mark.parametrize(("agent", "crawler", "headless"), [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " Chrome/126.0 Safari/537.36", False, False),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " HeadlessChrome/126.0 Safari/537.36", False, True),
+    ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", True, False),
+    ("Go-http-client/1.1", True, False),
+    ("", True, False),
+])
+def test_bot_detection(agent: str, crawler: bool, headless: bool) -> None:
+    parsed = parse_agent(agent)
+    assert (parsed.crawler, parsed.headless) == (crawler, headless)
+    assert parsed.is_bot(webdriver=False, allow_headless=True) == crawler
+    assert parsed.is_bot(webdriver=True, allow_headless=False) is True
+
+
+def test_agent_parsing_is_cached() -> None:
+    agent = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Version/17.0 Mobile/15E148 Safari/604.1"
+    assert parse_agent(agent) is parse_agent(agent)
+    assert parse_agent(agent).properties["hs_device_type"] == "mobile"

@@ -1,0 +1,66 @@
+"""Per-event snippets through the API and ``footfall snippet``."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from starlette.testclient import TestClient
+
+from collector.cli import main
+from tests.conftest import Api
+
+PROPS = ({"name": "plan", "label": "Plan", "type": "enumeration",
+          "options": [{"label": "Pro", "value": "pro"}, {"label": "Team", "value": "team"}]},
+         {"name": "amount", "label": "Amount", "type": "number"},
+         {"name": "gift", "label": "Gift", "type": "bool"},
+         {"name": "note", "label": "Note", "type": "string"},
+         {"name": "due", "label": "Due", "type": "date"})
+
+
+def _payload(snippet: str) -> object:
+    return json.loads(snippet.split("_hsq.push(", 1)[1].removesuffix(");\n"))
+
+
+def test_snippet_has_typed_placeholders_and_options(api: Api) -> None:
+    api.define("bought", *PROPS)
+    response = api.get(f"/footfall/v1/event-definitions/{api.fqn('bought')}/snippet")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert _payload(body["snippet"]) == ["trackCustomBehavioralEvent", {
+        "name": api.fqn("bought"),
+        "properties": {"plan": "pro", "amount": 0, "gift": True, "note": "text",
+                       "due": "2025-01-31"}}]
+    assert '"plan": "enumeration", one of ["pro","team"]' in body["snippet"]
+    assert body["code"] is None
+    assert body["trackingCode"] == (f'<script async src="http://testserver/js/{api.portal_id}.js">'
+                                    "</script>")
+
+
+def test_saving_and_clearing_code(api: Api) -> None:
+    api.define("bought", *PROPS)
+    path = f"/footfall/v1/event-definitions/{api.fqn('bought')}/snippet"
+    saved = api.client.put(path, headers=api.headers, json={"code": "console.log(1)"})
+    assert saved.json()["code"] == "console.log(1)"
+    assert api.get(path).json()["code"] == "console.log(1)"
+    assert api.client.put(path, headers=api.headers, json={"code": 5}).status_code == 400
+    assert api.client.put(path, headers=api.headers, json={"code": None}).json()["code"] is None
+
+
+def test_snippet_api_is_per_portal(api: Api, other: Api) -> None:
+    api.define("bought", *PROPS)
+    assert other.get(f"/footfall/v1/event-definitions/{api.fqn('bought')}/snippet").status_code == 404
+    assert other.get("/footfall/v1/event-definitions/bought/snippet").status_code == 404
+
+
+def test_cli_prints_the_snippet(api: Api, database: str, client: TestClient) -> None:
+    api.define("bought", *PROPS)
+    runner = CliRunner()
+    result = runner.invoke(main, ["snippet", "bought", "--portal", str(api.portal_id),
+                                  "--database", database])
+    assert result.exit_code == 0, result.output
+    assert _payload(result.output)[1]["name"] == api.fqn("bought")  # type: ignore[index]
+    missing = runner.invoke(main, ["snippet", "nope", "--portal", str(api.portal_id),
+                                   "--database", database])
+    assert missing.exit_code == 1
+    assert "has no event 'nope'" in missing.output

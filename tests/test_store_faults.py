@@ -1,0 +1,53 @@
+"""When the store cannot write: 503, nothing of the request stored, nothing acknowledged lost."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.conftest import Api, count_rows, refused_inserts
+
+
+def _input(api: Api, number: int) -> dict[str, object]:
+    return {"eventName": api.fqn("ping"), "email": f"u{number}@example.com",
+            "uuid": str(uuid.uuid4())}
+
+
+def test_send_gets_503_and_the_retry_is_stored_once(api: Api, database: str) -> None:
+    api.define("ping")
+    acknowledged = _input(api, 1)
+    assert api.send(**acknowledged).status_code == 204
+    refused = _input(api, 2)
+    with refused_inserts(database):
+        response = api.send(**refused)
+        assert response.status_code == 503, response.text
+        body = response.json()
+        assert body["category"] == "SERVICE_UNAVAILABLE"
+        assert response.headers["retry-after"] == "1"
+    assert count_rows(database, "completions") == 1
+    # The client retries the same uuid once the store is back: stored exactly once.
+    assert api.send(**refused).status_code == 204
+    assert api.send(**refused).status_code == 204
+    ids = sorted(r["id"] for r in api.events()["results"])
+    assert ids == sorted([str(acknowledged["uuid"]), str(refused["uuid"])])
+
+
+def test_a_failed_batch_stores_nothing_not_even_its_new_contacts(api: Api, database: str) -> None:
+    api.define("ping")
+    with refused_inserts(database):
+        response = api.post("/events/v3/send/batch",
+                            json={"inputs": [_input(api, n) for n in range(20)]})
+        assert response.status_code == 503, response.text
+    assert count_rows(database, "completions") == 0
+    assert count_rows(database, "objects") == 0
+    assert count_rows(database, "usage") == 0
+
+
+def test_a_fault_fails_only_what_could_not_commit(api: Api, database: str) -> None:
+    api.define("ping")
+    assert api.post("/events/v3/send/batch",
+                    json={"inputs": [_input(api, n) for n in range(5)]}).status_code == 204
+    with refused_inserts(database, "objects"):
+        # A known contact needs no new row: this one still commits.
+        assert api.send(eventName=api.fqn("ping"), email="u1@example.com").status_code == 204
+        assert api.send(**_input(api, 99)).status_code == 503
+    assert count_rows(database, "completions") == 6

@@ -1,0 +1,129 @@
+"""The served tracking script: minified core + one config slot, ETag/304, gzip/brotli, budget."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import brotli
+import pytest
+from starlette.testclient import TestClient
+
+from collector.app import create_app
+from collector.portals import NewPortal
+from collector.settings import Settings
+from tests.conftest import Api
+
+BUDGET = 1374
+SLOT = "(window,document,"
+
+
+def _split(script: str) -> tuple[str, dict[str, object]]:
+    core, _, slot = script.rpartition(SLOT)
+    assert slot.endswith(");\n")
+    return core, json.loads(slot[: -len(");\n")])
+
+
+def test_script_is_minified_core_plus_one_config_slot(api: Api) -> None:
+    response = api.client.get(f"/js/{api.portal_id}.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/javascript")
+    assert "public" in response.headers["cache-control"]
+    core, config = _split(response.text)
+    assert config == {"a": api.portal_id, "u": "/collect",
+                      "d": f"/js/footfall-debug/{api.portal_id}.js", "x": []}
+    assert "\n  " not in core
+    assert "/*" not in core
+
+
+def test_core_tracker_fits_the_gzip_budget(api: Api) -> None:
+    core, _ = _split(api.client.get(f"/js/{api.portal_id}.js").text)
+    size = len(gzip.compress(core.encode("utf-8"), 9))
+    print(f"core tracker: {len(core)} bytes minified, {size} bytes gzip -9 (budget {BUDGET})")
+    assert size <= BUDGET
+
+
+def test_etag_and_304(api: Api) -> None:
+    first = api.client.get(f"/js/{api.portal_id}.js")
+    etag = first.headers["etag"]
+    again = api.client.get(f"/js/{api.portal_id}.js", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    api.patch("/footfall/v1/tracking/settings", json={"cookieless": True})
+    changed = api.client.get(f"/js/{api.portal_id}.js", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert _split(changed.text)[1]["k"] == 1
+
+
+@pytest.mark.parametrize(("accept", "encoding", "decode"), [
+    ("gzip", "gzip", gzip.decompress),
+    ("br", "br", brotli.decompress),
+    ("gzip, deflate, br;q=1", "br", brotli.decompress),
+])
+def test_compression(client: TestClient, portals: list[NewPortal], accept: str, encoding: str,
+                     decode: Callable[[bytes], bytes]) -> None:
+    path = f"/js/{portals[0].portal_id}.js"
+    plain = client.get(path, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    # The test client would decode transparently: read the wire bytes from the raw stream.
+    with client.stream("GET", path, headers={"Accept-Encoding": accept}) as response:
+        wire = b"".join(response.iter_raw())
+    assert response.headers["content-encoding"] == encoding
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert decode(wire) == plain.content
+    assert len(wire) < len(plain.content)
+
+
+def test_unknown_portal_is_404(client: TestClient) -> None:
+    assert client.get("/js/424242.js").status_code == 404
+
+
+def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
+    api.define("clicked")
+    code = "document.title = 'x </script><!-- \u2028';"
+    response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn('clicked')}/snippet",
+                              headers=api.headers, json={"code": code})
+    assert response.status_code == 200, response.text
+    script = api.client.get(f"/js/{api.portal_id}.js").text
+    assert _split(script)[1]["x"] == [code]
+    assert "</script" not in script.lower()
+    assert "<!--" not in script
+    api.delete(f"/events/v3/event-definitions/{api.fqn('clicked')}")
+    assert _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]["x"] == []
+
+
+def test_prefix_script_name_and_collect_path_are_configurable(settings: Settings,
+                                                              portals: list[NewPortal]) -> None:
+    custom = Settings(database=settings.database, script_prefix="/assets/t",
+                      script_name="site-{portal}.js", collect_path="/api/e")
+    with TestClient(create_app(custom)) as client:
+        response = client.get(f"/assets/t/site-{portals[0].portal_id}.js")
+        assert response.status_code == 200
+        assert _split(response.text)[1]["u"] == "/api/e"
+        assert client.get(f"/js/{portals[0].portal_id}.js").status_code == 404
+        assert client.get(f"/assets/t/footfall-debug/{portals[0].portal_id}.js").status_code == 200
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_served_scripts_are_valid_javascript(api: Api, tmp_path: Path) -> None:
+    api.define("x", {"name": "p", "label": "P </script>", "type": "enumeration",
+                     "options": [{"label": "a\u2028", "value": "<!--"}]})
+    for path in (f"/js/{api.portal_id}.js", f"/js/footfall-debug/{api.portal_id}.js"):
+        target = tmp_path / "script.js"
+        target.write_text(api.client.get(path).text, "utf-8")
+        result = subprocess.run(["node", "--check", str(target)], capture_output=True, text=True,
+                                check=False)
+        assert result.returncode == 0, result.stderr
+
+
+def test_tracker_source_is_valid_javascript() -> None:
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    source = Path(__file__).parent.parent / "snippets" / "static" / "tracker.js"
+    result = subprocess.run(["node", "--check", str(source)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stderr
