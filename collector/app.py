@@ -28,6 +28,9 @@ from collector.storage import Store, open_store
 _DEFS = "/events/v3/event-definitions"
 
 ROUTES = [
+    # Ingest first: Starlette tries routes in order, and these carry nearly all the traffic.
+    Route("/events/v3/send", send.send, methods=["POST"]),
+    Route("/events/v3/send/batch", send.send_batch, methods=["POST"]),
     Route(_DEFS, definitions.create_definition, methods=["POST"]),
     Route(_DEFS, definitions.list_definitions, methods=["GET"]),
     Route(_DEFS + "/{event_name}", definitions.get_definition, methods=["GET"]),
@@ -38,8 +41,6 @@ ROUTES = [
           methods=["PATCH"]),
     Route(_DEFS + "/{event_name}/property/{property_name}", definitions.delete_property,
           methods=["DELETE"]),
-    Route("/events/v3/send", send.send, methods=["POST"]),
-    Route("/events/v3/send/batch", send.send_batch, methods=["POST"]),
     Route("/events/v3/events", events.list_events, methods=["GET"]),
     Route("/events/v3/events/", events.list_events, methods=["GET"]),
     Route("/events/v3/events/event-types", events.event_types, methods=["GET"]),

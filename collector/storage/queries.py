@@ -55,11 +55,28 @@ class IdentityCache:
             self.objects.clear()
 
 
-_INSERT_COMPLETION = (
+_INSERT_COMPLETIONS = (
     "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
-    " received_at, source, properties, adjustments) VALUES (?,?,?,?,?,?,?,?,?,?)"
+    " received_at, source, properties, adjustments) VALUES {values}"
     " ON CONFLICT (portal_id, id) DO NOTHING"
 )
+_ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
+# Multi-row statements of a few fixed sizes: one statement step (and one trip through the
+# driver) per chunk instead of per row, while the statement cache stays small.
+_CHUNKS = (1000, 100, 10, 1)
+
+
+def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows."""
+    inserted = 0
+    start = 0
+    for size in _CHUNKS:
+        while len(rows) - start >= size:
+            chunk = rows[start:start + size]
+            sql = _INSERT_COMPLETIONS.format(values=",".join([_ROW_MARKS] * size))
+            inserted += conn.execute(sql, [v for row in chunk for v in row]).rowcount
+            start += size
+    return inserted
 
 
 def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, portal_id: int,
@@ -118,7 +135,7 @@ def _flush_completions(tx: Tx[Any]) -> None:
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
     for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
-        inserted = conn.executemany(_INSERT_COMPLETION, rows).rowcount if rows else 0
+        inserted = insert_completion_rows(conn, rows)
         if inserted:
             conn.execute(
                 "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
