@@ -154,9 +154,9 @@ def database(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
         yield str(tmp_path / "footfall.db")
         return
     cluster: Cluster = request.getfixturevalue("pg_cluster")
-    url = cluster.new_database()
+    url = cluster.clean_database()
     yield url
-    cluster.drop_database(url)
+    cluster.reuse(url)
 
 
 @pytest.fixture

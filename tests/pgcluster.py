@@ -47,6 +47,7 @@ class Cluster:
         self.as_postgres = os.geteuid() == 0
         self._numbers = itertools.count(1)
         self.template = "footfall_template"
+        self._spare: list[str] = []  # used databases, emptied again on reuse
 
     def _run(self, *args: str) -> None:
         command = [*(["runuser", "-u", "postgres", "--"] if self.as_postgres else []), *args]
@@ -104,6 +105,29 @@ class Cluster:
     def drop_database(self, url: str) -> None:
         name = conninfo_to_dict(url)["dbname"]
         self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def clean_database(self) -> str:
+        """A migrated database with every table empty and every id sequence restarted.
+
+        Copying the template for each test costs a checkpoint; emptying a used database
+        with one TRUNCATE gives the same starting state far faster.
+        """
+        if not self._spare:
+            return self.new_database()
+        url = self._spare.pop()
+        with psycopg.connect(url, autocommit=True) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'schema_migrations'")]
+            conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")  # type: ignore[arg-type]
+        return url
+
+    def reuse(self, url: str) -> None:
+        """Give a test's database back for ``clean_database`` (closing its connections)."""
+        name = conninfo_to_dict(url)["dbname"]
+        self.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                   f" WHERE datname = '{name}' AND pid <> pg_backend_pid()")
+        self._spare.append(url)
 
     def stop(self) -> None:
         try:
