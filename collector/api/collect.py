@@ -43,8 +43,9 @@ async def preflight(request: Request) -> Response:
 async def _collect(request: Request) -> Response:
     svc = services(request)
     settings = svc.settings
-    envelope = read_envelope(parse_body(await read_body(request, settings.max_body_bytes,
-                                                        BEACON_TYPES)))
+    body = await read_body(request, settings.max_body_bytes, BEACON_TYPES)
+    # Only an escape (\u0000, \ud800) can smuggle in text no store holds: clean only then.
+    envelope = read_envelope(parse_body(body), clean=b"\\u" in body)
     state = tracking_state(request)
     tracking = await state.cache.get(envelope.portal_id)
     if tracking is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from collector.errors import ClientError, FieldError
+from collector.jsapi.normalize import safe_text
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
 
@@ -34,6 +35,7 @@ class Hit:
     properties: Any
     email: str | None
     raw: dict[str, Any]
+    cleaned: bool = False  # NUL characters or unpaired surrogates were replaced
 
 
 @dataclass(slots=True)
@@ -53,12 +55,12 @@ def parse_body(body: bytes) -> Any:
                           (FieldError("body", "must be a JSON object", "MALFORMED_JSON"),)) from None
 
 
-def read_envelope(doc: Any) -> Envelope:
+def read_envelope(doc: Any, *, clean: bool = True) -> Envelope:
     if not isinstance(doc, dict):
         raise ClientError("The body must be a JSON object",
                           (FieldError("body", "must be a JSON object", "WRONG_TYPE"),))
     portal = doc.get("a")
-    if isinstance(portal, str) and portal.isdigit():
+    if isinstance(portal, str) and portal.isascii() and portal.isdigit():
         portal = int(portal)
     if isinstance(portal, bool) or not isinstance(portal, int) or not 0 < portal < 2**63:
         raise ClientError("The portal id is missing",
@@ -68,17 +70,34 @@ def read_envelope(doc: Any) -> Envelope:
     envelope = Envelope(portal, token if isinstance(token, str) and _TOKEN.match(token) else None,
                         bool(doc.get("w")))
     if isinstance(hits, list):
-        envelope.hits = [_hit(item) for item in hits if isinstance(item, dict)]
+        envelope.hits = [_hit(item, clean) for item in hits if isinstance(item, dict)]
     return envelope
 
 
-def _hit(item: dict[str, Any]) -> Hit:
+def clean_strings(value: Any) -> tuple[Any, bool]:
+    """``value`` with NUL characters removed and unpaired surrogates replaced by U+FFFD in
+    every string (keys too): text no store can hold never fails a JS hit. Says if it changed."""
+    if isinstance(value, str):
+        cleaned = safe_text(value.replace("\x00", ""))
+        return cleaned, cleaned != value
+    if isinstance(value, list):
+        items = [clean_strings(item) for item in value]
+        return [v for v, _ in items], any(c for _, c in items)
+    if isinstance(value, dict):
+        pairs = [(clean_strings(k), clean_strings(v)) for k, v in value.items()]
+        return ({k: v for (k, _), (v, _) in pairs},
+                any(kc or vc for (_, kc), (_, vc) in pairs))
+    return value, False
+
+
+def _hit(original: dict[str, Any], clean: bool) -> Hit:
+    item, cleaned = clean_strings(original) if clean else (original, False)
     return Hit(
         id=_uuid(item.get("i")), event=_text(item.get("n")) or None,
         occurred_at=_int(item.get("t")), url=_text(item.get("u")), title=_text(item.get("ti")),
         referrer=_text(item.get("r")), language=_text(item.get("l")),
         screen=(_int(item.get("sw")), _int(item.get("sh"))), properties=item.get("p", {}),
-        email=_text(item.get("e")) or None, raw=item,
+        email=_text(item.get("e")) or None, raw=item, cleaned=cleaned,
     )
 
 

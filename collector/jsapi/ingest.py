@@ -130,6 +130,9 @@ def _definition(raw: str, portal_id: int,
 def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Request,
                 tracking: TrackingSettings, limits: Limits) -> NewCompletion:
     adjustments: Adjustments = []
+    if hit.cleaned:
+        adjust(adjustments, "body", "CLEANED",
+               "NUL characters were removed and unpaired surrogates replaced by U+FFFD")
     enriched = {**req.agent.properties,
                 **page_properties(hit.url, hit.title, hit.referrer, hit.language, hit.screen)}
     props = enrichment_values(enriched, lookup, limits, adjustments)
