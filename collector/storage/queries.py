@@ -6,6 +6,7 @@ few dialect differences (JSON field access) go through ``Dialect``.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -38,8 +39,17 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+_compact_json = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per call
+
+
+@functools.lru_cache(maxsize=64)
+def _month_of_hour(hour: int) -> str:
+    return datetime.fromtimestamp(hour * 3600, UTC).strftime("%Y-%m")
+
+
 def month_of(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m")
+    """The calendar month (UTC) of an epoch-ms time, e.g. ``2026-11``."""
+    return _month_of_hour(ms // 3_600_000)
 
 
 @dataclass
@@ -106,8 +116,8 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     for c in completions:
         pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
                         c.occurred_at, c.received_at, c.source,
-                        json.dumps(c.properties, separators=(",", ":")),
-                        json.dumps(c.adjustments) if c.adjustments else None))
+                        _compact_json(c.properties),
+                        _compact_json(c.adjustments) if c.adjustments else None))
     tx.before_commit("completions", _flush_completions)
     tx.after_commit(resolver.publish)
     return len(completions)

@@ -8,10 +8,11 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from collector.errors import StoreUnavailable
 from collector.storage import queries
+from collector.storage.ingest_process import IngestProcess
 from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
 from collector.storage.sqlstore import SqlStore
 from collector.storage.writer import GroupCommitWriter, Tx
@@ -20,7 +21,7 @@ T = TypeVar("T")
 DIALECT = queries.Dialect(json_text=lambda column, key: f"json_extract({column}, '$.{key}')")
 
 
-class _Transactor:
+class SQLiteTransactor:
     def __init__(self, path: str, busy_timeout_ms: int) -> None:
         self.path, self.busy_timeout_ms = path, busy_timeout_ms
 
@@ -65,8 +66,9 @@ class SQLiteStore(SqlStore):
     def __init__(self, path: str, *, busy_timeout_ms: int = 5000, commit_batch: int = 5000) -> None:
         super().__init__()
         self.path = str(Path(path))
-        self._transactor = _Transactor(self.path, busy_timeout_ms)
+        self._transactor = SQLiteTransactor(self.path, busy_timeout_ms)
         self._writer = GroupCommitWriter(self._transactor, max_weight=commit_batch)
+        self._ingest_process = IngestProcess(self.path, busy_timeout_ms, commit_batch)
         self._readers: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
@@ -77,6 +79,7 @@ class SQLiteStore(SqlStore):
         self._writer.start()
 
     async def close(self) -> None:
+        await self._ingest_process.close()
         self._writer.stop()
         if self._readers is not None:
             self._readers.shutdown(wait=True)
@@ -124,6 +127,10 @@ class SQLiteStore(SqlStore):
             return await loop.run_in_executor(self._readers, lambda: fn(self._reader()))
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"The store could not read: {exc}") from exc
+
+    async def _ingest(self, kind: str, portal_id: int, args: tuple[Any, ...], weight: int) -> int:
+        # Completions go to the child process writer (see ingest_process for why).
+        return await self._ingest_process.submit(kind, portal_id, args, weight)
 
     async def _submit(self, job: Callable[[Tx[sqlite3.Connection]], T], weight: int,
                       savepoint: bool) -> T:

@@ -105,11 +105,17 @@ class SqlStore(Store):
         if not completions:
             return 0
         guard.check_completions(completions)
-        # No savepoint: store_completions raises only before it writes or buffers anything.
+        return await self._ingest("completions", portal_id, (completions, monthly_quota),
+                                  len(completions))
+
+    async def _ingest(self, kind: str, portal_id: int, args: tuple[Any, ...], weight: int) -> int:
+        """Run an ingest job (``store_completions`` or ``record_hits``) in a group commit.
+
+        No savepoint: both raise only before they write or buffer anything.
+        """
+        run = queries.store_completions if kind == "completions" else tracking.record_hits
         return await self._submit(
-            lambda tx: queries.store_completions(tx, self.dialect, self._cache, portal_id,
-                                                 completions, monthly_quota),
-            len(completions), False)
+            lambda tx: run(tx, self.dialect, self._cache, portal_id, *args), weight, False)
 
     async def query_completions(self, portal_id: int,
                                 query: CompletionQuery) -> list[StoredCompletion]:
@@ -133,11 +139,8 @@ class SqlStore(Store):
                              failed: list[FailedHit], counters: dict[str, int],
                              monthly_quota: int) -> int:
         guard.check_completions(completions)
-        # No savepoint: record_hits raises only before it writes or buffers anything.
-        return await self._submit(
-            lambda tx: tracking.record_hits(tx, self.dialect, self._cache, portal_id, completions,
-                                            failed, counters, monthly_quota),
-            max(1, len(completions)), False)
+        return await self._ingest("hits", portal_id, (completions, failed, counters, monthly_quota),
+                                  max(1, len(completions)))
 
     async def list_failed_events(self, portal_id: int, limit: int,
                                  before: int | None = None) -> list[dict[str, Any]]:

@@ -58,6 +58,14 @@ class Tx(Generic[Conn]):
         """Run ``hook`` on the writer thread once the transaction has committed."""
         self._after.append(hook)
 
+    def run_before_commit(self) -> None:
+        for step in self._before.values():
+            step(self)
+
+    def run_after_commit(self) -> None:
+        for hook in self._after:
+            hook()
+
 
 @dataclass(slots=True)
 class _Job(Generic[Conn]):
@@ -147,8 +155,7 @@ class GroupCommitWriter(Generic[Conn]):
             transactor.begin(conn)
             for job in batch:
                 job.outcome = self._run_job(tx, job)
-            for step in tx._before.values():
-                step(tx)
+            tx.run_before_commit()
             transactor.commit(conn)
             self.transactions += 1
         except Exception as exc:
@@ -161,8 +168,7 @@ class GroupCommitWriter(Generic[Conn]):
             for job in batch:
                 job.outcome = (False, failure)
         else:
-            for hook in tx._after:
-                hook()
+            tx.run_after_commit()
         _resolve_all(batch)
 
     def _run_job(self, tx: Tx[Conn], job: _Job[Conn]) -> tuple[bool, Any]:

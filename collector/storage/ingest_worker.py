@@ -1,0 +1,61 @@
+"""Child process of ``ingest_process``: read a group of jobs, run them in one transaction,
+commit, answer. ``python -m collector.storage.ingest_worker PATH BUSY_TIMEOUT_MS``."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+from typing import Any, BinaryIO
+
+from collector.errors import ClientError
+from collector.storage import queries, tracking
+from collector.storage.ingest_process import _HEADER, encode, error_to_wire
+from collector.storage.sqlite import DIALECT, SQLiteTransactor
+from collector.storage.writer import Tx
+
+
+def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
+              jobs: list[tuple[str, int, tuple[Any, ...]]]) -> Any:
+    """One transaction for the whole group; per job ``(True, result)`` or ``(False, error)``."""
+    tx: Tx[Any] = Tx(conn)
+    outcomes: list[tuple[bool, Any]] = []
+    try:
+        transactor.begin(conn)
+        for kind, portal_id, args in jobs:
+            try:
+                if kind == "completions":
+                    result = queries.store_completions(tx, DIALECT, cache, portal_id, *args)
+                else:
+                    result = tracking.record_hits(tx, DIALECT, cache, portal_id, *args)
+                outcomes.append((True, result))
+            except ClientError as exc:  # raised before the job wrote or buffered anything
+                outcomes.append((False, error_to_wire(exc)))
+        tx.run_before_commit()
+        transactor.commit(conn)
+    except Exception as exc:  # the disk, a lock, a broken database: nothing is acknowledged
+        transactor.rollback(conn)
+        return ("unavailable", f"{type(exc).__name__}: {exc}")
+    tx.run_after_commit()
+    return outcomes
+
+
+def _read(stream: BinaryIO) -> Any:
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        return None
+    return pickle.loads(stream.read(_HEADER.unpack(header)[0]))  # noqa: S301 - our parent
+
+
+def main(path: str, busy_timeout_ms: int) -> None:
+    transactor = SQLiteTransactor(path, busy_timeout_ms)
+    conn = transactor.connect()
+    cache = queries.IdentityCache()
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    while (jobs := _read(source)) is not None:
+        sink.write(encode(run_group(transactor, conn, cache, jobs)))
+        sink.flush()
+    conn.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))

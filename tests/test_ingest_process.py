@@ -1,0 +1,54 @@
+"""The SQLite ingest writer child process: it dies, requests get 503, the next write restarts it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+
+from collector.errors import StoreUnavailable
+from collector.model import NewCompletion
+from collector.portals import create_portal
+from collector.storage.sqlite import SQLiteStore
+
+
+def _completion() -> NewCompletion:
+    return NewCompletion(id=str(uuid.uuid4()), event_name="e", object_type="CONTACT",
+                         occurred_at=1_700_000_000_000, received_at=1_700_000_000_000,
+                         properties={}, source="HTTP", email="ann@example.com")
+
+
+def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> None:
+    path = str(tmp_path / "f.db")
+
+    async def scenario() -> tuple[int, int]:
+        store = SQLiteStore(path, busy_timeout_ms=60_000)
+        await store.open()
+        try:
+            portal = (await create_portal(store, "p")).portal_id
+            assert await store.append_completions(portal, [_completion()], 10**9) == 1
+            child = store._ingest_process._process
+            assert child is not None
+            # Hold the write lock so the child's next transaction waits inside BEGIN ...
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
+                blocker.execute("BEGIN IMMEDIATE")
+                stuck = asyncio.ensure_future(
+                    store.append_completions(portal, [_completion()], 10**9))
+                await asyncio.sleep(0)  # let it reach the child
+                child.kill()  # ... and die there, mid-transaction
+                with pytest.raises(StoreUnavailable):
+                    await stuck
+                blocker.execute("ROLLBACK")
+            # The next write starts a new child and commits.
+            assert await store.append_completions(portal, [_completion()], 10**9) == 1
+            assert store._ingest_process._process is not child
+            return portal, await store.count_completions(portal)
+        finally:
+            await store.close()
+
+    _, stored = asyncio.run(scenario())
+    assert stored == 2  # the acknowledged two; nothing of the failed group
