@@ -23,7 +23,7 @@ from collector.api.common import authenticated, json_body, reject_unknown_params
 from collector.api.tracking import javascript
 from collector.autotrack import health, rules, session
 from collector.autotrack.token import DEFAULT_TTL, MAX_TTL, Grant, origin_of, sign
-from collector.errors import FieldError, ValidationFailed
+from collector.errors import FieldError, Unauthorized, ValidationFailed
 from collector.jsapi.hits import parse_body
 from collector.jsonbody import BEACON_TYPES, read_body
 from collector.responses import JSONResponse
@@ -71,8 +71,14 @@ async def selector_health(request: Request, portal_id: int) -> Response:
 
 
 async def overlay_script(request: Request) -> Response:
-    await session.grant_for(request, request.query_params.get("t"),
-                            request.path_params["portal_id"])
+    try:
+        await session.grant_for(request, request.query_params.get("t"),
+                                request.path_params["portal_id"])
+    except Unauthorized as exc:
+        # A script-typed refusal: browsers run no script from a 401, and a JSON body would
+        # only be blocked as a cross-origin read.
+        return Response(f"/* {exc.message} */\n", status_code=401, headers={
+            "Cache-Control": "no-store"}, media_type="application/javascript; charset=utf-8")
     response = javascript(request, bundle.overlay_script())
     response.headers["Cache-Control"] = "no-store"
     return response
