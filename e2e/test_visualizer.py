@@ -140,15 +140,19 @@ def test_tampered_or_expired_token_loads_nothing(page: Page, portal: Portal,
 def test_renamed_button_is_flagged_broken(page: Page, portal: Portal, pages: PageServer) -> None:
     save_definition(portal, pages, {"label": "Hero signup", "trackingType": "CLICKED_ELEMENT",
                                     "selector": '[data-track="hero-signup"]', "page": "/shop.html"})
+    save_definition(portal, pages, {"label": "Widget buy", "trackingType": "CLICKED_ELEMENT",
+                                    "selector": "button.widget-buy", "page": "/shop.html"})
     open_tracked(page, portal, pages)
     with page.expect_response(collected):
         page.click(".hero-cta .btn")
     portal.wait_for_events(1, eventType=portal.fqn("hero_signup"))
-    [healthy] = portal.call("GET", "/footfall/v1/visualizer/health")["results"]
+    healthy, widget = portal.call("GET", "/footfall/v1/visualizer/health")["results"]
     assert (healthy["fired"], healthy["broken"]) == (1, False)
     with page.expect_response(missed):
         open_tracked(page, portal, pages, "renamed=1")
     renamed = portal.page_url(pages, "shop.html", "renamed=1")
-    [broken] = portal.call("GET", "/footfall/v1/visualizer/health")["results"]
+    broken, widget = portal.call("GET", "/footfall/v1/visualizer/health")["results"]
     assert broken["broken"] is True
     assert broken["brokenOn"] == [renamed]
+    assert broken["missingOn"][0]["url"] == renamed
+    assert (widget["missingOn"], widget["broken"]) == ([], False)  # found in a shadow root

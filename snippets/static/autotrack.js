@@ -86,13 +86,20 @@ function ffClick(e) {
   });
 }
 
+// Is anything matching sel on the page, open shadow roots included?
+function ffFind(sel, root) {
+  return root.querySelector(sel) || [].some.call(root.querySelectorAll('*'), function (el) {
+    return el.shadowRoot && ffFind(sel, el.shadowRoot);
+  });
+}
+
 function ffReportMisses() {
   var url = location.href.split('#')[0], missing = [];
   if (ffChecked[url]) return;
   ffChecked[url] = 1;
   c.c.forEach(function (rule) {
     try {
-      if (ffInScope(rule) && !d.querySelector(rule.s)) missing.push(rule.n);
+      if (ffInScope(rule) && !ffFind(rule.s, d)) missing.push(rule.n);
     } catch (x) {}
   });
   if (missing.length) navigator.sendBeacon(ffAbs(c.m), JSON.stringify({a: c.a, u: url, m: missing}));

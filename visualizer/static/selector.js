@@ -3,8 +3,9 @@
  * Preference: a unique stable attribute (data-track, data-testid, … then any data-*) →
  * a unique id that does not look generated → meaningful classes → the shortest unique path
  * of those pieces → a positional path (flagged as fragile). */
-var FFS_ATTRS = ['data-track', 'data-testid', 'data-test', 'data-test-id', 'data-cy', 'data-qa',
-  'data-action', 'name', 'aria-label'];
+// A site can put its own hook attributes first: window.footfallSelectorAttributes = [...].
+var FFS_ATTRS = (window.footfallSelectorAttributes || []).concat(['data-track', 'data-testid', 'data-test', 'data-test-id', 'data-cy', 'data-qa',
+  'data-action', 'name', 'aria-label']);
 var FFS_ACTIONABLE = 'a[href],button,input,select,textarea,summary,label,[role=button],' +
   '[role=link],[role=menuitem],[role=tab],[role=checkbox],[onclick]';
 
