@@ -156,3 +156,35 @@ def test_renamed_button_is_flagged_broken(page: Page, portal: Portal, pages: Pag
     assert broken["brokenOn"] == [renamed]
     assert broken["missingOn"][0]["url"] == renamed
     assert (widget["missingOn"], widget["broken"]) == ([], False)  # found in a shadow root
+
+
+def test_overlay_lists_searches_edits_and_deletes(page: Page, portal: Portal,
+                                                  pages: PageServer) -> None:
+    save_definition(portal, pages, {"label": "Hero signup", "trackingType": "CLICKED_ELEMENT",
+                                    "selector": '[data-track="hero-signup"]'})
+    save_definition(portal, pages, {"label": "Other page only", "trackingType": "CLICKED_ELEMENT",
+                                    "selector": "#x", "scope": {"operator": "EQ", "on": "PATH",
+                                                                "value": "/elsewhere"}})
+    save_definition(portal, pages, {"label": "Read doc", "trackingType": "VISITED_URL", "rule": {
+        "operator": "REGEX", "on": "PATH", "value": "^/docs/"}})
+    _launch(page, portal, pages)
+    expect(ui(page, "definition")).to_have_count(1)  # only what concerns this page
+    ui(page, "search").fill("nothing like it")
+    expect(ui(page, "definition")).to_have_count(0)
+    ui(page, "search").fill("hero")
+    ui(page, "edit").click()
+    ui(page, "selector").fill(".card")  # by hand, with a live count and warnings
+    expect(ui(page, "count")).to_have_text("3 elements")
+    ui(page, "selector").fill(".sc-bdVaJa")
+    expect(ui(page, "warnings")).to_contain_text("generated class name")
+    ui(page, "selector").fill(".hero-cta .btn")
+    expect(ui(page, "count")).to_have_text("1 element")
+    ui(page, "save").click()
+    expect(ui(page, "status")).to_contain_text("Saved")
+    [hero] = [d for d in portal.call("GET", "/footfall/v1/visualizer/health")["results"]
+              if d["name"] == "hero_signup"]
+    assert hero["selector"] == ".hero-cta .btn"
+    ui(page, "delete").click()
+    expect(ui(page, "definition")).to_have_count(0)
+    names = {d["name"] for d in portal.call("GET", "/footfall/v1/visualizer/health")["results"]}
+    assert names == {"other_page_only", "read_doc"}
