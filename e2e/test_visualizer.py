@@ -12,6 +12,7 @@ from e2e.visualizer_kit import (
     launch_url,
     missed,
     open_tracked,
+    overlay_call,
     overlay_loaded,
     save_definition,
     ui,
@@ -160,8 +161,9 @@ def test_renamed_button_is_flagged_broken(page: Page, portal: Portal, pages: Pag
 
 def test_overlay_lists_searches_edits_and_deletes(page: Page, portal: Portal,
                                                   pages: PageServer) -> None:
+    scope = {"operator": "REGEX", "on": "PATH", "value": "^/shop"}
     save_definition(portal, pages, {"label": "Hero signup", "trackingType": "CLICKED_ELEMENT",
-                                    "selector": '[data-track="hero-signup"]'})
+                                    "selector": '[data-track="hero-signup"]', "scope": scope})
     save_definition(portal, pages, {"label": "Other page only", "trackingType": "CLICKED_ELEMENT",
                                     "selector": "#x", "scope": {"operator": "EQ", "on": "PATH",
                                                                 "value": "/elsewhere"}})
@@ -181,9 +183,9 @@ def test_overlay_lists_searches_edits_and_deletes(page: Page, portal: Portal,
     expect(ui(page, "count")).to_have_text("1 element")
     ui(page, "save").click()
     expect(ui(page, "status")).to_contain_text("Saved")
-    [hero] = [d for d in portal.call("GET", "/footfall/v1/visualizer/health")["results"]
+    [hero] = [d for d in overlay_call(portal, pages, "GET")["results"]
               if d["name"] == "hero_signup"]
-    assert hero["selector"] == ".hero-cta .btn"
+    assert (hero["selector"], hero["scope"]) == (".hero-cta .btn", scope)  # scope kept
     ui(page, "delete").click()
     expect(ui(page, "definition")).to_have_count(0)
     names = {d["name"] for d in portal.call("GET", "/footfall/v1/visualizer/health")["results"]}

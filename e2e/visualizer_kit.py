@@ -55,19 +55,25 @@ def expired_token(portal: Portal, pages: PageServer) -> str:
     return sign(secret, Grant(portal.portal_id, pages.url, int(time.time()) - 60))
 
 
-def save_definition(portal: Portal, pages: PageServer, body: dict[str, Any]) -> dict[str, Any]:
-    """Create a definition the way the overlay does: token header, the site's Origin."""
+def overlay_call(portal: Portal, pages: PageServer, method: str, body: Any = None) -> Any:
+    """Call the overlay's definitions endpoint as the overlay does: token header, the
+    site's Origin."""
     token = launch_url(portal, pages).rpartition("=")[2]
     request = urllib.request.Request(
         portal.collector.url + "/footfall/v1/visualizer/definitions",
-        data=json.dumps(body).encode(), method="POST",
+        data=json.dumps(body).encode() if body is not None else None, method=method,
         headers={"X-Footfall-Visualizer": token, "Origin": pages.url,
                  "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read())  # type: ignore[no-any-return]
+            return json.loads(response.read())
     except urllib.error.HTTPError as exc:
         raise AssertionError(f"{exc.code} {exc.read()!r}") from exc
+
+
+def save_definition(portal: Portal, pages: PageServer, body: dict[str, Any]) -> dict[str, Any]:
+    saved: dict[str, Any] = overlay_call(portal, pages, "POST", body)
+    return saved
 
 
 def open_tracked(page: Page, portal: Portal, pages: PageServer, query: str = "") -> None:

@@ -87,6 +87,7 @@ async def overlay_script(request: Request) -> Response:
 async def misses(request: Request) -> Response:
     """``{"a": portal, "u": page URL, "m": [fullyQualifiedName, …]}`` as text/plain."""
     doc = parse_body(await read_body(request, 65536, BEACON_TYPES))
-    if isinstance(doc, dict) and isinstance(doc.get("a"), int) and isinstance(doc.get("u"), str):
-        await health.record(request, doc["a"], doc["u"], doc.get("m"), now_ms())
+    portal = doc.get("a") if isinstance(doc, dict) else None
+    if type(portal) is int and isinstance(doc.get("u"), str):
+        await health.record(request, portal, doc["u"], doc.get("m"), now_ms())
     return Response(status_code=204, headers=CORS)

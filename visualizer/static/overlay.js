@@ -110,9 +110,11 @@ function ffText(el) {
   return /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) ? '' : (el.innerText || '').replace(/\s+/g, ' ').trim();
 }
 
+// The page scope to save; undefined (left out of the JSON) keeps an edited event's scope.
 function ffoScope() {
   var kind = ffoQ('scope').value, path = location.pathname;
-  return kind == 'all' ? null : kind == 'path' ? {operator: 'EQ', on: 'PATH', value: path}
+  return kind == 'keep' ? undefined : kind == 'all' ? null
+    : kind == 'path' ? {operator: 'EQ', on: 'PATH', value: path}
     : {operator: 'REGEX', on: 'PATH', value: ffoQ('scope-value').value};
 }
 
@@ -125,7 +127,14 @@ function ffoSaveClick() {
     scope: ffoScope()};
   var done = ffoS.editing ? ffoApi('PATCH', '/' + ffoS.editing, body)
     : ffoApi('POST', '', Object.assign(body, {trackingType: 'CLICKED_ELEMENT', page: location.pathname}));
-  done.then(function (j) { ffoStatus('Saved ' + j.fullyQualifiedName); ffoS.editing = null; ffoLoad(); })
+  done.then(function (j) {
+    ffoStatus('Saved ' + j.fullyQualifiedName);
+    ffoS.editing = null;
+    ffoQ('label').value = '';
+    ffoQ('scope').value = 'all';
+    ffoQ('save').textContent = 'Save click event';
+    ffoLoad();
+  })
     .catch(function (x) { ffoStatus('Not saved: ' + x.message); });
 }
 
@@ -146,6 +155,10 @@ function ffoEdit(def) {
   ffoQ('label').value = def.label;
   ffoQ('selector').value = def.selector;
   ffoQ('save').textContent = 'Update ' + def.label;
+  ffoQ('scope').value = 'keep';
+  ffoQ('cap-text').checked = def.capture.text;
+  ffoQ('cap-href').checked = def.capture.href;
+  ffoQ('cap-url').checked = def.capture.pageUrl;
   ffoShowMatches();
 }
 
@@ -200,7 +213,8 @@ function ffoClickSection() {
   ffoButton('narrow', 'Narrow', function () { if (ffoS.picked) ffoUse(ffsNarrow(ffoQ('selector').value, ffoS.picked)); }),
   ffoField('label', {placeholder: 'Event name'}), ffoCheck('cap-text', 'element text'), ffoCheck('cap-href', 'link'),
   ffoCheck('cap-url', 'page URL'),
-  ffoSelect('scope', [['all', 'On every page'], ['path', 'Only on this page'], ['regex', 'Pages whose path matches']]),
+  ffoSelect('scope', [['all', 'On every page'], ['path', 'Only on this page'], ['regex', 'Pages whose path matches'],
+    ['keep', 'Keep the saved pages']]),
   ffoField('scope-value', {placeholder: 'regular expression on the path'}), ffoButton('save', 'Save click event', ffoSaveClick)];
 }
 
