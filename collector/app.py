@@ -18,6 +18,8 @@ from collector.api import (
     snippets,
     tracking,
     tracking_admin,
+    visualizer,
+    visualizer_defs,
 )
 from collector.jsapi.state import TrackingState
 from collector.responses import EXCEPTION_HANDLERS
@@ -47,11 +49,14 @@ ROUTES = [
     Route("/events/v3/limits", meta.limits, methods=["GET"]),
     Route("/crm/v3/objects/{object_type}", objects.create_object, methods=["POST"]),
     Route("/crm/v3/objects/{object_type}/{object_id}", objects.get_object, methods=["GET"]),
+    Route("/footfall/v1/visualizer/tokens", visualizer.issue_token, methods=["POST"]),
+    Route("/footfall/v1/visualizer/health", visualizer.selector_health, methods=["GET"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
     Route("/healthz", meta.health, methods=["GET"]),
 ]
 
 _TRACKING = "/footfall/v1/tracking"
+_VISUAL = "/footfall/v1/visualizer/definitions"
 
 
 def tracking_routes(settings: Settings) -> list[Route]:
@@ -66,10 +71,27 @@ def tracking_routes(settings: Settings) -> list[Route]:
         Route(tracking.script_path(settings), tracking.tracking_script, methods=["GET"]),
         Route(tracking.debug_path(settings, "{portal_id:int}"), tracking.debug_script,
               methods=["GET"]),
+        Route(tracking.misses_path(settings), visualizer.misses, methods=["POST"]),
+        Route(tracking.misses_path(settings), collect.preflight, methods=["OPTIONS"]),
+        Route(tracking.overlay_path(settings, "{portal_id:int}"), visualizer.overlay_script,
+              methods=["GET"]),
+        *visualizer_routes(),
         Route("/footfall/v1/event-definitions/{event_name}/snippet", snippets.get_snippet,
               methods=["GET"]),
         Route("/footfall/v1/event-definitions/{event_name}/snippet", snippets.save_code,
               methods=["PUT"]),
+    ]
+
+
+def visualizer_routes() -> list[Route]:
+    """The overlay's own calls: a visualizer token, not a portal token (CORS)."""
+    return [
+        Route(_VISUAL, visualizer_defs.list_definitions, methods=["GET"]),
+        Route(_VISUAL, visualizer_defs.create_definition, methods=["POST"]),
+        Route(_VISUAL, visualizer_defs.preflight, methods=["OPTIONS"]),
+        Route(_VISUAL + "/{event_name}", visualizer_defs.update_definition, methods=["PATCH"]),
+        Route(_VISUAL + "/{event_name}", visualizer_defs.delete_definition, methods=["DELETE"]),
+        Route(_VISUAL + "/{event_name}", visualizer_defs.preflight, methods=["OPTIONS"]),
     ]
 
 

@@ -125,6 +125,29 @@ _RETRIEVAL_PARAMS = [
 ]
 
 
+_LAUNCH = {"type": "object", "required": ["url"], "additionalProperties": False, "properties": {
+    "url": {"type": "string", "description": "A page on one of the portal's allowed domains"},
+    "ttlSeconds": {"type": "integer", "minimum": 60, "maximum": 28800, "default": 3600}}}
+_LAUNCHED = {"type": "object", "properties": {
+    "token": _STR, "launchUrl": _STR, "portalId": _INT, "origin": _STR, "expiresAt": _INT}}
+_HEALTH = {"type": "object", "properties": {"results": {"type": "array", "items": {
+    "type": "object", "properties": {
+        "name": _STR, "fullyQualifiedName": _STR, "label": _STR, "trackingType": _STR,
+        "selector": {"type": ["string", "null"]}, "rule": {"type": ["object", "null"]},
+        "fired": _INT, "lastFiredAt": {"type": ["string", "null"]},
+        "missingOn": {"type": "array", "items": {"type": "object"}}, "broken": _BOOL,
+        "brokenOn": {"type": "array", "items": _STR}}}}}}
+_VISUALIZER_PATHS: dict[str, Any] = {
+    "/footfall/v1/visualizer/tokens": {"post": {**_op(
+        "Issue a visualizer token and launch URL (short-lived, one portal, one site)",
+        {"201": _json(_LAUNCHED)}, tag="visualizer"),
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _LAUNCH}}}}},
+    "/footfall/v1/visualizer/health": {"get": _op(
+        "Selector health of clicked-element and visited-URL definitions",
+        {"200": _json(_HEALTH)}, tag="visualizer")},
+}
+
+
 def openapi_document() -> dict[str, Any]:
     base = "/events/v3/event-definitions"
     return {
@@ -172,6 +195,7 @@ def openapi_document() -> dict[str, Any]:
                                                                  "items": _STR}}})})},
             "/events/v3/limits": {"get": _op("The published limits", {"200": _json(
                 {"type": "object"})})},
+            **_VISUALIZER_PATHS,
             "/openapi.json": {"get": {"summary": "This document", "tags": ["meta"], "security": [],
                                       "responses": {"200": _json({"type": "object"})}}},
             "/healthz": {"get": {"summary": "Liveness check", "tags": ["meta"], "security": [],

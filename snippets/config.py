@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from collector.autotrack.definitions import tracker_rules
 from collector.jsapi.portal_settings import TrackingSettings
 from collector.limits import URL_PROPERTIES, Limits
 from collector.model import EventDefinition
@@ -42,3 +43,9 @@ def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
             "limits": {"value": limits.value_length, "url": limits.url_value_length,
                        "urlProperties": sorted(URL_PROPERTIES),
                        "properties": limits.properties_per_completion}}
+
+
+def autotrack_config(portal_id: int, overlay_path: str, misses_path: str,
+                     definitions: Iterable[EventDefinition]) -> dict[str, Any]:
+    """Keys are documented at the top of ``snippets/static/autotrack.js``."""
+    return {"a": portal_id, "o": overlay_path, "m": misses_path, **tracker_rules(definitions)}

@@ -12,6 +12,7 @@ import rjsmin
 from collector.model import EventDefinition
 from collector.properties import PropertyDef
 from snippets.escape import js_literal
+from visualizer.bundle import autotrack_core
 
 _js_env = jinja2.Environment(loader=jinja2.PackageLoader("snippets", "templates"),
                              autoescape=False, undefined=jinja2.StrictUndefined,  # noqa: S701
@@ -33,6 +34,12 @@ def minified(name: str) -> str:
 
 def tracking_script(config: dict[str, Any]) -> str:
     return _js_env.get_template("tracking.js.j2").render(core=minified("tracker.js"), config=config)
+
+
+def autotrack_script(config: dict[str, Any]) -> str:
+    """The autotrack module (visualizer launch, clicked elements, visited URLs); served
+    before the core so the launch token leaves the address bar before a page view."""
+    return _js_env.get_template("autotrack.js.j2").render(core=autotrack_core(), config=config)
 
 
 def debug_script(config: dict[str, Any]) -> str:

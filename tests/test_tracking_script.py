@@ -23,6 +23,8 @@ SLOT = "(window,document,"
 
 
 def _split(script: str) -> tuple[str, dict[str, object]]:
+    # The core is the last line; the autotrack module's line comes first (own slot, own budget).
+    script = script.rstrip("\n").rpartition("\n")[2] + "\n"
     core, _, slot = script.rpartition(SLOT)
     assert slot.endswith(");\n")
     return core, json.loads(slot[: -len(");\n")])

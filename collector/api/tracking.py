@@ -23,6 +23,7 @@ from snippets import config, render
 
 CACHE_CONTROL = "public, max-age=300"
 DEBUG_DIR = "footfall-debug"
+OVERLAY_DIR = "footfall-visualizer"
 _compressed: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 
 
@@ -32,6 +33,14 @@ def script_path(settings: Settings) -> str:
 
 def debug_path(settings: Settings, portal_id: int | str) -> str:
     return f"{settings.script_prefix}/{DEBUG_DIR}/{portal_id}.js"
+
+
+def overlay_path(settings: Settings, portal_id: int | str) -> str:
+    return f"{settings.script_prefix}/{OVERLAY_DIR}/{portal_id}.js"
+
+
+def misses_path(settings: Settings) -> str:
+    return f"{settings.collect_path.rstrip('/')}/misses"
 
 
 def _encoding(accept: str) -> str:
@@ -73,7 +82,9 @@ async def tracking_script(request: Request) -> Response:
     definitions = (await svc.definitions.get(portal_id)).values()
     slot = config.tracker_config(portal_id, tracking, svc.settings.collect_path,
                                  debug_path(svc.settings, portal_id), definitions)
-    return javascript(request, render.tracking_script(slot))
+    auto = config.autotrack_config(portal_id, overlay_path(svc.settings, portal_id),
+                                   misses_path(svc.settings), definitions)
+    return javascript(request, render.autotrack_script(auto) + render.tracking_script(slot))
 
 
 async def debug_script(request: Request) -> Response:

@@ -109,3 +109,16 @@ class Store(ABC):
 
     @abstractmethod
     async def tracking_counters(self, portal_id: int) -> dict[str, int]: ...
+
+    # Selector health (SQL in collector.storage.autotrack).
+    @abstractmethod
+    async def record_selector_misses(self, portal_id: int, event_names: list[str], url: str,
+                                     now: int) -> None: ...
+
+    @abstractmethod
+    async def selector_misses(self, portal_id: int) -> dict[str, list[dict[str, Any]]]: ...
+
+    @abstractmethod
+    async def event_fires(self, portal_id: int,
+                          event_names: list[str]) -> dict[str, tuple[int, int]]:
+        """``{event name: (completions, last occurredAt)}`` for those that fired."""

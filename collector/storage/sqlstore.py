@@ -21,7 +21,7 @@ from collector.model import (
     NewCompletion,
     StoredCompletion,
 )
-from collector.storage import guard, queries, records, tracking
+from collector.storage import autotrack, guard, queries, records, tracking
 from collector.storage.base import Store
 from collector.storage.writer import Tx
 
@@ -149,6 +149,21 @@ class SqlStore(Store):
     async def tracking_counters(self, portal_id: int) -> dict[str, int]:
         return await self._read(lambda conn: tracking.load_counters(conn, portal_id))
 
+
+    # -- selector health ------------------------------------------------------------------
+
+    async def record_selector_misses(self, portal_id: int, event_names: list[str], url: str,
+                                     now: int) -> None:
+        guard.check([("url", url), *(("eventName", n) for n in event_names)])
+        await self._write(
+            lambda conn: autotrack.record_misses(conn, portal_id, event_names, url, now))
+
+    async def selector_misses(self, portal_id: int) -> dict[str, list[dict[str, Any]]]:
+        return await self._read(lambda conn: autotrack.load_misses(conn, portal_id))
+
+    async def event_fires(self, portal_id: int,
+                          event_names: list[str]) -> dict[str, tuple[int, int]]:
+        return await self._read(lambda conn: autotrack.load_fires(conn, portal_id, event_names))
 
 def _check_definition(d: EventDefinition) -> None:
     fields: list[tuple[str, str | None]] = [("label", d.label), ("description", d.description)]

@@ -1,0 +1,140 @@
+"""Clicked-element and visited-URL rules: validation, and the ``tracking`` document they are
+stored as on an ``EventDefinition``.
+
+A URL rule is ``{"operator": EQ|CONTAINS|STARTS_WITH|REGEX, "on": URL|BASE_URL|DOMAIN|PATH,
+"value": text}`` (the seeds' workflow URL refinements). The browser applies it with
+``visualizer/static/urlrule.js``; :func:`url_matches` is the same rule in Python.
+A clicked-element definition stores ``{"selector", "capture": {"text", "href", "pageUrl"},
+"scope": rule | None, "page": path it was made on}``; a visited-URL one ``{"rule",
+"capture"}``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from collector.errors import FieldError, ValidationFailed
+
+OPERATORS = ("EQ", "CONTAINS", "STARTS_WITH", "REGEX")
+TARGETS = ("URL", "BASE_URL", "DOMAIN", "PATH")
+AUTO_TYPES = ("CLICKED_ELEMENT", "VISITED_URL")
+CAPTURES = ("text", "href", "pageUrl")
+MAX_SELECTOR = 1000
+MAX_RULE_VALUE = 1000
+RULE_FIELDS = {"operator", "on", "value"}
+CREATE_FIELDS = {"label", "name", "description", "trackingType", "selector", "capture",
+                 "scope", "page", "rule"}
+PATCH_FIELDS = {"label", "description", "selector", "capture", "scope", "rule"}
+ELEMENT_PROPERTY = {"name": "ff_element", "label": "Clicked element", "type": "string",
+                    "description": "Compact description of the clicked element and its ancestors"}
+
+
+def url_part(url: str, on: str) -> str:
+    parts = urlsplit(url)
+    if on == "DOMAIN":
+        return parts.hostname or ""
+    if on == "PATH":
+        return parts.path or "/"
+    if on == "BASE_URL":
+        return f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
+    return url
+
+
+def url_matches(rule: dict[str, str], url: str) -> bool:
+    text, value, op = url_part(url, rule["on"]), rule["value"], rule["operator"]
+    if op == "EQ":
+        return text == value
+    if op == "CONTAINS":
+        return value in text
+    if op == "STARTS_WITH":
+        return text.startswith(value)
+    return re.search(value, text) is not None
+
+
+def parse_rule(raw: Any, where: str, errors: list[FieldError]) -> dict[str, str] | None:
+    if not isinstance(raw, dict):
+        errors.append(FieldError(where, "must be {operator, on, value}", "WRONG_TYPE"))
+        return None
+    errors += [FieldError(f"{where}.{k}", "unknown field", "UNKNOWN_FIELD")
+               for k in sorted(raw.keys() - RULE_FIELDS)]
+    op, on, value = raw.get("operator"), raw.get("on", "URL"), raw.get("value")
+    if op not in OPERATORS:
+        errors.append(FieldError(f"{where}.operator", f"must be one of {', '.join(OPERATORS)}"))
+    if on not in TARGETS:
+        errors.append(FieldError(f"{where}.on", f"must be one of {', '.join(TARGETS)}"))
+    if not isinstance(value, str) or not value or len(value) > MAX_RULE_VALUE:
+        errors.append(FieldError(f"{where}.value",
+                                 f"must be a string of 1 to {MAX_RULE_VALUE} characters"))
+        return None
+    if op == "REGEX" and (problem := _regex_problem(value)):
+        errors.append(FieldError(f"{where}.value", problem, "INVALID_REGEX"))
+    return {"operator": str(op), "on": str(on), "value": value}
+
+
+def _regex_problem(value: str) -> str | None:
+    # Python and JavaScript regexes differ in corners; refusing what Python cannot compile
+    # catches typos, and lookbehind/named groups (which differ) are not needed for URLs.
+    if "(?<" in value or "(?P" in value:
+        return "named groups and lookbehind are not supported"
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return None
+
+
+def parse_capture(raw: Any, errors: list[FieldError]) -> dict[str, bool]:
+    if raw is None:
+        return {"text": True, "href": True, "pageUrl": True}
+    if not isinstance(raw, dict) or not all(isinstance(v, bool) for v in raw.values()):
+        errors.append(FieldError("capture", "must map text/href/pageUrl to true or false",
+                                 "WRONG_TYPE"))
+        return {}
+    errors += [FieldError(f"capture.{k}", "unknown field", "UNKNOWN_FIELD")
+               for k in sorted(raw.keys() - set(CAPTURES))]
+    return {k: bool(raw.get(k, True)) for k in CAPTURES}
+
+
+def parse_selector(raw: Any, errors: list[FieldError]) -> str:
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_SELECTOR:
+        errors.append(FieldError("selector", f"must be a CSS selector of 1 to {MAX_SELECTOR}"
+                                 " characters", "INVALID"))
+        return ""
+    if "{" in raw or "}" in raw:  # a selector list, never a style block
+        errors.append(FieldError("selector", "must not contain braces", "INVALID"))
+    return raw.strip()
+
+
+def parse_tracking(body: dict[str, Any], kind: str, current: dict[str, Any],
+                   errors: list[FieldError]) -> dict[str, Any]:
+    """The ``tracking`` document after applying ``body`` to ``current`` (empty when new)."""
+    doc = dict(current)
+    if "capture" in body or not current:
+        doc["capture"] = parse_capture(body.get("capture"), errors)
+    if kind == "CLICKED_ELEMENT":
+        if "selector" in body or not current:
+            doc["selector"] = parse_selector(body.get("selector"), errors)
+        if "scope" in body:
+            scope = body["scope"]
+            doc["scope"] = None if scope is None else parse_rule(scope, "scope", errors)
+        doc.setdefault("scope", None)
+        page = body.get("page", doc.get("page", "/"))
+        doc["page"] = page[:1000] if isinstance(page, str) and page.startswith("/") else "/"
+    elif "rule" in body or not current:
+        doc["rule"] = parse_rule(body.get("rule"), "rule", errors)
+    for key in sorted(body.keys() & ({"selector", "scope", "page"} if kind == "VISITED_URL"
+                                     else {"rule"})):
+        errors.append(FieldError(key, f"not used by {kind} definitions", "UNKNOWN_FIELD"))
+    return doc
+
+
+def check_fields(body: Any, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ValidationFailed([FieldError("body", "must be a JSON object", "WRONG_TYPE")])
+    errors = [FieldError(k, f"unknown field (allowed: {', '.join(sorted(allowed))})",
+                         "UNKNOWN_FIELD") for k in sorted(body.keys() - allowed)]
+    if errors:
+        raise ValidationFailed(errors)
+    return body

@@ -1,0 +1,272 @@
+/* The visualizer overlay: loaded by the tracker from the collector with a valid token.
+ * Everything it draws lives in one shadow root on a host marked data-footfall-overlay; it
+ * never selects inside that host. Elements the owner can drive are [data-ff=…]. */
+var ffoToken = sessionStorage.getItem('_ffviz'),
+  ffoBase = new URL((d.currentScript || {}).src || location.href).origin + '/footfall/v1/visualizer/definitions',
+  ffoCss = ':host{all:initial}*{box-sizing:border-box;font:13px/1.4 system-ui,sans-serif}' +
+    '.box{position:fixed;pointer-events:none;border:2px solid #f60;background:rgba(255,102,0,.12);z-index:1}' +
+    '.hit{position:fixed;pointer-events:none;border:2px dashed #06c;background:rgba(0,102,204,.1)}' +
+    '.panel{position:fixed;right:12px;bottom:12px;width:340px;max-height:80vh;overflow:auto;background:#fff;' +
+    'color:#222;border:1px solid #999;border-radius:8px;padding:10px;box-shadow:0 4px 20px rgba(0,0,0,.3);z-index:2}' +
+    'input,select,button{margin:2px 0;padding:3px}input[type=text]{width:100%}.warn{color:#b00}' +
+    'h3{margin:6px 0 2px;font-weight:bold}li{margin:3px 0}ul{padding-left:16px;margin:2px 0}',
+  ffoS = {picked: null, picking: true, editing: null, defs: []},
+  ffoHost, ffoRoot, ffoBox;
+
+function ffoEl(tag, attrs, kids) {
+  var el = d.createElement(tag);
+  Object.keys(attrs || {}).forEach(function (k) {
+    if (k == 'text') el.textContent = attrs[k];
+    else el.setAttribute(k, attrs[k]);
+  });
+  (kids || []).forEach(function (k) { el.appendChild(k); });
+  return el;
+}
+
+function ffoQ(name) {
+  return ffoRoot.querySelector('[data-ff="' + name + '"]');
+}
+
+function ffoApi(method, path, body) {
+  return fetch(ffoBase + path, {method: method, headers: {'Content-Type': 'application/json',
+    'X-Footfall-Visualizer': ffoToken}, body: body ? JSON.stringify(body) : undefined})
+    .then(function (r) {
+      return r.status == 204 ? {} : r.json().then(function (j) {
+        if (!r.ok) throw new Error(j.errors && j.errors.length ? j.errors.map(function (e) { return e.in + ': ' + e.message; }).join('; ') : j.message);
+        return j;
+      });
+    });
+}
+
+function ffoStatus(text) {
+  ffoQ('status').textContent = text;
+}
+
+function ffoInside(e) {
+  return e.composedPath().indexOf(ffoHost) > -1;
+}
+
+function ffoTarget(e) {
+  var t = e.composedPath()[0];
+  return t && t.nodeType == 1 ? ffsActionable(t) : null;
+}
+
+function ffoPlace(box, el) {
+  var r = el.getBoundingClientRect();
+  box.style.left = r.left + 'px';
+  box.style.top = r.top + 'px';
+  box.style.width = r.width + 'px';
+  box.style.height = r.height + 'px';
+}
+
+function ffoRoots() {
+  return ffoS.picked ? ffsRoot(ffoS.picked) : d;
+}
+
+// The live match count and highlights of the selector in the editor.
+function ffoShowMatches() {
+  var sel = ffoQ('selector').value, root = ffoRoots(), n = ffsCount(sel, root), warns;
+  ffoRoot.querySelectorAll('.hit').forEach(function (h) { h.remove(); });
+  ffoQ('count').textContent = n < 0 ? 'invalid selector' : n + (n == 1 ? ' element' : ' elements');
+  warns = sel ? ffsWarnings(sel, root) : [];
+  ffoQ('warnings').textContent = warns.map(function (w) {
+    return {invalid: 'Not a valid selector', none: 'Matches nothing on this page',
+      positional: 'Positional (:nth-child): breaks when the page changes',
+      generated: 'Uses a generated class name or id: changes with every deploy',
+      broad: 'Too broad: matches many elements'}[w];
+  }).join(' · ');
+  if (n > 0) [].slice.call(root.querySelectorAll(sel), 0, 200).forEach(function (el) {
+    var h = ffoEl('div', {'class': 'hit', 'data-ff': 'match'});
+    ffoRoot.appendChild(h);
+    ffoPlace(h, el);
+  });
+}
+
+function ffoUse(result) {
+  ffoQ('selector').value = result.selector;
+  ffoShowMatches();
+}
+
+function ffoPick(e) {
+  if (!ffoS.picking || ffoInside(e)) return;
+  var el = ffoTarget(e);
+  if (!el) return;
+  e.preventDefault();
+  e.stopImmediatePropagation();
+  ffoS.picked = el;
+  ffoS.editing = null;
+  ffoQ('save').textContent = 'Save click event';
+  ffoUse(ffsGenerate(el));
+  if (!ffoQ('label').value) ffoQ('label').value = 'Clicked ' + (ffText(el) || ffsTag(el)).slice(0, 60);
+}
+
+function ffoHover(e) {
+  var el = ffoS.picking && !ffoInside(e) && ffoTarget(e);
+  ffoBox.style.display = el ? 'block' : 'none';
+  if (el) ffoPlace(ffoBox, el);
+}
+
+function ffText(el) {
+  return /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) ? '' : (el.innerText || '').replace(/\s+/g, ' ').trim();
+}
+
+// The page scope to save; undefined (left out of the JSON) keeps an edited event's scope.
+function ffoScope() {
+  var kind = ffoQ('scope').value, path = location.pathname;
+  return kind == 'keep' ? undefined : kind == 'all' ? null
+    : kind == 'path' ? {operator: 'EQ', on: 'PATH', value: path}
+    : {operator: 'REGEX', on: 'PATH', value: ffoQ('scope-value').value};
+}
+
+function ffoCapture() {
+  return {text: ffoQ('cap-text').checked, href: ffoQ('cap-href').checked, pageUrl: ffoQ('cap-url').checked};
+}
+
+function ffoSaveClick() {
+  var body = {label: ffoQ('label').value, selector: ffoQ('selector').value, capture: ffoCapture(),
+    scope: ffoScope()};
+  var done = ffoS.editing ? ffoApi('PATCH', '/' + ffoS.editing, body)
+    : ffoApi('POST', '', Object.assign(body, {trackingType: 'CLICKED_ELEMENT', page: location.pathname}));
+  done.then(function (j) {
+    ffoStatus('Saved ' + j.fullyQualifiedName);
+    ffoS.editing = null;
+    ffoQ('label').value = '';
+    ffoQ('scope').value = 'all';
+    ffoQ('save').textContent = 'Save click event';
+    ffoLoad();
+  })
+    .catch(function (x) { ffoStatus('Not saved: ' + x.message); });
+}
+
+function ffoSaveVisit() {
+  var rule = {operator: ffoQ('visit-op').value, on: ffoQ('visit-on').value, value: ffoQ('visit-value').value};
+  ffoApi('POST', '', {label: ffoQ('visit-label').value, trackingType: 'VISITED_URL', rule: rule})
+    .then(function (j) { ffoStatus('Saved ' + j.fullyQualifiedName); ffoLoad(); })
+    .catch(function (x) { ffoStatus('Not saved: ' + x.message); });
+}
+
+function ffoRelevant(def) {
+  if (def.trackingType == 'VISITED_URL') return ffUrlMatches(def.rule, location.href);
+  return def.scope ? ffUrlMatches(def.scope, location.href) : true;
+}
+
+function ffoEdit(def) {
+  ffoS.editing = def.name;
+  ffoQ('label').value = def.label;
+  ffoQ('selector').value = def.selector;
+  ffoQ('save').textContent = 'Update ' + def.label;
+  ffoQ('scope').value = 'keep';
+  ffoQ('cap-text').checked = def.capture.text;
+  ffoQ('cap-href').checked = def.capture.href;
+  ffoQ('cap-url').checked = def.capture.pageUrl;
+  ffoShowMatches();
+}
+
+function ffoRow(def) {
+  var edit = ffoEl('button', {text: 'Edit', 'data-ff': 'edit'}), del = ffoEl('button', {text: 'Delete', 'data-ff': 'delete'});
+  edit.onclick = function () { ffoEdit(def); };
+  del.onclick = function () { ffoApi('DELETE', '/' + def.name).then(ffoLoad); };
+  if (def.trackingType == 'VISITED_URL') edit.disabled = true;
+  return ffoEl('li', {'data-ff': 'definition', 'data-name': def.name}, [
+    ffoEl('span', {text: def.label + ' — ' + (def.selector || def.rule.operator + ' ' + def.rule.on + ' ' + def.rule.value) + ' '}), edit, del]);
+}
+
+function ffoList() {
+  var q = ffoQ('search').value.toLowerCase(), list = ffoQ('definitions');
+  list.textContent = '';
+  ffoS.defs.filter(ffoRelevant).filter(function (def) {
+    return (def.label + ' ' + (def.selector || def.rule.value)).toLowerCase().indexOf(q) > -1;
+  }).forEach(function (def) { list.appendChild(ffoRow(def)); });
+}
+
+function ffoLoad() {
+  return ffoApi('GET', '').then(function (j) { ffoS.defs = j.results; ffoList(); })
+    .catch(function (x) { ffoStatus('Cannot load definitions: ' + x.message); });
+}
+
+function ffoField(name, attrs) {
+  return ffoEl('input', Object.assign({type: 'text', 'data-ff': name}, attrs || {}));
+}
+
+function ffoButton(name, text, action) {
+  var b = ffoEl('button', {'data-ff': name, text: text});
+  b.onclick = action;
+  return b;
+}
+
+function ffoCheck(name, text) {
+  return ffoEl('label', {}, [ffoEl('input', {type: 'checkbox', 'data-ff': name, checked: ''}), d.createTextNode(text + ' ')]);
+}
+
+function ffoSelect(name, options) {
+  return ffoEl('select', {'data-ff': name}, options.map(function (o) { return ffoEl('option', {value: o[0], text: o[1]}); }));
+}
+
+function ffoClickSection() {
+  var sel = ffoField('selector');
+  sel.oninput = ffoShowMatches;
+  return [ffoEl('h3', {text: 'Click event'}), ffoButton('picking', 'Pause picking', function () {
+    ffoS.picking = !ffoS.picking;
+    this.textContent = ffoS.picking ? 'Pause picking' : 'Pick elements';
+  }), sel, ffoEl('div', {'data-ff': 'count'}), ffoEl('div', {'class': 'warn', 'data-ff': 'warnings'}),
+  ffoButton('widen', 'All similar elements', function () { if (ffoS.picked) ffoUse(ffsWiden(ffoS.picked)); }),
+  ffoButton('narrow', 'Narrow', function () { if (ffoS.picked) ffoUse(ffsNarrow(ffoQ('selector').value, ffoS.picked)); }),
+  ffoField('label', {placeholder: 'Event name'}), ffoCheck('cap-text', 'element text'), ffoCheck('cap-href', 'link'),
+  ffoCheck('cap-url', 'page URL'),
+  ffoSelect('scope', [['all', 'On every page'], ['path', 'Only on this page'], ['regex', 'Pages whose path matches'],
+    ['keep', 'Keep the saved pages']]),
+  ffoField('scope-value', {placeholder: 'regular expression on the path'}), ffoButton('save', 'Save click event', ffoSaveClick)];
+}
+
+function ffoVisitSection() {
+  return [ffoEl('h3', {text: 'Page visit event'}), ffoField('visit-label', {placeholder: 'Event name'}),
+    ffoSelect('visit-op', [['EQ', 'is'], ['CONTAINS', 'contains'], ['STARTS_WITH', 'starts with'], ['REGEX', 'matches regex']]),
+    ffoSelect('visit-on', [['PATH', 'path'], ['URL', 'full URL'], ['BASE_URL', 'base URL'], ['DOMAIN', 'domain']]),
+    ffoField('visit-value', {value: location.pathname}), ffoButton('save-visit', 'Save visit event', ffoSaveVisit)];
+}
+
+function ffoPanel() {
+  var search = ffoField('search', {placeholder: 'Search events on this page'});
+  search.oninput = ffoList;
+  return ffoEl('div', {'class': 'panel', 'data-ff': 'panel'}, [ffoEl('strong', {text: 'Footfall visualizer '}),
+    ffoButton('exit', 'Exit', ffoExit)].concat(ffoClickSection(), ffoVisitSection(), [
+    ffoEl('div', {'data-ff': 'status'}), ffoEl('h3', {text: 'Events on this page'}), search,
+    ffoEl('ul', {'data-ff': 'definitions'})]));
+}
+
+function ffoExit() {
+  sessionStorage.removeItem('_ffviz');
+  w.removeEventListener('click', ffoPick, true);
+  w.removeEventListener('mousemove', ffoHover, true);
+  ffoHost.remove();
+  w.footfallOverlay = 0;
+}
+
+function ffoStyle(root) {
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(ffoCss);
+    root.adoptedStyleSheets = [sheet];
+  } catch (e) {
+    root.appendChild(ffoEl('style', {text: ffoCss}));
+  }
+}
+
+function ffoStart() {
+  w.footfallOverlay = 1;
+  ffoHost = ffoEl('div', {'data-footfall-overlay': ''});
+  ffoRoot = ffoHost.attachShadow({mode: 'open'});
+  ffoStyle(ffoRoot);
+  ffoBox = ffoEl('div', {'class': 'box', 'data-ff': 'hover'});
+  ffoRoot.appendChild(ffoBox);
+  ffoRoot.appendChild(ffoPanel());
+  d.documentElement.appendChild(ffoHost);
+  w.addEventListener('click', ffoPick, true);
+  w.addEventListener('mousemove', ffoHover, true);
+  w.addEventListener('scroll', function () { if (ffoQ('selector').value) ffoShowMatches(); }, true);
+  ffoLoad();
+}
+
+try {
+  if (ffoToken && !w.footfallOverlay) ffoStart();
+} catch (e) {}
