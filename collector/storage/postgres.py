@@ -68,10 +68,9 @@ class PostgresStore(SqlStore):
         try:
             conn.execute("SELECT pg_advisory_lock(?)", (_MIGRATION_LOCK,))
             conn.execute(SCHEMA_MIGRATIONS)
-            row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-            version = row[0] if row else 0
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
             for number, statements in migrations("postgresql"):
-                if number > version:
+                if number not in applied:  # also a lower number merged in after a higher one
                     with conn.raw.transaction():
                         for statement in statements:
                             conn.raw.execute(statement)

@@ -94,10 +94,9 @@ class SQLiteStore(SqlStore):
         try:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(SCHEMA_MIGRATIONS)
-            current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations")
-            version = current.fetchone()[0]
+            applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
             for number, statements in migrations("sqlite"):
-                if number > version:
+                if number not in applied:  # also a lower number merged in after a higher one
                     for statement in statements:
                         conn.execute(statement)
                     conn.execute("INSERT INTO schema_migrations VALUES (?, ?)",
