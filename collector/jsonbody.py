@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -105,11 +106,28 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         raise _body_error(f"JSON is nested deeper than {max_depth} levels", "TOO_DEEP") from None
     except ValueError as exc:
         raise _body_error(f"Malformed JSON: {exc}", "MALFORMED_JSON") from None
-    if body.count(b"{") + body.count(b"[") > max_depth or b"\\u" in body or b"\x00" in body:
+    too_deep = body.count(b"{") + body.count(b"[") > max_depth and _depth(body) > max_depth
+    if too_deep or b"\\u" in body or b"\x00" in body:
         problems = list(_walk_problems(value, max_depth))
         if problems:
             raise ValidationFailed(problems)
     return value
+
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def _depth(body: bytes) -> int:
+    """The deepest nesting of well-formed JSON ``body``, counted on its brackets alone."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_STRING.sub(b"", body)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _body_error(message: str, code: str) -> ClientError:
