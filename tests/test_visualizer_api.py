@@ -8,6 +8,7 @@ import pytest
 
 from collector.autotrack.token import Grant, sign, verify
 from tests.conftest import Api
+from tests.jshits import hit, post_hits
 from tests.visual import SITE, button, launch
 
 
@@ -135,3 +136,14 @@ def test_preflight(api: Api) -> None:
     assert response.status_code == 204
     assert "X-Footfall-Visualizer" in response.headers["access-control-allow-headers"]
 
+
+
+@pytest.mark.parametrize("page_url", [True, False], ids=["captured", "not-captured"])
+def test_the_page_url_capture_choice_is_applied(api: Api, page_url: bool) -> None:
+    session = launch(api)
+    session.create(**button(capture={"text": True, "href": True, "pageUrl": page_url}))
+    response = post_hits(api.client, api.portal_id, hit(api.fqn("clicked_buy")),
+                         headers={"Origin": "https://shop.example"})
+    assert response.status_code == 204, response.text
+    [stored] = api.events(eventType=api.fqn("clicked_buy"))["results"]
+    assert ("hs_page_url" in stored["properties"]) is page_url

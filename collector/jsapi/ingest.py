@@ -96,6 +96,7 @@ def visitor_token(envelope: Envelope, req: Request, tracking: TrackingSettings) 
 
 def _add_hit(outcome: Outcome, hit: Hit, utk: str, req: Request, tracking: TrackingSettings,
              definitions: Mapping[str, EventDefinition], limits: Limits, portal_id: int) -> None:
+    keep_page_url = True
     if hit.event is None:
         event_name, lookup = PAGE_VIEW, _standard
     else:
@@ -106,7 +107,12 @@ def _add_hit(outcome: Outcome, hit: Hit, utk: str, req: Request, tracking: Track
             outcome.count("failed_hits")
             return
         event_name, lookup = found.name, found.property_named
-    outcome.completions.append(_completion(hit, event_name, lookup, utk, req, tracking, limits))
+        # A visualizer definition whose owner chose not to capture the page URL.
+        keep_page_url = found.tracking.get("capture", {}).get("pageUrl") is not False
+    completion = _completion(hit, event_name, lookup, utk, req, tracking, limits)
+    if not keep_page_url:
+        completion.properties.pop("hs_page_url", None)
+    outcome.completions.append(completion)
 
 
 def _standard(name: str) -> PropertyDef | None:
