@@ -140,8 +140,8 @@ def wrk(url: str, script: str, *, seconds: int = 10, connections: int = 64, thre
     assert total, out
     seconds_taken = float(total.group(2)) * (60 if total.group(3) == "m" else 1)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"^\s+50%\s+([\d.]+(?:us|ms|s))\s*$", out, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+([\d.]+(?:us|ms|s))\s*$", out, re.MULTILINE)
     assert p50, out
     assert p99, out
     requests = int(total.group(1))
