@@ -73,3 +73,21 @@ def run_import(database: str, portal_id: int, path: Path, *args: str) -> Result:
 def report_lines(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def job_states(database: str) -> list[tuple[str, dict[str, Any]]]:
+    """(state, body) of every import job, read straight from the database."""
+    import contextlib
+    import json
+    import sqlite3
+
+    sql = "SELECT state, body FROM import_jobs ORDER BY created_at"
+    if database.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        with psycopg.connect(database) as pg:
+            rows = pg.execute(sql).fetchall()
+    else:
+        with contextlib.closing(sqlite3.connect(database)) as conn:
+            rows = conn.execute(sql).fetchall()
+    return [(state, json.loads(body)) for state, body in rows]

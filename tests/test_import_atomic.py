@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import Api, count_rows, refused_inserts
-from tests.importkit import define_purchase, run_import
+from tests.importkit import define_purchase, job_states, run_import
 
 
 def _big_csv(path: Path, rows: int) -> Path:
@@ -21,6 +21,11 @@ def _big_csv(path: Path, rows: int) -> Path:
     return path
 
 
+def _staged(database: str) -> bool:
+    jobs = job_states(database)
+    return bool(jobs) and jobs[0][1].get("validRows", 0) > 0
+
+
 def test_killed_import_leaves_nothing_and_reruns(api: Api, database: str, tmp_path: Path) -> None:
     define_purchase(api)
     path = _big_csv(tmp_path / "big.csv", 120_000)
@@ -29,7 +34,7 @@ def test_killed_import_leaves_nothing_and_reruns(api: Api, database: str, tmp_pa
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
-        while count_rows(database, "import_rows") == 0:  # wait until it has staged some rows
+        while not _staged(database):  # wait until it has staged some rows
             assert proc.poll() is None, proc.communicate()[0].decode()
             assert time.monotonic() < deadline, "the import never staged a row"
             time.sleep(0.02)
@@ -40,6 +45,9 @@ def test_killed_import_leaves_nothing_and_reruns(api: Api, database: str, tmp_pa
     assert count_rows(database, "completions") == 0
     assert count_rows(database, "objects") == 0
     assert count_rows(database, "usage") == 0
+    [(state, body)] = job_states(database)
+    assert state == "running"  # until a later import marks it abandoned
+    assert 0 < body["validRows"] < 120_000
     result = run_import(database, api.portal_id, path, "--event", "purchase")
     assert result.exit_code == 0, result.output
     assert count_rows(database, "completions") == 120_000
@@ -53,8 +61,11 @@ def test_failed_commit_leaves_nothing(api: Api, database: str, tmp_path: Path) -
         result = run_import(database, api.portal_id, path, "--event", "purchase")
     assert result.exit_code == 1
     assert "could not write" in result.output
-    for table in ("completions", "objects", "import_rows", "import_contacts", "usage"):
+    for table in ("completions", "objects", "usage"):
         assert count_rows(database, table) == 0, table
+    [(state, body)] = job_states(database)
+    assert state == "failed"
+    assert "could not write" in body["message"]
     again = run_import(database, api.portal_id, path, "--event", "purchase")
     assert again.exit_code == 0, again.output
     assert count_rows(database, "completions") == 50

@@ -48,7 +48,7 @@ def test_dry_run_writes_nothing(api: Api, database: str, tmp_path: Path) -> None
     result = run_import(database, api.portal_id, path, "--event", "purchase", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "Would import 2 completions for 2 contacts" in result.output
-    for table in ("completions", "objects", "import_jobs", "import_rows", "import_contacts"):
+    for table in ("completions", "objects", "import_jobs"):
         assert count_rows(database, table) == 0, table
 
 

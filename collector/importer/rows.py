@@ -3,17 +3,18 @@
 The checks are the HTTP API's (``coerce_value`` for types and enumeration options, the
 limits module for lengths, the send validator's email rule, the store guard for text no
 backend may hold), applied column by column; a row with any problem is not imported and
-each problem becomes one line of the error report.
+each problem becomes one line of the error report. Conversions of repeated text values
+(options, flags, amounts) are memoised per column, since a million rows repeat them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import partial
 
 from collector.completions import valid_email
 from collector.importer.dates import DateParser, native_ms
@@ -24,11 +25,14 @@ from collector.properties import BadValue, PropertyDef, coerce_value
 from collector.storage.guard import problem as text_problem
 from collector.timeparse import format_ms
 
-Fail = Callable[[int, str], None]
-CellAt = Callable[[int | None], Cell]
-Complain = Callable[[str], None]
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://footfall.invalid/import")
 _TEXT = PropertyDef("contact", "Contact property", "string")
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_MEMO_SIZE = 50_000
+
+
+class Reject(ValueError):
+    """A cell cannot be imported; the message is the report's reason."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +54,25 @@ class StagedRow:
 
 
 def row_uuid(content_hash: str, row: int) -> str:
-    """Stable per file content and row: importing the same file again adds nothing."""
+    """``uuid5(namespace, "<content hash>:<row>")``: importing the same file again adds nothing."""
     return str(uuid.uuid5(_NAMESPACE, f"{content_hash}:{row}"))
+
+
+class _RowIds:
+    """``row_uuid`` with the hash of the shared prefix computed once."""
+
+    def __init__(self, content_hash: str) -> None:
+        self._base = hashlib.sha1(_NAMESPACE.bytes + f"{content_hash}:".encode(),
+                                  usedforsecurity=False)
+
+    def __call__(self, row: int) -> str:
+        digest = self._base.copy()
+        digest.update(str(row).encode())
+        raw = bytearray(digest.digest()[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x50
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _empty(cell: Cell) -> bool:
@@ -62,43 +83,117 @@ def _shown(cell: Cell) -> str:
     return "" if cell is None else str(cell)
 
 
+def value_converter(prop: PropertyDef, limit: int, lifecycle: bool = False) -> Callable[[Cell], str]:
+    """A column's cell → stored text (raises Reject), memoising repeated text values."""
+    memo: dict[str, str | Reject] = {}
+
+    def convert(value: Cell) -> str:
+        if isinstance(value, CellError):
+            raise Reject(f"the cell holds the error {value.code}")
+        if isinstance(value, datetime | date):
+            ms = native_ms(value)
+            value = ms if prop.type in ("datetime", "date") or ms is None else format_ms(ms)
+        if type(value) is not str:
+            return _convert(prop, value, limit, lifecycle)
+        found = memo.get(value)
+        if found is None:
+            try:
+                found = _convert(prop, value, limit, lifecycle)
+            except Reject as exc:
+                found = exc
+            if len(memo) < _MEMO_SIZE:
+                memo[value] = found
+        if isinstance(found, Reject):
+            raise found
+        return found
+
+    return convert
+
+
+def _convert(prop: PropertyDef, value: object, limit: int, lifecycle: bool) -> str:
+    try:
+        text = coerce_value(prop, value)
+    except BadValue as exc:
+        raise Reject(str(exc)) from None
+    if lifecycle:
+        text = text.strip().lower()
+        if text not in LIFECYCLE_STAGES:
+            raise Reject(f"{text!r} is not a lifecycle stage (options: "
+                         f"{', '.join(sorted(LIFECYCLE_STAGES))})")
+    reason = text_problem(text) or (f"must be at most {limit} characters (got {len(text)})"
+                                    if len(text) > limit else None)
+    if reason:
+        raise Reject(reason)
+    return text
+
+
+Columns = list[tuple[int, str, Callable[[Cell], str]]]
+
+
 class RowChecker:
     def __init__(self, headers: list[str], plan: Plan, parse_date: DateParser, limits: Limits,
                  content_hash: str, now_ms: int, latest_ms: int) -> None:
-        self.headers, self.plan, self.parse_date, self.limits = headers, plan, parse_date, limits
-        self.content_hash, self.now, self.latest = content_hash, now_ms, latest_ms
+        self.headers, self.plan, self.parse_date = headers, plan, parse_date
+        self.now, self.latest = now_ms, latest_ms
+        self.row_id = _RowIds(content_hash)
+        self.event: Columns = [(i, p.name, value_converter(p, limits.value_length_for(p.name)))
+                               for i, p in plan.event]
+        self.contact: Columns = [(i, n, value_converter(_TEXT, limits.value_length,
+                                                        n == "lifecyclestage"))
+                                 for i, n in plan.contact]
 
     def check(self, row: int, cells: list[Cell]) -> tuple[StagedRow | None, list[Rejection]]:
         problems: list[Rejection] = []
+        width = len(cells)
+        plan = self.plan
 
         def cell(index: int | None) -> Cell:
-            return cells[index] if index is not None and index < len(cells) else None
+            return cells[index] if index is not None and index < width else None
 
         def fail(index: int, reason: str) -> None:
             problems.append(Rejection(row, self.headers[index], _shown(cell(index)), reason))
 
-        email = self._email(cell(self.plan.email), lambda r: fail(self.plan.email, r))
-        occurred = self._occurred(cell(self.plan.occurred_at), fail)
-        row_id = self._uuid(row, cell(self.plan.uuid), fail)
-        props = self._event_properties(cell, fail)
-        contact = self._contact_properties(cell, fail)
+        email = self._email(cell(plan.email), fail)
+        occurred = self._occurred(cell(plan.occurred_at), fail)
+        row_id = self._uuid(row, cell(plan.uuid), fail)
+        props = self._columns(self.event, cells, fail)
+        contact = self._columns(self.contact, cells, fail)
         if problems or email is None:
             return None, problems
-        return StagedRow(row, row_id, email, occurred, json.dumps(props, separators=(",", ":")),
-                         contact), problems
+        if "hs_page_content_type" in props:
+            props["hs_asset_type"] = props["hs_page_content_type"]
+        return StagedRow(row, row_id, email, occurred, _ENCODE(props), contact), problems
 
-    def _email(self, value: Cell, fail: Complain) -> str | None:
+    @staticmethod
+    def _columns(columns: Columns, cells: list[Cell],
+                 fail: Callable[[int, str], None]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        width = len(cells)
+        for index, name, convert in columns:
+            value = cells[index] if index < width else None
+            if value is None or value == "" or _empty(value):
+                continue
+            try:
+                values[name] = convert(value)
+            except Reject as exc:
+                fail(index, str(exc))
+        return values
+
+    def _email(self, value: Cell, fail: Callable[[int, str], None]) -> str | None:
+        index = self.plan.email
         if isinstance(value, CellError):
-            fail(f"the cell holds the error {value.code}")
+            fail(index, f"the cell holds the error {value.code}")
         elif _empty(value):
-            fail("missing identifier: the email is empty (events import for contacts only)")
+            fail(index, "missing identifier: the email is empty (events import for contacts only)")
         elif not isinstance(value, str) or not valid_email(value.strip()):
-            fail("must be an email address")
+            fail(index, "must be an email address")
+        elif reason := text_problem(value):
+            fail(index, reason)
         else:
             return value.strip().lower()
         return None
 
-    def _occurred(self, value: Cell, fail: Fail) -> int:
+    def _occurred(self, value: Cell, fail: Callable[[int, str], None]) -> int:
         index = self.plan.occurred_at
         if index is None:
             return self.now
@@ -117,59 +212,11 @@ class RowChecker:
             fail(index, "must not be in the future")
         return ms
 
-    def _uuid(self, row: int, value: Cell, fail: Fail) -> str:
+    def _uuid(self, row: int, value: Cell, fail: Callable[[int, str], None]) -> str:
         if self.plan.uuid is None or _empty(value):
-            return row_uuid(self.content_hash, row)
+            return self.row_id(row)
         try:
             return str(uuid.UUID(str(value).strip()))
         except ValueError:
             fail(self.plan.uuid, "must be a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301")
             return ""
-
-    def _event_properties(self, cell: CellAt, fail: Fail) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for index, prop in self.plan.event:
-            text = self._value(prop, cell(index), partial(fail, index))
-            if text is not None:
-                values[prop.name] = text
-        if "hs_page_content_type" in values:
-            values["hs_asset_type"] = values["hs_page_content_type"]
-        return values
-
-    def _contact_properties(self, cell: CellAt, fail: Fail) -> dict[str, str]:
-        values: dict[str, str] = {}
-        for index, name in self.plan.contact:
-            text = self._value(_TEXT, cell(index), partial(fail, index), name)
-            if text is None:
-                continue
-            if name == "lifecyclestage":
-                text = text.strip().lower()
-                if text not in LIFECYCLE_STAGES:
-                    fail(index, f"{text!r} is not a lifecycle stage (options: "
-                         f"{', '.join(sorted(LIFECYCLE_STAGES))})")
-                    continue
-            values[name] = text
-        return values
-
-    def _value(self, prop: PropertyDef, value: Cell, fail: Complain,
-               name: str | None = None) -> str | None:
-        if _empty(value):
-            return None
-        if isinstance(value, CellError):
-            fail(f"the cell holds the error {value.code}")
-            return None
-        if isinstance(value, datetime | date):
-            ms = native_ms(value)
-            value = ms if prop.type in ("datetime", "date") or ms is None else format_ms(ms)
-        try:
-            text = coerce_value(prop, value)
-        except BadValue as exc:
-            fail(str(exc))
-            return None
-        limit = self.limits.value_length_for(name or prop.name)
-        reason = text_problem(text) or (f"must be at most {limit} characters (got {len(text)})"
-                                        if len(text) > limit else None)
-        if reason:
-            fail(reason)
-            return None
-        return text

@@ -1,27 +1,42 @@
-"""SQL of spreadsheet imports: stage in short writes, then commit everything in one.
+"""SQL of spreadsheet imports: stage into temporary tables, then commit everything in one.
 
-``stage`` runs once per batch of rows (its own short group-commit job); ``commit`` runs as
-one job, so contacts, completions, usage, the deletion of the staging rows and the job's
-``committed`` state become visible together or not at all, on either backend. A job whose
-process died stays ``running`` with its staging rows until ``start`` purges it as stale.
+Rows are staged, batch by batch, in TEMPORARY tables of the group-commit writer's own
+connection (``start`` creates them); ``commit`` then upserts the contacts, inserts the
+completions, counts usage, drops the staging tables and marks the job committed in one
+transaction, so all of it becomes visible together or not at all, on either backend. If
+the process dies first, the database discards the temporary tables with the connection;
+if the connection was replaced mid-import (PostgreSQL reconnect), ``commit`` sees fewer
+staged rows than were sent and refuses. A job left ``running`` by a dead process is marked
+``abandoned`` by the next import.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from typing import Any
 
-from collector.errors import FieldError, QuotaExceeded
+from collector.errors import FieldError, QuotaExceeded, StoreUnavailable
 from collector.storage.queries import Connection, month_of, now_ms
 
-_INSERT_ROW = ("INSERT INTO import_rows (portal_id, job_id, row_no, id, email, occurred_at,"
-               " properties) VALUES (?,?,?,?,?,?,?)")
+_JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+
+
+def _tables(job_id: str) -> tuple[str, str]:
+    if not _JOB_ID.match(job_id):  # embedded in SQL: only a canonical uuid
+        raise ValueError(f"bad import job id {job_id!r}")
+    key = job_id.replace("-", "")
+    return f"import_rows_{key}", f"import_contacts_{key}"
+
+
+def _sqlite(conn: Connection) -> bool:
+    return isinstance(conn, sqlite3.Connection)
 
 
 def _merge(conn: Connection, old: str, new: str) -> tuple[str, str]:
     """(merged JSON text, "merged differs from old" condition) in the backend's dialect."""
-    if isinstance(conn, sqlite3.Connection):
+    if _sqlite(conn):
         merged = f"json_patch({old}, {new})"
         return merged, f"{merged} <> {old}"
     merged = f"({old}::jsonb || {new}::jsonb)"
@@ -30,26 +45,33 @@ def _merge(conn: Connection, old: str, new: str) -> tuple[str, str]:
 
 def start(conn: Connection, portal_id: int, job_id: str, body: dict[str, Any],
           stale_before: int) -> None:
-    """Purge jobs whose process stopped heartbeating, then record this one as running."""
-    for stale_id, stale_portal in conn.execute(
-            "SELECT id, portal_id FROM import_jobs WHERE state = 'running' AND updated_at < ?",
-            (stale_before,)).fetchall():
-        finish(conn, stale_portal, stale_id, "abandoned", None)
+    """Mark jobs of dead processes abandoned, record this one, create its staging tables."""
+    conn.execute("UPDATE import_jobs SET state = 'abandoned' WHERE state = 'running' AND"
+                 " updated_at < ?", (stale_before,))
     now = now_ms()
     conn.execute("INSERT INTO import_jobs (portal_id, id, state, created_at, updated_at, body)"
                  " VALUES (?, ?, 'running', ?, ?, ?)",
                  (portal_id, job_id, now, now, json.dumps(body)))
+    rows, contacts = _tables(job_id)
+    uuid_type = "TEXT" if _sqlite(conn) else "UUID"
+    conn.execute(f"CREATE TEMPORARY TABLE {rows} (row_no BIGINT PRIMARY KEY, id {uuid_type}"
+                 " NOT NULL, email TEXT NOT NULL, occurred_at BIGINT NOT NULL,"
+                 " properties TEXT NOT NULL)")
+    conn.execute(f"CREATE TEMPORARY TABLE {contacts} (email TEXT PRIMARY KEY,"
+                 " properties TEXT NOT NULL)")
 
 
 def stage(conn: Connection, portal_id: int, job_id: str, rows: list[tuple[Any, ...]],
           contacts: dict[str, dict[str, str]], body: dict[str, Any]) -> None:
-    conn.executemany(_INSERT_ROW, [(portal_id, job_id, *row) for row in rows])
+    rows_table, contacts_table = _tables(job_id)
+    conn.executemany(f"INSERT INTO {rows_table} (row_no, id, email, occurred_at, properties)"
+                     " VALUES (?,?,?,?,?)", rows)
     if contacts:
-        merged, _ = _merge(conn, "import_contacts.properties", "excluded.properties")
+        merged, _ = _merge(conn, f"{contacts_table}.properties", "excluded.properties")
         conn.executemany(
-            "INSERT INTO import_contacts (portal_id, job_id, email, properties) VALUES (?,?,?,?)"
-            f" ON CONFLICT (portal_id, job_id, email) DO UPDATE SET properties = {merged}",
-            [(portal_id, job_id, email, json.dumps(props)) for email, props in contacts.items()])
+            f"INSERT INTO {contacts_table} (email, properties) VALUES (?,?)"
+            f" ON CONFLICT (email) DO UPDATE SET properties = {merged}",
+            [(email, json.dumps(props)) for email, props in contacts.items()])
     save(conn, portal_id, job_id, "running", body)
 
 
@@ -65,19 +87,19 @@ def save(conn: Connection, portal_id: int, job_id: str, state: str,
 
 def finish(conn: Connection, portal_id: int, job_id: str, state: str,
            body: dict[str, Any] | None) -> None:
-    """Drop the job's staging rows and record its final state."""
-    for table in ("import_rows", "import_contacts"):
-        conn.execute(f"DELETE FROM {table} WHERE portal_id = ? AND job_id = ?", (portal_id, job_id))
+    """Drop the job's staging tables and record its final state."""
+    for table in _tables(job_id):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     save(conn, portal_id, job_id, state, body)
 
 
 def commit(conn: Connection, portal_id: int, job_id: str, event_name: str, received_at: int,
            quota: int, body: dict[str, Any]) -> dict[str, int]:
     """Contacts upserted by email, completions inserted once per uuid, usage counted."""
-    key = (portal_id, job_id)
-    new_rows = _scalar(conn, "SELECT count(*) FROM import_rows r WHERE r.portal_id = ? AND"
-                       " r.job_id = ? AND NOT EXISTS (SELECT 1 FROM completions c WHERE"
-                       " c.portal_id = r.portal_id AND c.id = r.id)", key)
+    rows, contacts = _tables(job_id)
+    _check_staged(conn, rows, int(body.get("validRows", 0)))
+    new_rows = _scalar(conn, f"SELECT count(*) FROM {rows} r WHERE NOT EXISTS (SELECT 1 FROM"
+                       " completions c WHERE c.portal_id = ? AND c.id = r.id)", (portal_id,))
     month = month_of(received_at)
     used = _scalar(conn, "SELECT coalesce(max(count), 0) FROM usage WHERE portal_id = ?"
                    " AND month = ?", (portal_id, month))
@@ -85,17 +107,16 @@ def commit(conn: Connection, portal_id: int, job_id: str, event_name: str, recei
         raise QuotaExceeded(f"Importing {new_rows} completions would pass the monthly quota of"
                             f" {quota} ({used} stored in {month})",
                             (FieldError("portal", f"at most {quota} completions per month", "QUOTA"),))
-    created = _scalar(conn, "SELECT count(*) FROM import_contacts i WHERE i.portal_id = ? AND"
-                      " i.job_id = ? AND NOT EXISTS (SELECT 1 FROM objects o WHERE"
-                      " o.portal_id = i.portal_id AND o.email = i.email)", key)
-    touched = _upsert_contacts(conn, portal_id, job_id)
+    created = _scalar(conn, f"SELECT count(*) FROM {contacts} i WHERE NOT EXISTS (SELECT 1 FROM"
+                      " objects o WHERE o.portal_id = ? AND o.email = i.email)", (portal_id,))
+    touched = _upsert_contacts(conn, portal_id, contacts)
     inserted = conn.execute(
         "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
-        " received_at, source, properties, adjustments) SELECT r.portal_id, r.id, ?, 'CONTACT',"
-        " o.id, r.occurred_at, ?, 'IMPORT', r.properties, NULL FROM import_rows r JOIN objects o"
-        " ON o.portal_id = r.portal_id AND o.email = r.email WHERE r.portal_id = ? AND"
-        " r.job_id = ? ORDER BY r.row_no ON CONFLICT (portal_id, id) DO NOTHING",
-        (event_name, received_at, portal_id, job_id)).rowcount
+        " received_at, source, properties, adjustments) SELECT o.portal_id, r.id, ?, 'CONTACT',"
+        f" o.id, r.occurred_at, ?, 'IMPORT', r.properties, NULL FROM {rows} r JOIN objects o"
+        " ON o.portal_id = ? AND o.email = r.email ORDER BY r.row_no"
+        " ON CONFLICT (portal_id, id) DO NOTHING",
+        (event_name, received_at, portal_id)).rowcount
     if inserted:
         conn.execute("INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                      " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
@@ -106,15 +127,26 @@ def commit(conn: Connection, portal_id: int, job_id: str, event_name: str, recei
     return counts
 
 
-def _upsert_contacts(conn: Connection, portal_id: int, job_id: str) -> int:
+def _check_staged(conn: Connection, rows: str, expected: int) -> None:
+    try:
+        staged = _scalar(conn, f"SELECT count(*) FROM {rows}", ())
+    except Exception as exc:  # the table vanished with a replaced connection
+        raise StoreUnavailable("The import's staged rows were lost (the database connection"
+                               " was reset); nothing was stored: run the import again") from exc
+    if staged != expected:
+        raise StoreUnavailable(f"Only {staged} of {expected} staged rows are there (the database"
+                               " connection was reset); nothing was stored: run it again")
+
+
+def _upsert_contacts(conn: Connection, portal_id: int, contacts: str) -> int:
     merged, changed = _merge(conn, "objects.properties", "excluded.properties")
     now = now_ms()
     cursor = conn.execute(
         "INSERT INTO objects (portal_id, object_type, email, properties, created_at, updated_at)"
-        " SELECT portal_id, 'CONTACT', email, properties, ?, ? FROM import_contacts WHERE"
-        " portal_id = ? AND job_id = ? ON CONFLICT (portal_id, email) WHERE email IS NOT NULL"
+        f" SELECT ?, 'CONTACT', email, properties, ?, ? FROM {contacts} WHERE true"
+        " ON CONFLICT (portal_id, email) WHERE email IS NOT NULL"
         f" DO UPDATE SET properties = {merged}, updated_at = excluded.updated_at WHERE {changed}",
-        (now, now, portal_id, job_id))
+        (portal_id, now, now))
     return max(0, int(cursor.rowcount))
 
 

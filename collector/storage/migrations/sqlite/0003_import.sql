@@ -1,7 +1,8 @@
--- Spreadsheet imports, version 3. An import stages its rows here in many short writes and
--- then moves them into contacts and completions in ONE transaction that also deletes the
--- staging rows and marks the job committed: a crash or cancel before that commit leaves
--- only staging rows, which nothing else reads and a later import purges.
+-- Spreadsheet imports, version 3: one row per import job (state, counts, progress). The rows
+-- of a running import are staged in TEMPORARY tables of the writer's own connection and
+-- moved into contacts and completions in ONE transaction that also marks the job committed.
+-- A crash or cancel before that commit leaves nothing: the database itself discards a dead
+-- connection's temporary tables.
 CREATE TABLE import_jobs (
     portal_id INTEGER NOT NULL,
     id TEXT NOT NULL,
@@ -12,22 +13,3 @@ CREATE TABLE import_jobs (
     PRIMARY KEY (portal_id, id)
 ) WITHOUT ROWID;
 CREATE INDEX import_jobs_state ON import_jobs (state, updated_at);
-
-CREATE TABLE import_rows (
-    portal_id INTEGER NOT NULL,
-    job_id TEXT NOT NULL,
-    row_no INTEGER NOT NULL,
-    id TEXT NOT NULL,
-    email TEXT NOT NULL,
-    occurred_at INTEGER NOT NULL,
-    properties TEXT NOT NULL,
-    PRIMARY KEY (portal_id, job_id, row_no)
-) WITHOUT ROWID;
-
-CREATE TABLE import_contacts (
-    portal_id INTEGER NOT NULL,
-    job_id TEXT NOT NULL,
-    email TEXT NOT NULL,
-    properties TEXT NOT NULL,
-    PRIMARY KEY (portal_id, job_id, email)
-) WITHOUT ROWID;
