@@ -7,6 +7,7 @@ distinct email, to say how many contacts the file names.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
@@ -126,37 +127,54 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
 async def _check_all(table: Table, checker: RowChecker, req: ImportRequest,
                      summary: ImportSummary, report: ErrorReport, store: Store | None,
                      progress: Progress | None, cancel: threading.Event | None) -> None:
+    """Check batch after batch; batch N is staged by the writer while N+1 is checked."""
     emails: set[int] = set()
-    for batch in _batches(table.open_rows(), req.batch_rows):
-        if cancel is not None and cancel.is_set():
-            raise ImportCancelled("The import was cancelled; nothing of it was stored")
-        staged: list[StagedRow] = []
-        for number, cells in batch:
-            if is_blank(cells):
-                continue
-            row, problems = checker.check(number, cells)
-            if problems:
-                summary.rejected_rows += 1
-                summary.problems += len(problems)
-                report.add(problems)
-            elif row is not None:
-                staged.append(row)
-        summary.valid_rows += len(staged)
-        if store is None:
-            emails.update(hash(r.email) for r in staged)
-        else:
-            await _stage(store, req, staged, summary)
-        if progress is not None:
-            progress(len(batch), table.row_count)
+    pending: asyncio.Task[None] | None = None
+    try:
+        for batch in _batches(table.open_rows(), req.batch_rows):
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled("The import was cancelled; nothing of it was stored")
+            staged = _check_batch(checker, batch, summary, report)
+            if pending is not None:
+                await pending
+            if store is None:
+                emails.update(hash(r.email) for r in staged)
+            else:
+                pending = asyncio.ensure_future(_stage(store, req, staged, summary.to_json()))
+            if progress is not None:
+                progress(len(batch), table.row_count)
+        if pending is not None:
+            await pending
+    except BaseException:
+        if pending is not None and not pending.done():
+            await asyncio.wait([pending])  # let the writer finish before the job is ended
+        raise
     if store is None:
         summary.contacts_in_file = len(emails)
 
 
+def _check_batch(checker: RowChecker, batch: list[tuple[int, list[object]]],
+                 summary: ImportSummary, report: ErrorReport) -> list[StagedRow]:
+    staged: list[StagedRow] = []
+    for number, cells in batch:
+        if is_blank(cells):
+            continue
+        row, problems = checker.check(number, cells)
+        if problems:
+            summary.rejected_rows += 1
+            summary.problems += len(problems)
+            report.add(problems)
+        elif row is not None:
+            staged.append(row)
+    summary.valid_rows += len(staged)
+    return staged
+
+
 async def _stage(store: Store, req: ImportRequest, staged: list[StagedRow],
-                 summary: ImportSummary) -> None:
+                 body: dict[str, Any]) -> None:
     contacts: dict[str, dict[str, str]] = {}
     for r in staged:
         if r.contact or r.email not in contacts:
             contacts.setdefault(r.email, {"email": r.email}).update(r.contact)
     rows = [(r.row, r.id, r.email, r.occurred_at, r.properties) for r in staged]
-    await store.stage_import(req.portal_id, req.job_id, rows, contacts, summary.to_json())
+    await store.stage_import(req.portal_id, req.job_id, rows, contacts, body)
