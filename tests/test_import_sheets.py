@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from collector.importer.table import BadFile
 from tests.conftest import Api, count_rows
 from tests.importkit import define_purchase, report_lines, run_import, write_xls, write_xlsx
 
@@ -86,3 +87,30 @@ def test_not_a_workbook_is_a_clear_error(api: Api, database: str, tmp_path: Path
         assert not isinstance(result.exception, Exception) or isinstance(result.exception,
                                                                          SystemExit)
     assert count_rows(database, "objects") == 0
+
+
+def test_large_sheets_stream_with_the_same_cells(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from collector.importer.sheets import xlsx_table
+    from collector.importer.table import CellError
+
+    path = tmp_path / "s.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["Email", "When", "Amount"])
+    sheet.write_row(1, 0, ["a@example.com"])
+    sheet.write_datetime(1, 1, datetime(2024, 3, 4, 5, 6), book.add_format({"num_format": "yyyy-mm-dd"}))
+    sheet.write_formula(1, 2, "=1/0", None, "#DIV/0!")
+    sheet.write_row(3, 0, ["b@example.com", None, 2.5])
+    book.close()
+    calamine = xlsx_table(path, 10)
+    streamed = xlsx_table(path, 10, cell_budget=1)
+    assert streamed.headers == calamine.headers == ["Email", "When", "Amount"]
+    rows = {n: [c for c in cells if c not in (None, "")] for n, cells in streamed.open_rows()}
+    assert rows[2] == ["a@example.com", datetime(2024, 3, 4, 5, 6), CellError("#DIV/0!")]
+    assert rows[4] == ["b@example.com", 2.5]
+    assert {n: [c for c in cells if c not in (None, "")] for n, cells in calamine.open_rows()} == rows
+    assert streamed.row_count == 3  # the declared size, blank rows included
+    with pytest.raises(BadFile, match="has 3 data rows; at most 2"):
+        xlsx_table(path, 2, cell_budget=1)

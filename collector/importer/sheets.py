@@ -23,10 +23,35 @@ from collector.importer.table import (
     file_hash,
     is_blank,
 )
-from collector.importer.xlsxerrors import xlsx_error_cells
+from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells
+
+# Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
+# whole-sheet load would pass the memory budget: stream with openpyxl instead (slower).
+CALAMINE_CELL_BUDGET = 2_000_000
 
 
-def xlsx_table(path: Path, max_rows: int) -> Table:
+def xlsx_table(path: Path, max_rows: int, cell_budget: int = CALAMINE_CELL_BUDGET) -> Table:
+    rows, cols = xlsx_dimension(path)
+    if rows - 1 > max_rows:
+        check_row_count(rows - 1, max_rows)
+    if rows * cols > cell_budget:
+        return _streamed_xlsx(path, max_rows)
+    return _calamine_xlsx(path, max_rows)
+
+
+def _with_errors(stream: Iterator[tuple[int, list[Cell]]], path: Path,
+                 first_col: int) -> RowStream:
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row, col), code in xlsx_error_cells(path).items():
+        by_row.setdefault(row, []).append((col - first_col, code))
+    for number, cells in stream:
+        for col, code in by_row.get(number, ()):
+            if 0 <= col < len(cells):
+                cells[col] = CellError(code)
+        yield number, cells
+
+
+def _calamine_xlsx(path: Path, max_rows: int) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -34,25 +59,41 @@ def xlsx_table(path: Path, max_rows: int) -> Table:
     except (CalamineError, OSError, ValueError) as exc:
         raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: {exc}") from None
     start = sheet.start or (0, 0)
-    errors = xlsx_error_cells(path)
     rows = sheet.iter_rows()
     header = clean_headers(list(next(rows, [])))
     count = sum(1 for row in rows if not is_blank(row))
     check_row_count(count, max_rows)
 
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (row, col), code in errors.items():
-        by_row.setdefault(row, []).append((col - start[1], code))
-
-    def stream() -> RowStream:
+    def raw() -> Iterator[tuple[int, list[Cell]]]:
         it = sheet.iter_rows()
         next(it, None)
-        for i, raw in enumerate(it, start=start[0] + 2):
-            cells: list[Cell] = list(raw)
-            for col, code in by_row.get(i, ()):
-                if 0 <= col < len(cells):
-                    cells[col] = CellError(code)
-            yield i, cells
+        for i, cells in enumerate(it, start=start[0] + 2):
+            yield i, list(cells)
+
+    return Table("xlsx", header, count, file_hash(path), lambda: _with_errors(raw(), path, start[1]))
+
+
+def _streamed_xlsx(path: Path, max_rows: int) -> Table:
+    from openpyxl import load_workbook
+
+    def raw() -> Iterator[tuple[int, list[Cell]]]:
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            for i, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                yield i, list(cells)
+        finally:
+            book.close()
+
+    first = next(raw(), (1, []))
+    header = clean_headers(list(first[1]))
+    # Counting would mean a second slow pass: the declared dimension stands in for it.
+    count = xlsx_dimension(path)[0] - 1
+    check_row_count(count, max_rows)
+
+    def stream() -> RowStream:
+        it = raw()
+        next(it, None)
+        return _with_errors(it, path, 0)
 
     return Table("xlsx", header, count, file_hash(path), stream)
 

@@ -1,4 +1,4 @@
-"""Where a workbook's first sheet has error cells (``t="e"``), read from its XML in chunks.
+"""Scans of a workbook's first sheet XML: its declared size, and its error cells (``t="e"``).
 
 python-calamine turns error cells into empty strings; this scan lets the importer report
 ``#DIV/0!`` as an error instead of importing a blank. It streams the sheet XML, so memory
@@ -17,6 +17,26 @@ _ERROR_CELL_T_FIRST = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]+)(\d+)"[^
                                  rb'(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>)?')
 _SHEET_TARGET = re.compile(rb'Target="/?(?:xl/)?(worksheets/[^"]+)"')
 _CHUNK = 1 << 20
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def xlsx_dimension(path: Path) -> tuple[int, int]:
+    """(last row, column count) the first sheet declares in ``<dimension>``; (0, 0) if none."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = _first_sheet(archive)
+            if name is None:
+                return 0, 0
+            with archive.open(name) as xml:
+                head = xml.read(4096)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return 0, 0
+    found = _DIMENSION.search(head)
+    if found is None:
+        return 0, 0
+    if found.group(2) is None:
+        return int(found.group(1)), 1
+    return int(found.group(3)), _column(found.group(2)) + 1
 
 
 def xlsx_error_cells(path: Path) -> dict[tuple[int, int], str]:
