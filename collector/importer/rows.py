@@ -83,31 +83,44 @@ def _shown(cell: Cell) -> str:
     return "" if cell is None else str(cell)
 
 
-def value_converter(prop: PropertyDef, limit: int, lifecycle: bool = False) -> Callable[[Cell], str]:
-    """A column's cell → stored text (raises Reject), memoising repeated text values."""
-    memo: dict[str, str | Reject] = {}
+def value_converter(prop: PropertyDef, limit: int,
+                    lifecycle: bool = False) -> Callable[[Cell], str | None]:
+    """A column's cell → stored text, None for a blank cell (raises Reject); repeated text
+    values are memoised, plain short text skips the general path."""
+    memo: dict[str, str | Reject | None] = {}
+    plain_text = prop.type == "string" and not lifecycle
 
-    def convert(value: Cell) -> str:
+    def convert(value: Cell) -> str | None:
+        if type(value) is str:
+            if plain_text and len(value) <= limit and value.isascii() and value.isprintable() \
+                    and value[:1] not in ("", " ") and value[-1:] != " ":
+                return value
+            found = memo.get(value, memo)
+            if found is memo:
+                found = _convert_blank(prop, value, limit, lifecycle)
+                if len(memo) < _MEMO_SIZE:
+                    memo[value] = found
+            if isinstance(found, Reject):
+                raise found
+            return found if isinstance(found, str) or found is None else None
         if isinstance(value, CellError):
             raise Reject(f"the cell holds the error {value.code}")
         if isinstance(value, datetime | date):
             ms = native_ms(value)
             value = ms if prop.type in ("datetime", "date") or ms is None else format_ms(ms)
-        if type(value) is not str:
-            return _convert(prop, value, limit, lifecycle)
-        found = memo.get(value)
-        if found is None:
-            try:
-                found = _convert(prop, value, limit, lifecycle)
-            except Reject as exc:
-                found = exc
-            if len(memo) < _MEMO_SIZE:
-                memo[value] = found
-        if isinstance(found, Reject):
-            raise found
-        return found
+        return _convert(prop, value, limit, lifecycle)
 
     return convert
+
+
+def _convert_blank(prop: PropertyDef, value: str, limit: int,
+                   lifecycle: bool) -> str | Reject | None:
+    if not value.strip():
+        return None
+    try:
+        return _convert(prop, value, limit, lifecycle)
+    except Reject as exc:
+        return exc
 
 
 def _convert(prop: PropertyDef, value: object, limit: int, lifecycle: bool) -> str:
@@ -127,7 +140,7 @@ def _convert(prop: PropertyDef, value: object, limit: int, lifecycle: bool) -> s
     return text
 
 
-Columns = list[tuple[int, str, Callable[[Cell], str]]]
+Columns = list[tuple[int, str, Callable[[Cell], str | None]]]
 
 
 class RowChecker:
@@ -171,12 +184,15 @@ class RowChecker:
         width = len(cells)
         for index, name, convert in columns:
             value = cells[index] if index < width else None
-            if value is None or value == "" or _empty(value):
+            if value is None:
                 continue
             try:
-                values[name] = convert(value)
+                text = convert(value)
             except Reject as exc:
                 fail(index, str(exc))
+                continue
+            if text is not None:
+                values[name] = text
         return values
 
     def _email(self, value: Cell, fail: Callable[[int, str], None]) -> str | None:
