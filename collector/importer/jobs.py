@@ -56,7 +56,11 @@ def new_folder() -> Path:
 
 
 class ImportJobs:
-    def __init__(self) -> None:
+    """This process's import jobs; the oldest finished ones (and their reports) are dropped
+    beyond ``keep``."""
+
+    def __init__(self, keep: int = 100) -> None:
+        self._keep = keep
         self._jobs: dict[tuple[int, str], Job] = {}
         self._lock = threading.Lock()
 
@@ -69,6 +73,9 @@ class ImportJobs:
         job = Job(request, folder)
         with self._lock:
             self._jobs[(request.portal_id, request.job_id)] = job
+            finished = [key for key, j in self._jobs.items() if j.state != "running"]
+            for key in finished[:max(0, len(finished) - self._keep)]:
+                shutil.rmtree(self._jobs.pop(key).folder, ignore_errors=True)
         job.thread = threading.Thread(target=self._run, args=(store, settings, job),
                                       name=f"footfall-import-{request.job_id}", daemon=True)
         job.thread.start()
