@@ -115,3 +115,12 @@ def test_rejections_go_to_the_report(api: Api, database: str, tmp_path: Path) ->
     assert "ISO 8601" in reasons[("9", "Date")]
     assert len(report) == 8
     assert count_rows(database, "completions") == 1
+
+
+def test_no_report_file_when_nothing_is_rejected(api: Api, database: str, tmp_path: Path) -> None:
+    define_purchase(api)
+    path = write_csv(tmp_path / "sales.csv", ROWS)
+    result = run_import(database, api.portal_id, path, "--event", "purchase", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "sales.csv.errors.csv").exists()
+    assert "Error report" not in result.output

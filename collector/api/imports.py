@@ -108,9 +108,10 @@ async def _start(request: Request, portal_id: int, form: FormData) -> Response:
     if dry_run not in ("true", "false"):
         raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
     overrides = _overrides(_text(form, "mapping"))
+    date_format = _text(form, "dateFormat", "auto")
     path, name = await _save_upload(form)
-    req = ImportRequest(path, portal_id, event, overrides, _text(form, "dateFormat", "auto"),
-                        dry_run == "true", file_name=name, job_id=str(uuid.uuid4()))
+    req = ImportRequest(path, portal_id, event, overrides, date_format, dry_run == "true",
+                        file_name=name, job_id=str(uuid.uuid4()))
     job = _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return JSONResponse(job.to_json(), status_code=202,
                         headers={"Location": f"{BASE}/{req.job_id}"})

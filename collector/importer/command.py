@@ -38,7 +38,10 @@ async def import_file(store: Store, settings: Settings, req: ImportRequest,
                       report_path: Path) -> ImportSummary:
     bar = _Bar()
     try:
-        return await run_import(store, settings, req, report_path, bar)
+        summary = await run_import(store, settings, req, report_path, bar)
+        if not summary.problems:
+            report_path.unlink(missing_ok=True)  # no report when nothing was rejected
+        return summary
     except (FootfallError, BadDateFormat) as exc:
         raise click.ClickException(getattr(exc, "message", str(exc))) from None
     except asyncio.CancelledError:
