@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from collector.api import (
     collect,
     definitions,
     events,
+    imports,
     meta,
     objects,
     send,
@@ -21,6 +23,7 @@ from collector.api import (
     visualizer,
     visualizer_defs,
 )
+from collector.importer.jobs import ImportJobs
 from collector.jsapi.state import TrackingState
 from collector.responses import EXCEPTION_HANDLERS
 from collector.services import Services
@@ -53,6 +56,11 @@ ROUTES = [
     Route("/footfall/v1/visualizer/health", visualizer.selector_health, methods=["GET"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
     Route("/healthz", meta.health, methods=["GET"]),
+    Route(imports.BASE, imports.start_import, methods=["POST"]),
+    Route(imports.BASE + "/mapping", imports.propose_mapping, methods=["POST"]),
+    Route(imports.BASE + "/{job_id}", imports.get_import, methods=["GET"]),
+    Route(imports.BASE + "/{job_id}", imports.cancel_import, methods=["DELETE"]),
+    Route(imports.BASE + "/{job_id}/errors", imports.error_report, methods=["GET"]),
 ]
 
 _TRACKING = "/footfall/v1/tracking"
@@ -106,10 +114,12 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         try:
             yield
         finally:
+            await asyncio.to_thread(app.state.imports.stop)  # before the store closes
             await services.stop()
 
     app = Starlette(routes=ROUTES + tracking_routes(settings), exception_handlers=EXCEPTION_HANDLERS,
                     lifespan=lifespan)
     app.state.services = services
     app.state.tracking = TrackingState(services.store)
+    app.state.imports = ImportJobs()
     return app

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -103,3 +104,35 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
     settings = _settings(database=database)
     text = _with_store(settings, lambda store: snippet_text(store, portal_id, event_name))
     sys.stdout.write(text)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--portal", "portal_id", required=True, type=int, envvar="FOOTFALL_PORTAL",
+              help="The portal to import into. [env FOOTFALL_PORTAL]")
+@click.option("--event", required=True, envvar="FOOTFALL_IMPORT_EVENT",
+              help="The event every row completes: its name or pe<portal>_<name>."
+                   " [env FOOTFALL_IMPORT_EVENT]")
+@database_option
+@click.option("--map", "overrides", multiple=True, metavar="COLUMN=TARGET",
+              help="Override the proposed mapping of a column: email, occurred_at, uuid,"
+                   " ignore, contact.<prop> or event.<prop>. Repeatable.")
+@click.option("--date-format", default="auto", envvar="FOOTFALL_IMPORT_DATE_FORMAT",
+              help="Format of the occurred-at column: auto (ISO 8601 or epoch ms), epoch-s,"
+                   " DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD HH:MM, … or a strptime pattern."
+                   " [env FOOTFALL_IMPORT_DATE_FORMAT]")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--errors", "errors_path", default=None, type=click.Path(dir_okay=False,
+              path_type=Path), help="Where to write the error report [default: FILE.errors.csv].")
+def import_command(file: Path, portal_id: int, event: str, database: str | None,
+                   overrides: tuple[str, ...], date_format: str, dry_run: bool,
+                   errors_path: Path | None) -> None:
+    """Import FILE (.csv, .xlsx, .xls): one completion of EVENT per row, contacts by email."""
+    from collector.importer.command import import_file, summary_text
+    from collector.importer.pipeline import ImportRequest
+
+    settings = _settings(database=database)
+    report = errors_path or file.with_name(file.name + ".errors.csv")
+    request = ImportRequest(file, portal_id, event, list(overrides), date_format, dry_run)
+    summary = _with_store(settings, lambda store: import_file(store, settings, request, report))
+    click.echo(summary_text(summary, report))

@@ -105,6 +105,24 @@ _SCHEMAS: dict[str, Any] = {
         "results": {"type": "array", "items": _ref("Completion")}, "paging": _ref("Paging")}},
     "CrmObjectCreate": {"type": "object", "required": ["properties"], "properties": {
         "properties": {"type": "object", "additionalProperties": {"type": ["string", "number"]}}}},
+    "ImportUpload": {"type": "object", "required": ["file", "eventName"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": ".csv, .xlsx or .xls"},
+        "eventName": _STR, "dryRun": {"enum": ["true", "false"]},
+        "dateFormat": {"type": "string", "description": "auto, epoch-s, DD/MM/YYYY, MM/DD/YYYY,"
+                       " YYYY-MM-DD HH:MM, … or a strptime pattern"},
+        "mapping": {"type": "string", "description": 'JSON object column → target: email,'
+                    ' occurred_at, uuid, ignore, contact.<prop>, event.<prop>'}}},
+    "ImportJob": {"type": "object", "properties": {
+        "id": _STR, "state": {"enum": ["running", "checked", "committed", "failed", "cancelled",
+                                       "abandoned"]},
+        "dryRun": _BOOL, "fileName": _STR, "eventName": _STR, "rows": _INT,
+        "processedRows": _INT, "validRows": _INT, "rejectedRows": _INT, "problems": _INT,
+        "completionsInserted": _INT, "contactsCreated": _INT, "contactsUpdated": _INT,
+        "mapping": {"type": "object", "additionalProperties": _STR}, "message": _STR}},
+    "MappingProposal": {"type": "object", "properties": {
+        "fileName": _STR, "fileType": _STR, "rows": _INT,
+        "headers": {"type": "array", "items": _STR},
+        "mapping": {"type": "object", "additionalProperties": _STR}}},
     "CrmObject": {"type": "object", "properties": {
         "id": _STR, "properties": {"type": "object"}, "createdAt": _STR, "updatedAt": _STR,
         "archived": _BOOL}},
@@ -208,5 +226,31 @@ def openapi_document() -> dict[str, Any]:
                 "Read a CRM record", {"200": _json(_ref("CrmObject"))}, tag="crm",
                 params=[_OBJECT_TYPE, _param("objectId", "path"),
                         _param("idProperty", description="e.g. email")])},
+            **_import_paths(),
         },
+    }
+
+
+def _import_paths() -> dict[str, Any]:
+    base = "/footfall/v1/imports"
+    job = _param("jobId", "path")
+    upload = {"required": True, "content": {"multipart/form-data": {"schema": _ref("ImportUpload")}}}
+    start = _op("Start a spreadsheet import (or a dry run)", {
+        "202": _json(_ref("ImportJob"), "Started; poll the job")}, tag="imports")
+    mapping = _op("Propose a column mapping from a file's headers", {
+        "200": _json(_ref("MappingProposal"))}, tag="imports")
+    start["requestBody"] = mapping["requestBody"] = upload
+    return {
+        base: {"post": start},
+        base + "/mapping": {"post": mapping},
+        base + "/{jobId}": {
+            "get": _op("Import job status and counts", {"200": _json(_ref("ImportJob")),
+                       "404": _json(_ref("Error"), "No such import")}, params=[job],
+                       tag="imports"),
+            "delete": _op("Cancel a running import (nothing of it is stored)", {
+                "202": _json(_ref("ImportJob"), "Cancelling")}, params=[job], tag="imports")},
+        base + "/{jobId}/errors": {"get": _op("Download the error report (CSV: row, column,"
+                                              " value, reason)", {"200": {
+            "description": "The report", "content": {"text/csv": {"schema": _STR}}}},
+            params=[job], tag="imports")},
     }

@@ -122,3 +122,29 @@ class Store(ABC):
     async def event_fires(self, portal_id: int,
                           event_names: list[str]) -> dict[str, tuple[int, int]]:
         """``{event name: (completions, last occurredAt)}`` for those that fired."""
+
+    # Spreadsheet imports (SQL in collector.storage.imports): stage, then commit at once.
+    @abstractmethod
+    async def start_import(self, portal_id: int, job_id: str, body: dict[str, Any],
+                           stale_after_ms: int) -> None:
+        """Record a running import job; purge jobs that stopped heartbeating long ago."""
+
+    @abstractmethod
+    async def stage_import(self, portal_id: int, job_id: str, rows: list[tuple[Any, ...]],
+                           contacts: dict[str, dict[str, str]], body: dict[str, Any]) -> None:
+        """Stage rows ``(row_no, id, email, occurred_at, properties_json)`` and contact
+        properties by email; nothing staged is visible outside the import."""
+
+    @abstractmethod
+    async def commit_import(self, portal_id: int, job_id: str, event_name: str,
+                            received_at: int, monthly_quota: int,
+                            body: dict[str, Any]) -> dict[str, int]:
+        """Move everything staged into contacts and completions in one transaction."""
+
+    @abstractmethod
+    async def end_import(self, portal_id: int, job_id: str, state: str,
+                         body: dict[str, Any] | None) -> None:
+        """Drop the staged rows and record the job's final state (failed, cancelled)."""
+
+    @abstractmethod
+    async def load_import(self, portal_id: int, job_id: str) -> dict[str, Any] | None: ...

@@ -21,7 +21,7 @@ from collector.model import (
     NewCompletion,
     StoredCompletion,
 )
-from collector.storage import autotrack, guard, queries, records, tracking
+from collector.storage import autotrack, guard, imports, queries, records, tracking
 from collector.storage.base import Store
 from collector.storage.writer import Tx
 
@@ -164,6 +164,32 @@ class SqlStore(Store):
     async def event_fires(self, portal_id: int,
                           event_names: list[str]) -> dict[str, tuple[int, int]]:
         return await self._read(lambda conn: autotrack.load_fires(conn, portal_id, event_names))
+
+    # -- spreadsheet imports --------------------------------------------------------------
+
+    async def start_import(self, portal_id: int, job_id: str, body: dict[str, Any],
+                           stale_after_ms: int) -> None:
+        stale_before = queries.now_ms() - stale_after_ms
+        await self._write(lambda conn: imports.start(conn, portal_id, job_id, body, stale_before))
+
+    async def stage_import(self, portal_id: int, job_id: str, rows: list[tuple[Any, ...]],
+                           contacts: dict[str, dict[str, str]], body: dict[str, Any]) -> None:
+        guard.check([(f"row {r[0]}.email", str(r[2])) for r in rows])
+        await self._submit(lambda tx: imports.stage(tx.conn, portal_id, job_id, rows, contacts,
+                                                    body), max(1, len(rows)), False)
+
+    async def commit_import(self, portal_id: int, job_id: str, event_name: str,
+                            received_at: int, monthly_quota: int,
+                            body: dict[str, Any]) -> dict[str, int]:
+        return await self._write(lambda conn: imports.commit(
+            conn, portal_id, job_id, event_name, received_at, monthly_quota, body))
+
+    async def end_import(self, portal_id: int, job_id: str, state: str,
+                         body: dict[str, Any] | None) -> None:
+        await self._write(lambda conn: imports.finish(conn, portal_id, job_id, state, body))
+
+    async def load_import(self, portal_id: int, job_id: str) -> dict[str, Any] | None:
+        return await self._read(lambda conn: imports.load(conn, portal_id, job_id))
 
 def _check_definition(d: EventDefinition) -> None:
     fields: list[tuple[str, str | None]] = [("label", d.label), ("description", d.description)]

@@ -1,0 +1,181 @@
+"""Spreadsheet imports over HTTP: upload (multipart), mapping proposal, job status, error report.
+
+``POST /footfall/v1/imports`` answers 202 at once with the job; the import runs on its own
+thread (see ``collector.importer.jobs``) and ``GET …/{jobId}`` shows its progress.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from collector.api.common import authenticated, services
+from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.importer.jobs import ImportJobs, new_folder
+from collector.importer.mapping import propose
+from collector.importer.pipeline import ImportRequest, find_definition
+from collector.importer.source import FILE_TYPES, open_table
+from collector.responses import JSONResponse
+
+BASE = "/footfall/v1/imports"
+_FIELDS = {"file", "eventName", "mapping", "dateFormat", "dryRun"}
+
+
+def _jobs(request: Request) -> ImportJobs:
+    jobs: ImportJobs = request.app.state.imports
+    return jobs
+
+
+async def _save_upload(form: FormData) -> tuple[Path, str]:
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise ValidationFailed([FieldError("file", "is required: a .csv, .xlsx or .xls file"
+                                           " sent as multipart/form-data", "REQUIRED")])
+    name = Path(upload.filename).name
+    if Path(name).suffix.lower() not in FILE_TYPES:
+        raise ValidationFailed([FieldError("file", f"{name}: unsupported file type; import a"
+                                           " .csv, .xlsx or .xls file", "UNSUPPORTED_TYPE")])
+    path = new_folder() / ("upload" + Path(name).suffix.lower())
+    with path.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            out.write(chunk)
+    return path, name
+
+
+async def _form(request: Request) -> FormData:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ValidationFailed([FieldError("body", "must be multipart/form-data with a file"
+                                           " part", "WRONG_TYPE")])
+    form = await request.form()
+    try:
+        _check_fields(form)
+    except ValidationFailed:
+        await form.close()
+        raise
+    return form
+
+
+def _check_fields(form: FormData) -> None:
+    errors = [FieldError(key, f"unknown field (allowed: {', '.join(sorted(_FIELDS))})",
+                         "UNKNOWN_FIELD") for key in sorted(set(form.keys()) - _FIELDS)]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _text(form: FormData, key: str, default: str = "") -> str:
+    value = form.get(key, default)
+    if not isinstance(value, str):
+        raise ValidationFailed([FieldError(key, "must be a text field", "WRONG_TYPE")])
+    return value
+
+
+def _overrides(raw: str) -> list[str]:
+    if not raw:
+        return []
+    try:
+        mapping: Any = json.loads(raw)
+    except ValueError:
+        mapping = None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise ValidationFailed([FieldError("mapping", 'must be a JSON object such as'
+                                           ' {"E-mail": "email", "Total": "event.amount"}',
+                                           "WRONG_TYPE")])
+    return [f"{column}={target}" for column, target in mapping.items()]
+
+
+@authenticated
+async def start_import(request: Request, portal_id: int) -> Response:
+    form = await _form(request)
+    try:
+        return await _start(request, portal_id, form)
+    finally:
+        await form.close()
+
+
+async def _start(request: Request, portal_id: int, form: FormData) -> Response:
+    svc = services(request)
+    event = _text(form, "eventName")
+    if not event:
+        raise ValidationFailed([FieldError("eventName", "is required", "REQUIRED")])
+    find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
+    dry_run = _text(form, "dryRun", "false").strip().lower()
+    if dry_run not in ("true", "false"):
+        raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
+    overrides = _overrides(_text(form, "mapping"))
+    date_format = _text(form, "dateFormat", "auto")
+    path, name = await _save_upload(form)
+    req = ImportRequest(path, portal_id, event, overrides, date_format, dry_run == "true",
+                        file_name=name, job_id=str(uuid.uuid4()))
+    job = _jobs(request).start(svc.store, svc.settings, req, path.parent)
+    return JSONResponse(job.to_json(), status_code=202,
+                        headers={"Location": f"{BASE}/{req.job_id}"})
+
+
+@authenticated
+async def propose_mapping(request: Request, portal_id: int) -> Response:
+    form = await _form(request)
+    try:
+        return await _propose(request, portal_id, form)
+    finally:
+        await form.close()
+
+
+async def _propose(request: Request, portal_id: int, form: FormData) -> Response:
+    svc = services(request)
+    event = _text(form, "eventName")
+    definition = (find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
+                  if event else None)
+    path, name = await _save_upload(form)
+    try:
+        table = open_table(path, svc.settings.limits.import_rows, name)
+    finally:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+    return JSONResponse({"fileName": name, "fileType": table.kind, "rows": table.row_count,
+                         "headers": table.headers,
+                         "mapping": propose(table.headers, definition, svc.settings.limits)})
+
+
+@authenticated
+async def get_import(request: Request, portal_id: int) -> Response:
+    job_id = request.path_params["job_id"]
+    job = _jobs(request).get(portal_id, job_id)
+    if job is not None:
+        return JSONResponse(job.to_json())
+    stored = await services(request).store.load_import(portal_id, job_id) if _is_uuid(job_id) else None
+    if stored is None:
+        raise NotFound(f"No import {job_id!r} in this portal")
+    return JSONResponse(stored)
+
+
+@authenticated
+async def error_report(request: Request, portal_id: int) -> Response:
+    job = _jobs(request).get(portal_id, request.path_params["job_id"])
+    if job is None or not job.report.is_file():
+        raise NotFound("No error report for this import here (reports are kept by the"
+                       " collector process that ran the import, until it stops)")
+    return FileResponse(job.report, media_type="text/csv; charset=utf-8",
+                        filename=f"import-{job.request.job_id}-errors.csv")
+
+
+@authenticated
+async def cancel_import(request: Request, portal_id: int) -> Response:
+    job = _jobs(request).get(portal_id, request.path_params["job_id"])
+    if job is None:
+        raise NotFound("No running import with this id in this portal")
+    job.cancel.set()
+    return JSONResponse(job.to_json(), status_code=202)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,15 @@
+"""Spreadsheet import of offline event data (SPEC sections 9 and 12.5).
+
+The flow, one module per step::
+
+    source.open_table     .csv (csvfile) / .xlsx, .xls (sheets, xlsxerrors) → Table
+    mapping               headers → proposed targets → owner overrides → checked Plan
+    dates                 the occurred-at column's format → epoch milliseconds
+    rows.RowChecker       one row → StagedRow, or Rejections (the HTTP API's rules)
+    report.ErrorReport    rejections → downloadable CSV (row, column, value, reason)
+    pipeline.run_import   stream batches → Store.stage_import → Store.commit_import once
+    command / jobs        the ``footfall import`` CLI and the HTTP API's background jobs
+
+Atomicity lives in ``collector.storage.imports``: staging in temporary tables of the
+writer's connection, then one transaction that makes everything visible at once.
+"""

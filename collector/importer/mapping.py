@@ -1,0 +1,153 @@
+"""Which column feeds what: proposals from the headers, owner overrides, and the checked plan.
+
+A target is written as ``email``, ``occurred_at``, ``uuid``, ``ignore``,
+``contact.<property>`` (``firstname``, ``lastname`` and ``lifecyclestage`` may be written
+bare) or ``event.<property>`` (a property of the chosen event may be written bare).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from collector.errors import ClientError
+from collector.limits import Limits, clean_property_name, property_name_problem
+from collector.model import EventDefinition
+from collector.properties import PropertyDef
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "email": ("email", "emailaddress", "mail", "e_mail", "contactemail", "epost", "epostadresse"),
+    "contact.firstname": ("firstname", "first", "givenname", "forename", "fornavn", "vorname"),
+    "contact.lastname": ("lastname", "last", "surname", "familyname", "etternavn", "nachname"),
+    "contact.lifecyclestage": ("lifecyclestage", "lifecycle", "stage", "livssyklusfase"),
+    "occurred_at": ("occurredat", "occurred", "timestamp", "date", "datetime", "time", "when",
+                    "eventdate", "eventtime", "dato", "datum"),
+    "uuid": ("uuid", "eventid", "completionid", "eventuuid"),
+    "contact.phone": ("phone", "phonenumber", "telephone", "mobile", "telefon"),
+    "contact.company": ("company", "companyname", "organisation", "organization", "firma"),
+    "contact.jobtitle": ("jobtitle", "title", "position"),
+    "contact.city": ("city", "town", "by", "stadt"),
+    "contact.country": ("country", "land"),
+}
+_BY_KEY = {key: target for target, keys in _SYNONYMS.items() for key in keys}
+_CONTACT_SHORTHAND = ("firstname", "lastname", "lifecyclestage")
+_SINGLE = ("email", "occurred_at", "uuid")
+LIFECYCLE_STAGES = frozenset({"subscriber", "lead", "marketingqualifiedlead",
+                              "salesqualifiedlead", "opportunity", "customer", "evangelist",
+                              "other"})
+
+
+class BadMapping(ClientError):
+    """The column mapping cannot be used; the message says which column and why."""
+
+
+def header_key(header: str) -> str:
+    """Case, spaces, hyphens and underscores do not matter when matching headers."""
+    return re.sub(r"[\s_\-.]+", "", header.strip().lower())
+
+
+def propose(headers: Sequence[str], definition: EventDefinition | None,
+            limits: Limits) -> dict[str, str]:
+    """A target for every header, from the event's properties and common synonyms."""
+    event_props = {header_key(p.name): p.name for p in (definition.all_properties
+                                                       if definition else ())}
+    proposal: dict[str, str] = {}
+    taken: set[str] = set()
+    for header in headers:
+        key = header_key(header)
+        target = _BY_KEY.get(key)
+        if key in event_props and target not in _SINGLE:
+            target = f"event.{event_props[key]}"
+        if target is None or target in taken:
+            cleaned = clean_property_name(header, limits)
+            target = f"event.{cleaned}" if cleaned and cleaned in event_props.values() else "ignore"
+        taken.add(target)
+        proposal[header] = target
+    return proposal
+
+
+def apply_overrides(proposal: dict[str, str], overrides: Sequence[str]) -> dict[str, str]:
+    """Apply ``column=target`` overrides (the column matched ignoring case and spaces)."""
+    mapping = dict(proposal)
+    keys = {header_key(h): h for h in proposal}
+    for item in overrides:
+        column, sep, target = item.partition("=")
+        header = keys.get(header_key(column))
+        if not sep or not target.strip():
+            raise BadMapping(f"--map {item!r}: write it as column=target, e.g. 'E-mail=email'")
+        if header is None:
+            raise BadMapping(f"--map {item!r}: there is no column {column!r} (columns: "
+                             f"{', '.join(proposal)})")
+        mapping[header] = target.strip()
+    return mapping
+
+
+@dataclass(slots=True)
+class Plan:
+    """The checked mapping as column indexes."""
+
+    email: int
+    occurred_at: int | None = None
+    uuid: int | None = None
+    contact: list[tuple[int, str]] = field(default_factory=list)
+    event: list[tuple[int, PropertyDef]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def build_plan(headers: Sequence[str], mapping: dict[str, str], definition: EventDefinition,
+               limits: Limits) -> Plan:
+    found: dict[str, int] = {}
+    plan = Plan(email=-1)
+    for index, header in enumerate(headers):
+        target = _normalize(mapping.get(header, "ignore"), definition)
+        if target == "ignore":
+            plan.ignored.append(header)
+            continue
+        if target in found:
+            raise BadMapping(f"Columns {headers[found[target]]!r} and {header!r} are both mapped"
+                             f" to {target}: map one of them to ignore")
+        found[target] = index
+        _place(plan, index, header, target, definition, limits)
+    if plan.email < 0:
+        raise BadMapping("No column is mapped to email: events import for contacts only,"
+                         " identified by email (e.g. --map 'E-mail=email')")
+    if len(plan.event) > limits.properties_per_completion:
+        raise BadMapping(f"{len(plan.event)} columns are mapped to event properties; at most"
+                         f" {limits.properties_per_completion} per completion")
+    return plan
+
+
+def _normalize(target: str, definition: EventDefinition) -> str:
+    text = target.strip()
+    lowered = text.lower()
+    if lowered in ("occurredat", "occurred_at", "occurred-at"):
+        return "occurred_at"
+    if lowered in ("email", "uuid", "ignore"):
+        return lowered
+    if lowered in _CONTACT_SHORTHAND:
+        return f"contact.{lowered}"
+    if "." not in text and definition.property_named(text) is not None:
+        return f"event.{text}"
+    return text
+
+
+def _place(plan: Plan, index: int, header: str, target: str, definition: EventDefinition,
+           limits: Limits) -> None:
+    kind, _, name = target.partition(".")
+    if target == "email":
+        plan.email = index
+    elif target == "occurred_at":
+        plan.occurred_at = index
+    elif target == "uuid":
+        plan.uuid = index
+    elif kind == "contact" and not property_name_problem(name, limits) and name != "email":
+        plan.contact.append((index, name))
+    elif kind == "event" and (prop := definition.property_named(name)) is not None:
+        plan.event.append((index, prop))
+    elif kind == "event":
+        raise BadMapping(f"Column {header!r}: {definition.name} has no property {name!r}"
+                         " (create it first, or map the column to a contact property)")
+    else:
+        raise BadMapping(f"Column {header!r}: unknown target {target!r} (use email, occurred_at,"
+                         " uuid, ignore, contact.<property> or event.<property>)")

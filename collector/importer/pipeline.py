@@ -1,0 +1,180 @@
+"""Run one import: read → check each row → stage in batches → commit once (or write nothing).
+
+Memory stays bounded: rows stream from the reader in batches of ``batch_rows``; the error
+report streams to a file; the only per-row state kept is (for a dry run) a 64-bit hash per
+distinct email, to say how many contacts the file names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from collector.completions import resolve_event_name
+from collector.errors import ClientError
+from collector.importer.dates import date_parser
+from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
+from collector.importer.report import ErrorReport
+from collector.importer.rows import RowChecker, StagedRow
+from collector.importer.source import open_table
+from collector.importer.table import RowStream, Table, is_blank
+from collector.model import EventDefinition
+from collector.settings import Settings
+from collector.storage import Store
+
+STALE_AFTER_MS = 10 * 60 * 1000  # a running job not heard from for this long is abandoned
+
+
+class ImportCancelled(ClientError):
+    """The import was cancelled before it committed; nothing of it was stored."""
+
+
+@dataclass(slots=True)
+class ImportRequest:
+    path: Path
+    portal_id: int
+    event: str
+    overrides: list[str] = field(default_factory=list)
+    date_format: str = "auto"
+    dry_run: bool = False
+    file_name: str | None = None
+    job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    batch_rows: int = 10_000
+
+
+@dataclass(slots=True)
+class ImportSummary:
+    job_id: str
+    rows: int = 0
+    valid_rows: int = 0
+    rejected_rows: int = 0
+    problems: int = 0
+    contacts_in_file: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.job_id, "dryRun": self.dry_run, "rows": self.rows,
+                "validRows": self.valid_rows, "rejectedRows": self.rejected_rows,
+                "problems": self.problems, "contactsInFile": self.contacts_in_file,
+                "mapping": self.mapping, **self.counts}
+
+
+Progress = Callable[[int, int], None]  # (rows just done, rows in the file)
+
+
+def find_definition(definitions: list[EventDefinition], portal_id: int,
+                    raw: str) -> EventDefinition:
+    name = resolve_event_name(raw, portal_id)
+    found = {d.name: d for d in definitions}.get(name or "")
+    if found is None:
+        raise BadMapping(f"Unknown event {raw!r}: create the event definition first, or use its"
+                         f" name or pe{portal_id}_<name>")
+    if found.archived:
+        raise BadMapping(f"Event {raw!r} is archived; restore it or choose another event")
+    if found.primary_object != "CONTACT":
+        raise BadMapping(f"Event {raw!r} is for {found.primary_object.lower()} records; imports"
+                         " are for contact events only")
+    return found
+
+
+def _batches(rows: RowStream, size: int) -> Iterator[list[tuple[int, list[object]]]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+async def run_import(store: Store, settings: Settings, req: ImportRequest, report_path: Path,
+                     progress: Progress | None = None,
+                     cancel: threading.Event | None = None) -> ImportSummary:
+    table = open_table(req.path, settings.limits.import_rows, req.file_name)
+    definition = find_definition(await store.load_definitions(req.portal_id), req.portal_id,
+                                 req.event)
+    mapping = apply_overrides(propose(table.headers, definition, settings.limits), req.overrides)
+    plan = build_plan(table.headers, mapping, definition, settings.limits)
+    now = time.time_ns() // 1_000_000
+    checker = RowChecker(table.headers, plan, date_parser(req.date_format), settings.limits,
+                         table.content_hash, now, now + settings.future_skew_seconds * 1000)
+    summary = ImportSummary(req.job_id, rows=table.row_count, mapping=mapping,
+                            dry_run=req.dry_run)
+    body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
+            "rows": table.row_count, "dryRun": req.dry_run}
+    with ErrorReport(report_path) as report:
+        if req.dry_run:
+            await _check_all(table, checker, req, summary, report, None, progress, cancel)
+            return summary
+        await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
+        try:
+            await _check_all(table, checker, req, summary, report, store, progress, cancel)
+            summary.counts = await store.commit_import(
+                req.portal_id, req.job_id, definition.name, now,
+                settings.limits.completions_per_month, {**body, **summary.to_json()})
+        except BaseException as exc:
+            state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
+            await store.end_import(req.portal_id, req.job_id, state,
+                                   {**body, "message": str(exc) or type(exc).__name__})
+            raise
+    return summary
+
+
+async def _check_all(table: Table, checker: RowChecker, req: ImportRequest,
+                     summary: ImportSummary, report: ErrorReport, store: Store | None,
+                     progress: Progress | None, cancel: threading.Event | None) -> None:
+    """Check batch after batch; batch N is staged by the writer while N+1 is checked."""
+    emails: set[int] = set()
+    pending: asyncio.Task[None] | None = None
+    try:
+        for batch in _batches(table.open_rows(), req.batch_rows):
+            if cancel is not None and cancel.is_set():
+                raise ImportCancelled("The import was cancelled; nothing of it was stored")
+            staged = _check_batch(checker, batch, summary, report)
+            if pending is not None:
+                await pending
+            if store is None:
+                emails.update(hash(r.email) for r in staged)
+            else:
+                pending = asyncio.ensure_future(_stage(store, req, staged, summary.to_json()))
+            if progress is not None:
+                progress(len(batch), table.row_count)
+        if pending is not None:
+            await pending
+    except BaseException:
+        if pending is not None and not pending.done():
+            await asyncio.wait([pending])  # let the writer finish before the job is ended
+        raise
+    if store is None:
+        summary.contacts_in_file = len(emails)
+
+
+def _check_batch(checker: RowChecker, batch: list[tuple[int, list[object]]],
+                 summary: ImportSummary, report: ErrorReport) -> list[StagedRow]:
+    staged: list[StagedRow] = []
+    for number, cells in batch:
+        if is_blank(cells):
+            continue
+        row, problems = checker.check(number, cells)
+        if problems:
+            summary.rejected_rows += 1
+            summary.problems += len(problems)
+            report.add(problems)
+        elif row is not None:
+            staged.append(row)
+    summary.valid_rows += len(staged)
+    return staged
+
+
+async def _stage(store: Store, req: ImportRequest, staged: list[StagedRow],
+                 body: dict[str, Any]) -> None:
+    contacts: dict[str, dict[str, str]] = {}
+    for r in staged:
+        if r.contact or r.email not in contacts:
+            contacts.setdefault(r.email, {"email": r.email}).update(r.contact)
+    rows = [(r.row, r.id, r.email, r.occurred_at, r.properties) for r in staged]
+    await store.stage_import(req.portal_id, req.job_id, rows, contacts, body)

@@ -1,0 +1,44 @@
+"""The downloadable error report: one CSV line per rejected value (row, column, value, reason)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+
+from collector.importer.rows import Rejection
+
+REPORT_HEADER = ("row", "column", "value", "reason")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(text: str) -> str:
+    """Neutralise formula-looking text so opening the report in a spreadsheet runs nothing."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+class ErrorReport:
+    """Streams rejections to a CSV file (UTF-8 with BOM, which spreadsheets open correctly)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._file = path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(REPORT_HEADER)
+
+    def add(self, rejections: Iterable[Rejection]) -> None:
+        for r in rejections:
+            self._writer.writerow((r.row, safe_cell(r.column), safe_cell(r.value), r.reason))
+            self.count += 1
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ErrorReport:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

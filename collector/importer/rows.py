@@ -1,0 +1,238 @@
+"""One data row → a staged completion, or every reason it is rejected.
+
+The checks are the HTTP API's (``coerce_value`` for types and enumeration options, the
+limits module for lengths, the send validator's email rule, the store guard for text no
+backend may hold), applied column by column; a row with any problem is not imported and
+each problem becomes one line of the error report. Conversions of repeated text values
+(options, flags, amounts) are memoised per column, since a million rows repeat them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from collector.completions import valid_email
+from collector.importer.dates import DateParser, native_ms
+from collector.importer.mapping import LIFECYCLE_STAGES, Plan
+from collector.importer.table import Cell, CellError
+from collector.limits import Limits
+from collector.properties import BadValue, PropertyDef, coerce_value
+from collector.storage.guard import problem as text_problem
+from collector.timeparse import format_ms
+
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://footfall.invalid/import")
+_TEXT = PropertyDef("contact", "Contact property", "string")
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_MEMO_SIZE = 50_000
+
+
+class Reject(ValueError):
+    """A cell cannot be imported; the message is the report's reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StagedRow:
+    row: int
+    id: str
+    email: str
+    occurred_at: int
+    properties: str  # JSON text, as stored
+    contact: dict[str, str]
+
+
+def row_uuid(content_hash: str, row: int) -> str:
+    """``uuid5(namespace, "<content hash>:<row>")``: importing the same file again adds nothing."""
+    return str(uuid.uuid5(_NAMESPACE, f"{content_hash}:{row}"))
+
+
+class _RowIds:
+    """``row_uuid`` with the hash of the shared prefix computed once."""
+
+    def __init__(self, content_hash: str) -> None:
+        self._base = hashlib.sha1(_NAMESPACE.bytes + f"{content_hash}:".encode(),
+                                  usedforsecurity=False)
+
+    def __call__(self, row: int) -> str:
+        digest = self._base.copy()
+        digest.update(str(row).encode())
+        raw = bytearray(digest.digest()[:16])
+        raw[6] = (raw[6] & 0x0F) | 0x50
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _empty(cell: Cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _shown(cell: Cell) -> str:
+    return "" if cell is None else str(cell)
+
+
+def value_converter(prop: PropertyDef, limit: int,
+                    lifecycle: bool = False) -> Callable[[Cell], str | None]:
+    """A column's cell → stored text, None for a blank cell (raises Reject); repeated text
+    values are memoised, plain short text skips the general path."""
+    memo: dict[str, str | Reject | None] = {}
+    plain_text = prop.type == "string" and not lifecycle
+
+    def convert(value: Cell) -> str | None:
+        if type(value) is str:
+            if plain_text and len(value) <= limit and value.isascii() and value.isprintable() \
+                    and value[:1] not in ("", " ") and value[-1:] != " ":
+                return value
+            found = memo.get(value, memo)
+            if found is memo:
+                found = _convert_blank(prop, value, limit, lifecycle)
+                if len(memo) < _MEMO_SIZE:
+                    memo[value] = found
+            if isinstance(found, Reject):
+                raise found
+            return found if isinstance(found, str) or found is None else None
+        if isinstance(value, CellError):
+            raise Reject(f"the cell holds the error {value.code}")
+        if isinstance(value, datetime | date):
+            ms = native_ms(value)
+            value = ms if prop.type in ("datetime", "date") or ms is None else format_ms(ms)
+        return _convert(prop, value, limit, lifecycle)
+
+    return convert
+
+
+def _convert_blank(prop: PropertyDef, value: str, limit: int,
+                   lifecycle: bool) -> str | Reject | None:
+    if not value.strip():
+        return None
+    try:
+        return _convert(prop, value, limit, lifecycle)
+    except Reject as exc:
+        return exc
+
+
+def _convert(prop: PropertyDef, value: object, limit: int, lifecycle: bool) -> str:
+    try:
+        text = coerce_value(prop, value)
+    except BadValue as exc:
+        raise Reject(str(exc)) from None
+    if lifecycle:
+        text = text.strip().lower()
+        if text not in LIFECYCLE_STAGES:
+            raise Reject(f"{text!r} is not a lifecycle stage (options: "
+                         f"{', '.join(sorted(LIFECYCLE_STAGES))})")
+    reason = text_problem(text) or (f"must be at most {limit} characters (got {len(text)})"
+                                    if len(text) > limit else None)
+    if reason:
+        raise Reject(reason)
+    return text
+
+
+Columns = list[tuple[int, str, Callable[[Cell], str | None]]]
+
+
+class RowChecker:
+    def __init__(self, headers: list[str], plan: Plan, parse_date: DateParser, limits: Limits,
+                 content_hash: str, now_ms: int, latest_ms: int) -> None:
+        self.headers, self.plan, self.parse_date = headers, plan, parse_date
+        self.now, self.latest = now_ms, latest_ms
+        self.row_id = _RowIds(content_hash)
+        self.event: Columns = [(i, p.name, value_converter(p, limits.value_length_for(p.name)))
+                               for i, p in plan.event]
+        self.contact: Columns = [(i, n, value_converter(_TEXT, limits.value_length,
+                                                        n == "lifecyclestage"))
+                                 for i, n in plan.contact]
+
+    def check(self, row: int, cells: list[Cell]) -> tuple[StagedRow | None, list[Rejection]]:
+        problems: list[Rejection] = []
+        width = len(cells)
+        plan = self.plan
+
+        def cell(index: int | None) -> Cell:
+            return cells[index] if index is not None and index < width else None
+
+        def fail(index: int, reason: str) -> None:
+            problems.append(Rejection(row, self.headers[index], _shown(cell(index)), reason))
+
+        email = self._email(cell(plan.email), fail)
+        occurred = self._occurred(cell(plan.occurred_at), fail)
+        row_id = self._uuid(row, cell(plan.uuid), fail)
+        props = self._columns(self.event, cells, fail)
+        contact = self._columns(self.contact, cells, fail)
+        if problems or email is None:
+            return None, problems
+        if "hs_page_content_type" in props:
+            props["hs_asset_type"] = props["hs_page_content_type"]
+        return StagedRow(row, row_id, email, occurred, _ENCODE(props), contact), problems
+
+    @staticmethod
+    def _columns(columns: Columns, cells: list[Cell],
+                 fail: Callable[[int, str], None]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        width = len(cells)
+        for index, name, convert in columns:
+            value = cells[index] if index < width else None
+            if value is None:
+                continue
+            try:
+                text = convert(value)
+            except Reject as exc:
+                fail(index, str(exc))
+                continue
+            if text is not None:
+                values[name] = text
+        return values
+
+    def _email(self, value: Cell, fail: Callable[[int, str], None]) -> str | None:
+        index = self.plan.email
+        if isinstance(value, CellError):
+            fail(index, f"the cell holds the error {value.code}")
+        elif _empty(value):
+            fail(index, "missing identifier: the email is empty (events import for contacts only)")
+        elif not isinstance(value, str) or not valid_email(value.strip()):
+            fail(index, "must be an email address")
+        elif reason := text_problem(value):
+            fail(index, reason)
+        else:
+            return value.strip().lower()
+        return None
+
+    def _occurred(self, value: Cell, fail: Callable[[int, str], None]) -> int:
+        index = self.plan.occurred_at
+        if index is None:
+            return self.now
+        if isinstance(value, CellError):
+            fail(index, f"the cell holds the error {value.code}")
+            return 0
+        if _empty(value):
+            fail(index, "the occurred-at date is empty")
+            return 0
+        try:
+            ms = self.parse_date(value)
+        except ValueError as exc:
+            fail(index, str(exc))
+            return 0
+        if ms > self.latest:
+            fail(index, "must not be in the future")
+        return ms
+
+    def _uuid(self, row: int, value: Cell, fail: Callable[[int, str], None]) -> str:
+        if self.plan.uuid is None or _empty(value):
+            return self.row_id(row)
+        try:
+            return str(uuid.UUID(str(value).strip()))
+        except ValueError:
+            fail(self.plan.uuid, "must be a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301")
+            return ""

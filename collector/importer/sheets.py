@@ -1,0 +1,137 @@
+"""Spreadsheet reading: ``.xlsx`` with python-calamine, ``.xls`` with xlrd (first sheet).
+
+calamine returns numbers as floats and date cells as ``datetime``; it returns error cells
+(``#DIV/0!``) as empty strings, so their positions are read from the sheet XML first
+(``xlsx_error_cells``) and the rows carry ``CellError`` there instead of a silent blank.
+Merged cells keep their value in the top-left cell only, as in the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from collector.importer.table import (
+    BadFile,
+    Cell,
+    CellError,
+    RowStream,
+    Table,
+    check_row_count,
+    clean_headers,
+    file_hash,
+    is_blank,
+)
+from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells
+
+# Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
+# whole-sheet load would pass the memory budget: stream with openpyxl instead (slower).
+CALAMINE_CELL_BUDGET = 2_000_000
+
+
+def xlsx_table(path: Path, max_rows: int, cell_budget: int = CALAMINE_CELL_BUDGET) -> Table:
+    rows, cols = xlsx_dimension(path)
+    if rows - 1 > max_rows:
+        check_row_count(rows - 1, max_rows)
+    if rows * cols > cell_budget:
+        return _streamed_xlsx(path, max_rows)
+    return _calamine_xlsx(path, max_rows)
+
+
+def _with_errors(stream: Iterator[tuple[int, list[Cell]]], path: Path,
+                 first_col: int) -> RowStream:
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (row, col), code in xlsx_error_cells(path).items():
+        by_row.setdefault(row, []).append((col - first_col, code))
+    for number, cells in stream:
+        for col, code in by_row.get(number, ()):
+            if 0 <= col < len(cells):
+                cells[col] = CellError(code)
+        yield number, cells
+
+
+def _calamine_xlsx(path: Path, max_rows: int) -> Table:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: {exc}") from None
+    start = sheet.start or (0, 0)
+    rows = sheet.iter_rows()
+    header = clean_headers(list(next(rows, [])))
+    count = sum(1 for row in rows if not is_blank(row))
+    check_row_count(count, max_rows)
+
+    def raw() -> Iterator[tuple[int, list[Cell]]]:
+        it = sheet.iter_rows()
+        next(it, None)
+        for i, cells in enumerate(it, start=start[0] + 2):
+            yield i, list(cells)
+
+    return Table("xlsx", header, count, file_hash(path), lambda: _with_errors(raw(), path, start[1]))
+
+
+def _streamed_xlsx(path: Path, max_rows: int) -> Table:
+    from openpyxl import load_workbook
+
+    def raw() -> Iterator[tuple[int, list[Cell]]]:
+        book = load_workbook(path, read_only=True, data_only=True)
+        try:
+            for i, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                yield i, list(cells)
+        finally:
+            book.close()
+
+    first = next(raw(), (1, []))
+    header = clean_headers(list(first[1]))
+    # Counting would mean a second slow pass: the declared dimension stands in for it.
+    count = xlsx_dimension(path)[0] - 1
+    check_row_count(count, max_rows)
+
+    def stream() -> RowStream:
+        it = raw()
+        next(it, None)
+        return _with_errors(it, path, 0)
+
+    return Table("xlsx", header, count, file_hash(path), stream)
+
+
+def xls_table(path: Path, max_rows: int) -> Table:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path))
+    except (xlrd.XLRDError, OSError, ValueError, AssertionError) as exc:
+        raise BadFile(f"Cannot read {path.name} as an .xls workbook: {exc}") from None
+    sheet = book.sheet_by_index(0)
+    if sheet.nrows == 0:
+        raise BadFile("The file is empty: it needs a header row and data rows")
+    header = clean_headers(_xls_row(book, sheet, 0))
+    count = sum(1 for r in range(1, sheet.nrows) if not is_blank(_xls_row(book, sheet, r)))
+    check_row_count(count, max_rows)
+
+    def stream() -> Iterator[tuple[int, list[Cell]]]:
+        for r in range(1, sheet.nrows):
+            yield r + 1, _xls_row(book, sheet, r)
+
+    return Table("xls", header, count, file_hash(path), stream)
+
+
+def _xls_row(book: Any, sheet: Any, r: int) -> list[Cell]:
+    import xlrd
+
+    cells: list[Cell] = []
+    for cell in sheet.row(r):
+        if cell.ctype == xlrd.XL_CELL_DATE:
+            cells.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+        elif cell.ctype == xlrd.XL_CELL_ERROR:
+            cells.append(CellError(xlrd.error_text_from_code.get(cell.value, "#ERROR")))
+        elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+            cells.append(bool(cell.value))
+        elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            cells.append(None)
+        else:
+            cells.append(cell.value)
+    return cells

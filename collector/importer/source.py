@@ -1,0 +1,28 @@
+"""Open an uploaded file as a ``Table`` by its extension (.csv, .xlsx, .xls)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from collector.importer.csvfile import csv_table
+from collector.importer.sheets import xls_table, xlsx_table
+from collector.importer.table import BadFile, Table
+
+FILE_TYPES = (".csv", ".xlsx", ".xls")
+
+
+def open_table(path: Path, max_rows: int, name: str | None = None) -> Table:
+    """Read the header and count the rows up front; ``name`` is the upload's own name."""
+    suffix = Path(name or path.name).suffix.lower()
+    if suffix not in FILE_TYPES:
+        raise BadFile(f"{name or path.name}: unsupported file type; import a .csv, .xlsx or"
+                      " .xls file")
+    if not path.is_file():
+        raise BadFile(f"{path} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise BadFile("The file is empty: it needs a header row and data rows")
+    if suffix == ".csv":
+        return csv_table(path, max_rows)
+    if suffix == ".xlsx":
+        return xlsx_table(path, max_rows)
+    return xls_table(path, max_rows)

@@ -1,0 +1,75 @@
+"""Every occurred-at date format, parsed and imported."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from collector.importer.dates import BadDateFormat, date_parser
+from tests.conftest import Api
+from tests.importkit import define_purchase, run_import, write_csv
+
+NOON = int(datetime(2024, 2, 3, 12, 0, tzinfo=UTC).timestamp() * 1000)
+MIDNIGHT = int(datetime(2024, 2, 3, tzinfo=UTC).timestamp() * 1000)
+CASES = [
+    ("auto", "2024-02-03T12:00:00Z", NOON),
+    ("auto", "2024-02-03T13:00:00+01:00", NOON),
+    ("auto", str(NOON), NOON),
+    ("iso", "2024-02-03 12:00", NOON),
+    ("epoch-ms", str(NOON), NOON),
+    ("epoch-s", str(NOON // 1000), NOON),
+    ("DD/MM/YYYY", "03/02/2024", MIDNIGHT),
+    ("MM/DD/YYYY", "02/03/2024", MIDNIGHT),
+    ("YYYY-MM-DD", "2024-02-03", MIDNIGHT),
+    ("YYYY-MM-DD HH:MM", "2024-02-03 12:00", NOON),
+    ("YYYY-MM-DD HH:MM:SS", "2024-02-03 12:00:00", NOON),
+    ("DD/MM/YYYY HH:MM", "03/02/2024 12:00", NOON),
+    ("MM/DD/YYYY HH:MM", "02/03/2024 12:00", NOON),
+    ("DD.MM.YYYY", "03.02.2024", MIDNIGHT),
+    ("DD.MM.YYYY HH:MM", "03.02.2024 12:00", NOON),
+    ("DD-MM-YYYY", "03-02-2024", MIDNIGHT),
+    ("%d %b %Y %H:%M", "03 Feb 2024 12:00", NOON),
+]
+
+
+@pytest.mark.parametrize(("fmt", "text", "expected"), CASES,
+                         ids=[f"{f}:{t}" for f, t, _ in CASES])
+def test_formats(fmt: str, text: str, expected: int) -> None:
+    assert date_parser(fmt)(text) == expected
+
+
+@pytest.mark.parametrize("fmt", ["auto", "DD/MM/YYYY", "epoch-s"])
+def test_native_cells_ignore_the_format(fmt: str) -> None:
+    parse = date_parser(fmt)
+    assert parse(datetime(2024, 2, 3, 12, 0)) == NOON
+    assert parse(date(2024, 2, 3)) == MIDNIGHT
+
+
+@pytest.mark.parametrize(("fmt", "text"), [("DD/MM/YYYY", "2024-02-03"),
+                                           ("MM/DD/YYYY", "13/01/2024"),
+                                           ("epoch-s", "soon"), ("auto", "03/02/2024")])
+def test_mismatch_is_a_reason(fmt: str, text: str) -> None:
+    with pytest.raises(ValueError, match=r"date format|ISO 8601|epoch"):
+        date_parser(fmt)(text)
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(BadDateFormat, match="unknown date format"):
+        date_parser("DD/Month/YYYY")
+
+
+def test_cli_date_format(api: Api, database: str, tmp_path: Path) -> None:
+    define_purchase(api)
+    path = write_csv(tmp_path / "d.csv", [["Email", "Day"], ["a@example.com", "03/02/2024 12:00"],
+                                          ["b@example.com", "31/12/2024 99:00"]])
+    result = run_import(database, api.portal_id, path, "--event", "purchase",
+                        "--map", "day=occurred_at", "--date-format", "DD/MM/YYYY HH:MM")
+    assert result.exit_code == 0, result.output
+    assert "1 rejected" in result.output
+    [event] = api.events()["results"]
+    assert event["occurredAt"] == "2024-02-03T12:00:00.000Z"
+    bad = run_import(database, api.portal_id, path, "--event", "purchase", "--date-format", "nope")
+    assert bad.exit_code == 1
+    assert "unknown date format 'nope'" in bad.output

@@ -1,0 +1,122 @@
+"""The import HTTP API: multipart upload, job status, error report, mapping proposal, cancel."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import Api, count_rows
+from tests.importkit import define_purchase, job_states, write_xlsx
+
+CSV = ("Email,Timestamp,Amount,Plan\n"
+       "ann@example.com,2024-01-02T10:00:00Z,12.5,gold\n"
+       "bob@example.com,2024-01-03T10:00:00Z,7,platinum\n"
+       ",2024-01-03T10:00:00Z,1,gold\n")
+
+
+def _upload(api: Api, content: bytes, name: str = "sales.csv", **fields: str) -> Any:
+    return api.post("/footfall/v1/imports", files={"file": (name, content)},
+                    data={"eventName": "purchase", **fields})
+
+
+def _finish(api: Api, job_id: str) -> dict[str, Any]:
+    """Wait for the job's thread to end, then read its status through the API."""
+    job = api.client.app.state.imports.get(api.portal_id, job_id)  # type: ignore[attr-defined]
+    job.thread.join(60)
+    response = api.get(f"/footfall/v1/imports/{job_id}")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_upload_imports_and_reports(api: Api, database: str) -> None:
+    define_purchase(api)
+    response = _upload(api, CSV.encode())
+    assert response.status_code == 202, response.text
+    started = response.json()
+    assert response.headers["location"] == f"/footfall/v1/imports/{started['id']}"
+    job = _finish(api, started["id"])
+    assert job["state"] == "committed", job
+    assert (job["validRows"], job["rejectedRows"], job["completionsInserted"]) == (1, 2, 1)
+    report = api.get(f"/footfall/v1/imports/{started['id']}/errors")
+    assert report.status_code == 200
+    assert report.headers["content-type"].startswith("text/csv")
+    lines = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert [(r["row"], r["column"], r["value"]) for r in lines] == [
+        ("3", "Plan", "platinum"), ("4", "Email", "")]
+    [event] = api.events()["results"]
+    assert event["properties"] == {"amount": "12.5", "plan": "gold"}
+
+
+def test_dry_run_over_http_writes_nothing(api: Api, database: str, tmp_path: Path) -> None:
+    define_purchase(api)
+    content = write_xlsx(tmp_path / "s.xlsx", [["Email", "Amount"], ["a@example.com", 1]]).read_bytes()
+    started = _upload(api, content, "s.xlsx", dryRun="true").json()
+    job = _finish(api, started["id"])
+    assert (job["state"], job["validRows"], job["contactsInFile"]) == ("checked", 1, 1)
+    for table in ("completions", "objects", "import_jobs"):
+        assert count_rows(database, table) == 0, table
+
+
+def test_mapping_override_and_proposal(api: Api, database: str) -> None:
+    define_purchase(api)
+    content = b"Mail,Total,Day\na@example.com,3,03/02/2024\n"
+    proposal = api.post("/footfall/v1/imports/mapping", files={"file": ("m.csv", content)},
+                        data={"eventName": "purchase"})
+    assert proposal.status_code == 200, proposal.text
+    assert proposal.json() == {"fileName": "m.csv", "fileType": "csv", "rows": 1,
+                               "headers": ["Mail", "Total", "Day"],
+                               "mapping": {"Mail": "email", "Total": "ignore", "Day": "ignore"}}
+    started = _upload(api, content, "m.csv", mapping='{"Total": "amount", "Day": "occurred_at"}',
+                      dateFormat="DD/MM/YYYY").json()
+    assert _finish(api, started["id"])["state"] == "committed"
+    [event] = api.events()["results"]
+    assert (event["occurredAt"], event["properties"]) == ("2024-02-03T00:00:00.000Z",
+                                                          {"amount": "3"})
+
+
+def test_bad_uploads_are_clear_400s(api: Api, database: str) -> None:
+    define_purchase(api)
+    cases = [
+        (api.post("/footfall/v1/imports", data={"eventName": "purchase"}), "file"),
+        (_upload(api, b"x", "notes.txt"), "unsupported file type"),
+        (_upload(api, b"Email\na@b.c\n", eventName="nope"), "Unknown event"),
+        (_upload(api, b"Email\na@b.c\n", mapping="[1]"), "must be a JSON object"),
+        (_upload(api, b"Email\na@b.c\n", dryRun="maybe"), "true or false"),
+        (api.post("/footfall/v1/imports", json={"eventName": "purchase"}), "multipart"),
+    ]
+    for response, text in cases:
+        assert response.status_code == 400, response.text
+        assert text in response.text
+
+
+def test_failed_job_says_why(api: Api, database: str) -> None:
+    define_purchase(api)
+    started = _upload(api, b'Email,Note\n"a@example.com,x\n').json()
+    job = _finish(api, started["id"])
+    assert job["state"] == "failed"
+    assert "malformed CSV" in job["message"]
+
+
+def test_auth_and_isolation(api: Api, other: Api, database: str) -> None:
+    define_purchase(api)
+    started = _upload(api, CSV.encode()).json()
+    _finish(api, started["id"])
+    assert api.client.get(f"/footfall/v1/imports/{started['id']}").status_code == 401
+    assert other.get(f"/footfall/v1/imports/{started['id']}").status_code == 404
+    assert other.get(f"/footfall/v1/imports/{started['id']}/errors").status_code == 404
+    assert other.delete(f"/footfall/v1/imports/{started['id']}").status_code == 404
+
+
+def test_cancel_stores_nothing(api: Api, database: str) -> None:
+    define_purchase(api)
+    rows = "".join(f"u{i}@example.com,2024-01-02T10:00:00Z,{i},gold\n" for i in range(60_000))
+    started = _upload(api, ("Email,Timestamp,Amount,Plan\n" + rows).encode()).json()
+    assert api.delete(f"/footfall/v1/imports/{started['id']}").status_code == 202
+    job = _finish(api, started["id"])
+    assert job["state"] == "cancelled", job
+    for table in ("completions", "objects"):
+        assert count_rows(database, table) == 0, table
+    assert job_states(database)[0][0] == "cancelled"

@@ -1,0 +1,72 @@
+"""Malformed files give a clear message (exit code 1), never a traceback, and store nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from collector.importer.source import open_table
+from collector.importer.table import BadFile
+from tests.conftest import Api, count_rows
+from tests.importkit import define_purchase, report_lines, run_import, write_csv, write_xlsx
+
+CASES = [
+    ("unbalanced.csv", b'Email,Note\na@example.com,"never closed\nb@example.com,x\n',
+     "malformed CSV"),
+    ("header-only.csv", b"Email,Note\r\n", "no data rows"),
+    ("empty.csv", b"", "The file is empty"),
+    ("dupes.csv", b"Email,Note,email\na@example.com,x,y\n", "duplicates column 1"),
+    ("notes.txt", b"Email\na@example.com\n", "unsupported file type"),
+    ("junk.csv", b'Email,Note\n"a@example.com"x,y\n', "malformed CSV"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), CASES, ids=[c[0] for c in CASES])
+def test_malformed_csv(api: Api, database: str, tmp_path: Path, name: str, content: bytes,
+                       message: str) -> None:
+    define_purchase(api)
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = run_import(database, api.portal_id, path, "--event", "purchase")
+    assert result.exit_code == 1, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert count_rows(database, "completions") == 0
+    assert count_rows(database, "objects") == 0
+
+
+def test_too_many_rows_refused_up_front(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "big.csv", [["Email"]] + [[f"u{i}@example.com"] for i in range(4)])
+    with pytest.raises(BadFile, match="has 4 data rows; at most 3 can be imported"):
+        open_table(path, 3)
+
+
+def test_xlsx_header_only_and_duplicates(tmp_path: Path) -> None:
+    with pytest.raises(BadFile, match="no data rows"):
+        open_table(write_xlsx(tmp_path / "h.xlsx", [["Email", "Note"]]), 10)
+    with pytest.raises(BadFile, match="duplicates column 1"):
+        open_table(write_xlsx(tmp_path / "d.xlsx", [["Note", "note"], ["x", "y"]]), 10)
+
+
+def test_formula_looking_text_is_data_and_report_is_defused(api: Api, database: str,
+                                                            tmp_path: Path) -> None:
+    define_purchase(api)
+    path = write_csv(tmp_path / "f.csv", [["Email", "Note"], ["a@example.com", "=1+2"],
+                                          ["=cmd|' /C calc'!A0", "@SUM(1)"]])
+    report = tmp_path / "r.csv"
+    result = run_import(database, api.portal_id, path, "--event", "purchase", "--errors", str(report))
+    assert result.exit_code == 0, result.output
+    [event] = api.events()["results"]
+    assert event["properties"] == {"note": "=1+2"}
+    [line] = report_lines(report)
+    assert line["value"] == "'=cmd|' /C calc'!A0"
+
+
+def test_blank_rows_are_skipped_not_rejected(api: Api, database: str, tmp_path: Path) -> None:
+    define_purchase(api)
+    path = tmp_path / "blank.csv"
+    path.write_text("Email,Note\n\na@example.com,x\n,\n  ,  \nb@example.com,y\n")
+    result = run_import(database, api.portal_id, path, "--event", "purchase")
+    assert result.exit_code == 0, result.output
+    assert "2 data rows: 2 valid, 0 rejected" in result.output

@@ -1,0 +1,87 @@
+"""Mapping proposals from headers, overrides, and plans that cannot work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
+from collector.limits import Limits
+from collector.model import EventDefinition
+from collector.properties import PropertyDef
+from tests.conftest import Api, count_rows
+from tests.importkit import define_purchase, run_import, write_csv
+
+LIMITS = Limits()
+DEFINITION = EventDefinition(
+    portal_id=1, id=1, name="purchase", label="Purchase", description="",
+    primary_object="CONTACT", tracking_type="MANUAL",
+    custom_properties=(PropertyDef("amount", "Amount", "number"),
+                       PropertyDef("order_id", "Order id", "string")),
+    include_default_properties=True, matching_rule=None, created_at=0, updated_at=0)
+
+
+def test_proposal_from_headers() -> None:
+    headers = ["E-Mail Address", "FIRST NAME", "surname", "Lifecycle Stage", "Timestamp",
+               "UUID", "Amount", "order id", "Phone", "hs_page_url", "Whatever", "Date"]
+    assert propose(headers, DEFINITION, LIMITS) == {
+        "E-Mail Address": "email", "FIRST NAME": "contact.firstname",
+        "surname": "contact.lastname", "Lifecycle Stage": "contact.lifecyclestage",
+        "Timestamp": "occurred_at", "UUID": "uuid", "Amount": "event.amount",
+        "order id": "event.order_id", "Phone": "contact.phone",
+        "hs_page_url": "event.hs_page_url", "Whatever": "ignore",
+        "Date": "ignore",  # occurred_at is taken by Timestamp
+    }
+
+
+def test_overrides_match_headers_loosely() -> None:
+    mapping = apply_overrides({"Whatever": "ignore", "E-mail": "email"},
+                              ["whatever=contact.favourite", " e-mail =ignore"])
+    assert mapping == {"Whatever": "contact.favourite", "E-mail": "ignore"}
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    (["nocolumn=email"], "there is no column"),
+    (["Amount"], "write it as column=target"),
+])
+def test_bad_overrides(overrides: list[str], message: str) -> None:
+    with pytest.raises(BadMapping, match=message):
+        apply_overrides({"Amount": "event.amount"}, overrides)
+
+
+@pytest.mark.parametrize(("mapping", "message"), [
+    ({"A": "event.amount"}, "No column is mapped to email"),
+    ({"A": "email", "B": "email"}, "both mapped to email"),
+    ({"A": "email", "B": "event.nope"}, "has no property 'nope'"),
+    ({"A": "email", "B": "contact.Bad Name"}, "unknown target"),
+])
+def test_plans_that_cannot_work(mapping: dict[str, str], message: str) -> None:
+    with pytest.raises(BadMapping, match=message):
+        build_plan(["A", "B"], mapping, DEFINITION, LIMITS)
+
+
+def test_plan_limits_event_properties() -> None:
+    props = tuple(PropertyDef(f"p{i}", f"P{i}", "string") for i in range(51))
+    wide = EventDefinition(1, 1, "wide", "Wide", "", "CONTACT", "MANUAL", props, False, None, 0, 0)
+    headers = ["email"] + [f"p{i}" for i in range(51)]
+    with pytest.raises(BadMapping, match="at most 50 per completion"):
+        build_plan(headers, propose(headers, wide, LIMITS), wide, LIMITS)
+
+
+def test_cli_reports_bad_mapping_and_unknown_event(api: Api, database: str,
+                                                   tmp_path: Path) -> None:
+    define_purchase(api)
+    api.define("visit_company", primaryObject="COMPANY")
+    path = write_csv(tmp_path / "m.csv", [["Mail", "Amount"], ["a@example.com", "1"]])
+    cases = [(["--event", "purchase", "--map", "Mail=ignore"], "No column is mapped to email"),
+             (["--event", "nope"], "Unknown event 'nope'"),
+             (["--event", "visit_company"], "imports are for contact events only")]
+    for args, message in cases:
+        result = run_import(database, api.portal_id, path, *args)
+        assert result.exit_code == 1
+        assert message in result.output
+    result = run_import(database, api.portal_id, path, "--event", api.fqn("purchase"))
+    assert result.exit_code == 0, result.output
+    assert "Mail -> email, Amount -> event.amount" in result.output
+    assert count_rows(database, "completions") == 1
