@@ -14,6 +14,7 @@ import argparse
 import json
 import sqlite3
 import tempfile
+import time
 from pathlib import Path
 
 from bench.harness import WrkResult, api, bare_server, create_portal, footfall_server, post_script, wrk
@@ -24,8 +25,15 @@ EVENT = {"label": "Bench event", "name": "bench_event", "propertyDefinitions": [
 
 
 def stored(database: str) -> int:
-    with sqlite3.connect(database) as conn:
-        return int(conn.execute("SELECT count(*) FROM completions").fetchone()[0])
+    """Stored completions, once requests still in flight from the last run have settled."""
+    last = -1
+    while True:
+        with sqlite3.connect(database) as conn:
+            count = int(conn.execute("SELECT count(*) FROM completions").fetchone()[0])
+        if count == last:
+            return count
+        last = count
+        time.sleep(0.5)
 
 
 def check(label: str, before: int, after: int, acked: int, connections: int) -> bool:
