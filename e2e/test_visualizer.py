@@ -190,3 +190,22 @@ def test_overlay_lists_searches_edits_and_deletes(page: Page, portal: Portal,
     expect(ui(page, "definition")).to_have_count(0)
     names = {d["name"] for d in portal.call("GET", "/footfall/v1/visualizer/health")["results"]}
     assert names == {"other_page_only", "read_doc"}
+
+
+def test_a_visit_event_for_this_page_is_edited_in_the_overlay(page: Page, portal: Portal,
+                                                              pages: PageServer) -> None:
+    _launch(page, portal, pages)
+    ui(page, "visit-label").fill("Saw the shop")
+    ui(page, "visit-op").select_option("CONTAINS")
+    ui(page, "visit-on").select_option("PATH")
+    ui(page, "visit-value").fill("shop")
+    ui(page, "save-visit").click()
+    row = page.locator('[data-ff="definition"][data-name="saw_the_shop"]')
+    expect(row).to_contain_text("CONTAINS PATH shop")
+    row.locator('[data-ff="edit"]').click()
+    expect(ui(page, "visit-value")).to_have_value("shop")
+    ui(page, "visit-op").select_option("STARTS_WITH")
+    ui(page, "visit-value").fill("/shop")
+    ui(page, "save-visit").click()
+    expect(row).to_contain_text("STARTS_WITH PATH /shop")
+    expect(ui(page, "save-visit")).to_have_text("Save visit event")

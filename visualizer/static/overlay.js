@@ -10,7 +10,7 @@ var ffoToken = sessionStorage.getItem('_ffviz'),
     'color:#222;border:1px solid #999;border-radius:8px;padding:10px;box-shadow:0 4px 20px rgba(0,0,0,.3);z-index:2}' +
     'input,select,button{margin:2px 0;padding:3px}input[type=text]{width:100%}.warn{color:#b00}' +
     'h3{margin:6px 0 2px;font-weight:bold}li{margin:3px 0}ul{padding-left:16px;margin:2px 0}',
-  ffoS = {picked: null, picking: true, editing: null, defs: []},
+  ffoS = {picked: null, picking: true, editing: null, editingVisit: null, defs: []},
   ffoHost, ffoRoot, ffoBox;
 
 function ffoEl(tag, attrs, kids) {
@@ -139,10 +139,26 @@ function ffoSaveClick() {
 }
 
 function ffoSaveVisit() {
-  var rule = {operator: ffoQ('visit-op').value, on: ffoQ('visit-on').value, value: ffoQ('visit-value').value};
-  ffoApi('POST', '', {label: ffoQ('visit-label').value, trackingType: 'VISITED_URL', rule: rule})
-    .then(function (j) { ffoStatus('Saved ' + j.fullyQualifiedName); ffoLoad(); })
+  var rule = {operator: ffoQ('visit-op').value, on: ffoQ('visit-on').value, value: ffoQ('visit-value').value},
+    body = {label: ffoQ('visit-label').value, rule: rule},
+    done = ffoS.editingVisit ? ffoApi('PATCH', '/' + ffoS.editingVisit, body)
+      : ffoApi('POST', '', Object.assign(body, {trackingType: 'VISITED_URL'}));
+  done.then(function (j) {
+    ffoStatus('Saved ' + j.fullyQualifiedName);
+    ffoS.editingVisit = null;
+    ffoQ('save-visit').textContent = 'Save visit event';
+    ffoLoad();
+  })
     .catch(function (x) { ffoStatus('Not saved: ' + x.message); });
+}
+
+function ffoEditVisit(def) {
+  ffoS.editingVisit = def.name;
+  ffoQ('visit-label').value = def.label;
+  ffoQ('visit-op').value = def.rule.operator;
+  ffoQ('visit-on').value = def.rule.on;
+  ffoQ('visit-value').value = def.rule.value;
+  ffoQ('save-visit').textContent = 'Update ' + def.label;
 }
 
 function ffoRelevant(def) {
@@ -164,9 +180,8 @@ function ffoEdit(def) {
 
 function ffoRow(def) {
   var edit = ffoEl('button', {text: 'Edit', 'data-ff': 'edit'}), del = ffoEl('button', {text: 'Delete', 'data-ff': 'delete'});
-  edit.onclick = function () { ffoEdit(def); };
+  edit.onclick = function () { (def.trackingType == 'VISITED_URL' ? ffoEditVisit : ffoEdit)(def); };
   del.onclick = function () { ffoApi('DELETE', '/' + def.name).then(ffoLoad); };
-  if (def.trackingType == 'VISITED_URL') edit.disabled = true;
   return ffoEl('li', {'data-ff': 'definition', 'data-name': def.name}, [
     ffoEl('span', {text: def.label + ' — ' + (def.selector || def.rule.operator + ' ' + def.rule.on + ' ' + def.rule.value) + ' '}), edit, del]);
 }
