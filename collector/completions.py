@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from collector.errors import FieldError
+from collector.ids import new_uuid4
 from collector.limits import Limits, case_duplicates
 from collector.model import EventDefinition, NewCompletion, is_decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
@@ -107,7 +108,7 @@ class SendValidator:
 
     def _uuid(self, raw: Any, fail: Any) -> str:
         if raw is None:
-            return str(uuid.uuid4())
+            return new_uuid4()
         try:
             return str(uuid.UUID(raw)) if isinstance(raw, str) else _bad_uuid()
         except ValueError:
@@ -161,9 +162,10 @@ class SendValidator:
         if len(raw) > limits.properties_per_completion:
             fail("properties", f"at most {limits.properties_per_completion} properties"
                  f" (got {len(raw)})", "TOO_MANY")
-        for group in case_duplicates(list(raw)):
-            fail(f"properties.{group[-1]}", "names differing only by case are duplicates: "
-                 + ", ".join(group), "DUPLICATE")
+        if len({name.lower() for name in raw}) < len(raw):
+            for group in case_duplicates(list(raw)):
+                fail(f"properties.{group[-1]}", "names differing only by case are duplicates: "
+                     + ", ".join(group), "DUPLICATE")
         if definition is None:
             return {}
         values: dict[str, str] = {}

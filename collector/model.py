@@ -56,18 +56,19 @@ class EventDefinition:
     archived: bool = False
     archived_at: int | None = None
     tracking: dict[str, Any] = field(default_factory=dict)
+    # name -> property, standard ones included when they apply (derived; validation's hot path)
+    _by_name: dict[str, PropertyDef] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        standard = STANDARD_PROPERTIES if self.include_default_properties else {}
+        object.__setattr__(self, "_by_name", {**standard, **{p.name: p for p in self.custom_properties}})
 
     @property
     def fully_qualified_name(self) -> str:
         return f"pe{self.portal_id}_{self.name}"
 
     def property_named(self, name: str) -> PropertyDef | None:
-        for prop in self.custom_properties:
-            if prop.name == name:
-                return prop
-        if self.include_default_properties:
-            return STANDARD_PROPERTIES.get(name)
-        return None
+        return self._by_name.get(name)
 
     @property
     def all_properties(self) -> tuple[PropertyDef, ...]:

@@ -1,25 +1,26 @@
-"""``POST /events/v3/send`` and ``/send/batch``: validate everything, store durably, then 204."""
+"""``POST /events/v3/send`` and ``/send/batch``: validate everything, store durably, then 204.
+
+Both are plain ASGI endpoints (``collector.api.plain``): they carry most of the traffic.
+"""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import Response
-
-from collector.api.common import authenticated, json_body, services
+from collector.api.plain import Incoming, PlainEndpoint
 from collector.completions import SendValidator
 from collector.errors import FieldError, ValidationFailed
+from collector.jsonbody import JSON_TYPES, parse_json, read_body
 from collector.model import NewCompletion
+from collector.services import Services
 
 _STALE_CODES = frozenset({"UNKNOWN_EVENT", "UNKNOWN_PROPERTY", "ARCHIVED_EVENT"})
 
 
-async def _validate(request: Request, portal_id: int,
+async def _validate(svc: Services, portal_id: int,
                     inputs: list[tuple[Any, str]]) -> list[NewCompletion]:
     """Validate every input; on a miss that a stale cache could explain, reload and retry."""
-    svc = services(request)
     settings = svc.settings
     now = time.time_ns() // 1_000_000
     for fresh in (False, True):
@@ -35,18 +36,24 @@ async def _validate(request: Request, portal_id: int,
     raise ValidationFailed(errors)
 
 
-@authenticated
-async def send(request: Request, portal_id: int) -> Response:
-    completions = await _validate(request, portal_id, [(await json_body(request), "")])
-    svc = services(request)
-    await svc.store.append_completions(portal_id, completions, svc.settings.limits.completions_per_month)
-    return Response(status_code=204)
+async def _authenticated_json(incoming: Incoming) -> tuple[Services, int, Any]:
+    """The services, the caller's portal (401 first) and the strictly parsed JSON body."""
+    svc = incoming.services
+    portal_id = await svc.auth.portal_for(incoming.headers.get("authorization"))
+    settings = svc.settings
+    raw = await read_body(incoming.headers, incoming.chunks(), settings.max_body_bytes, JSON_TYPES)
+    return svc, portal_id, parse_json(raw, settings.max_json_depth)
 
 
-@authenticated
-async def send_batch(request: Request, portal_id: int) -> Response:
-    body = await json_body(request)
-    svc = services(request)
+async def _send(incoming: Incoming) -> None:
+    svc, portal_id, body = await _authenticated_json(incoming)
+    completions = await _validate(svc, portal_id, [(body, "")])
+    await svc.store.append_completions(portal_id, completions,
+                                       svc.settings.limits.completions_per_month)
+
+
+async def _send_batch(incoming: Incoming) -> None:
+    svc, portal_id, body = await _authenticated_json(incoming)
     limit = svc.settings.limits.batch_inputs
     inputs = body.get("inputs") if isinstance(body, dict) else None
     problems: list[FieldError] = []
@@ -63,7 +70,11 @@ async def send_batch(request: Request, portal_id: int) -> Response:
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(inputs, list)
-    completions = await _validate(request, portal_id,
+    completions = await _validate(svc, portal_id,
                                   [(item, f"inputs[{i}].") for i, item in enumerate(inputs)])
-    await svc.store.append_completions(portal_id, completions, svc.settings.limits.completions_per_month)
-    return Response(status_code=204)
+    await svc.store.append_completions(portal_id, completions,
+                                       svc.settings.limits.completions_per_month)
+
+
+send = PlainEndpoint(_send)
+send_batch = PlainEndpoint(_send_batch)

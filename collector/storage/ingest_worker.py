@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 
 from collector.errors import ClientError
 from collector.storage import queries, tracking
-from collector.storage.ingest_process import _HEADER, encode, error_to_wire
+from collector.storage.ingest_process import _HEADER, encode, error_to_wire, jobs_from_wire
 from collector.storage.sqlite import DIALECT, SQLiteTransactor
 from collector.storage.writer import Tx
 
@@ -52,7 +52,7 @@ def main(path: str, busy_timeout_ms: int) -> None:
     cache = queries.IdentityCache()
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     while (jobs := _read(source)) is not None:
-        sink.write(encode(run_group(transactor, conn, cache, jobs)))
+        sink.write(encode(run_group(transactor, conn, cache, jobs_from_wire(jobs))))
         sink.flush()
     conn.close()
 
