@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from collector.errors import FieldError
-from collector.ids import new_uuid4
+from collector.ids import new_uuid7
 from collector.limits import Limits, case_duplicates
 from collector.model import EventDefinition, NewCompletion, is_decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
@@ -108,7 +108,7 @@ class SendValidator:
 
     def _uuid(self, raw: Any, fail: Any) -> str:
         if raw is None:
-            return new_uuid4()
+            return new_uuid7(self.now)
         try:
             return str(uuid.UUID(raw)) if isinstance(raw, str) else _bad_uuid()
         except ValueError:

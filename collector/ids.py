@@ -1,17 +1,22 @@
-"""Random (version 4) UUIDs for completions, cheaply.
+"""UUIDs for completions, cheaply, in the order they are made.
 
-``uuid.uuid4()`` makes one ``os.urandom`` system call and builds a ``UUID`` object per id;
-a 500-input batch paid for 500 of each. Here the same kernel randomness is read 4 KiB at a
-time and formatted straight to text. A forked child starts with an empty pool, so parent and
-child never hand out the same bytes.
+A completion sent without a ``uuid`` gets a version-7 UUID (RFC 9562): 48 bits of Unix
+milliseconds, then random bits. Every store keeps a unique index on completion ids for
+idempotency; time-ordered ids land at the right-hand edge of that index instead of on a random
+page of it, which made stored batches about three times cheaper to insert and to commit
+(bench figures in the README). The ids stay unguessable: 74 random bits each.
+
+The randomness is ``os.urandom`` read 4 KiB at a time rather than one system call per id. A
+forked child starts with an empty pool, so parent and child never hand out the same bytes.
 """
 
 from __future__ import annotations
 
 import os
+import time
 
 _POOL_BYTES = 4096
-_VARIANT = "89ab"  # RFC 4122 variant: the top two bits of byte 8 are 10
+_VARIANT = "89ab"  # RFC 9562 variant: the top two bits of the clock-seq byte are 10
 _pool = b""
 _at = _POOL_BYTES
 
@@ -24,12 +29,18 @@ def _reset() -> None:
 os.register_at_fork(after_in_child=_reset)
 
 
-def new_uuid4() -> str:
-    """A random RFC 4122 version-4 UUID in its canonical 36-character form."""
+def _random_hex(count: int) -> str:
     global _pool, _at
     at = _at
-    if at >= _POOL_BYTES:
+    if at + count > _POOL_BYTES:
         _pool, at = os.urandom(_POOL_BYTES), 0
-    _at = at + 16
-    h = _pool[at:at + 16].hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    _at = at + count
+    return _pool[at:at + count].hex()
+
+
+def new_uuid7(now_ms: int | None = None) -> str:
+    """A version-7 UUID for ``now_ms`` (default: now) in its canonical 36-character form."""
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    t = f"{ms & 0xFFFF_FFFF_FFFF:012x}"
+    r = _random_hex(10)
+    return f"{t[:8]}-{t[8:]}-7{r[:3]}-{_VARIANT[int(r[3], 16) & 3]}{r[4:7]}-{r[7:19]}"

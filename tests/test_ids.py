@@ -1,39 +1,50 @@
-"""The pooled UUID generator: RFC 4122 version-4 ids, all distinct, fresh after a fork."""
+"""Completion ids made by the server: RFC 9562 version-7 UUIDs, distinct, in time order."""
 
 from __future__ import annotations
 
 import os
 import uuid
 
-from collector.ids import new_uuid4
+from collector.ids import new_uuid7
 
 
-def test_ids_are_canonical_version_4_uuids() -> None:
-    for _ in range(1000):
-        text = new_uuid4()
+def test_ids_are_canonical_version_7_uuids_carrying_the_time() -> None:
+    for ms in (0, 1, 1_764_000_000_123, 2**48 - 1):
+        text = new_uuid7(ms)
         parsed = uuid.UUID(text)
         assert str(parsed) == text
-        assert parsed.version == 4
+        assert parsed.version == 7
         assert parsed.variant == uuid.RFC_4122
+        assert parsed.int >> 80 == ms
 
 
-def test_ids_do_not_repeat_across_pool_refills() -> None:
-    ids = [new_uuid4() for _ in range(5000)]  # about 20 refills of the 4 KiB pool
+def test_ids_sort_by_time_and_do_not_repeat() -> None:
+    ids = [new_uuid7(1_764_000_000_000 + i // 10) for i in range(5000)]  # ~12 pool refills
     assert len(set(ids)) == len(ids)
+    assert [i[:13] for i in ids] == sorted(i[:13] for i in ids)
+    assert sorted(ids) != ids  # within one millisecond the order is random
+
+
+def test_the_random_bits_vary_in_every_position() -> None:
+    ids = [uuid.UUID(new_uuid7(5)).int & ((1 << 74) - 1) for _ in range(200)]
+    seen = 0
+    for value in ids:
+        seen |= value
+    assert seen.bit_count() >= 70
 
 
 def test_a_forked_child_does_not_reuse_the_parents_pool() -> None:
-    new_uuid4()  # the pool now holds unused bytes the child must not hand out again
+    new_uuid7()  # the pool now holds unused bytes the child must not hand out again
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         os.close(read)
-        os.write(write, "\n".join(new_uuid4() for _ in range(50)).encode())
+        os.write(write, "\n".join(new_uuid7(1) for _ in range(50)).encode())
         os._exit(0)
     os.close(write)
     with os.fdopen(read) as pipe:
         child = set(pipe.read().split("\n"))
     os.waitpid(pid, 0)
-    parent = {new_uuid4() for _ in range(50)}
+    parent = {new_uuid7(1) for _ in range(50)}
     assert len(child) == 50
     assert not parent & child

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from collector.completions import resolve_event_name
 from collector.enrich.page import origin_host, page_properties
 from collector.enrich.useragent import Agent
-from collector.ids import new_uuid4
+from collector.ids import new_uuid7
 from collector.jsapi.hits import Envelope, Hit
 from collector.jsapi.normalize import Adjustments, Lookup, adjust, enrichment_values, normalize_properties
 from collector.jsapi.portal_settings import TrackingSettings
@@ -102,7 +102,7 @@ def _add_hit(outcome: Outcome, hit: Hit, utk: str, req: Request, tracking: Track
     else:
         found = _definition(hit.event, portal_id, definitions)
         if isinstance(found, str):
-            outcome.failed.append(FailedHit(hit.id or new_uuid4(), hit.event[:200], found,
+            outcome.failed.append(FailedHit(hit.id or new_uuid7(), hit.event[:200], found,
                                             req.now, hit.raw))
             outcome.count("failed_hits")
             return
@@ -146,7 +146,7 @@ def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Reques
     if "hs_page_content_type" in props and lookup("hs_asset_type") is not None:
         props["hs_asset_type"] = props["hs_page_content_type"]
     return NewCompletion(
-        id=hit.id or new_uuid4(), event_name=event_name, object_type="CONTACT",
+        id=hit.id or new_uuid7(), event_name=event_name, object_type="CONTACT",
         occurred_at=_occurred_at(hit, req, adjustments), received_at=req.now, properties=props,
         source="JS", email=_email(hit, tracking, adjustments), utk=utk,
         adjustments=adjustments or None,
