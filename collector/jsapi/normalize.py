@@ -104,6 +104,10 @@ def enrichment_values(raw: dict[str, object], lookup: Lookup, limits: Limits,
         prop = lookup(name)
         if prop is None:
             continue
+        if (type(value) is str and prop.type == "string" and value.isascii()
+                and len(value) <= limits.value_length_for(name)):
+            values[name] = value  # what coerce and truncate would return, without the calls
+            continue
         try:
             text = coerce_value(prop, value)
         except BadValue:
