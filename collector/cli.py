@@ -110,9 +110,13 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--portal", "portal_id", required=True, type=int, envvar="FOOTFALL_PORTAL",
               help="The portal to import into. [env FOOTFALL_PORTAL]")
-@click.option("--event", required=True, envvar="FOOTFALL_IMPORT_EVENT",
+@click.option("--event", default=None, envvar="FOOTFALL_IMPORT_EVENT",
               help="The event every row completes: its name or pe<portal>_<name>."
                    " [env FOOTFALL_IMPORT_EVENT]")
+@click.option("--create-event", "create_event", default=None, metavar="LABEL",
+              help="Instead of --event: create a contact event with this label and one"
+                   " property per column not mapped to the contact (typed from the first"
+                   " rows). With --dry-run it is only shown.")
 @database_option
 @click.option("--map", "overrides", multiple=True, metavar="COLUMN=TARGET",
               help="Override the proposed mapping of a column: email, occurred_at, uuid,"
@@ -124,15 +128,18 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 @click.option("--errors", "errors_path", default=None, type=click.Path(dir_okay=False,
               path_type=Path), help="Where to write the error report [default: FILE.errors.csv].")
-def import_command(file: Path, portal_id: int, event: str, database: str | None,
-                   overrides: tuple[str, ...], date_format: str, dry_run: bool,
-                   errors_path: Path | None) -> None:
+def import_command(file: Path, portal_id: int, event: str | None, create_event: str | None,
+                   database: str | None, overrides: tuple[str, ...], date_format: str,
+                   dry_run: bool, errors_path: Path | None) -> None:
     """Import FILE (.csv, .xlsx, .xls): one completion of EVENT per row, contacts by email."""
     from collector.importer.command import import_file, summary_text
     from collector.importer.pipeline import ImportRequest
 
+    if (event is None) == (create_event is None):
+        raise click.UsageError("Give exactly one of --event NAME or --create-event LABEL")
     settings = _settings(database=database)
     report = errors_path or file.with_name(file.name + ".errors.csv")
-    request = ImportRequest(file, portal_id, event, list(overrides), date_format, dry_run)
+    request = ImportRequest(file, portal_id, event or "", list(overrides), date_format, dry_run,
+                            create_event=create_event)
     summary = _with_store(settings, lambda store: import_file(store, settings, request, report))
     click.echo(summary_text(summary, report))

@@ -105,9 +105,14 @@ _SCHEMAS: dict[str, Any] = {
         "results": {"type": "array", "items": _ref("Completion")}, "paging": _ref("Paging")}},
     "CrmObjectCreate": {"type": "object", "required": ["properties"], "properties": {
         "properties": {"type": "object", "additionalProperties": {"type": ["string", "number"]}}}},
-    "ImportUpload": {"type": "object", "required": ["file", "eventName"], "properties": {
+    "ImportUpload": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": ".csv, .xlsx or .xls"},
-        "eventName": _STR, "dryRun": {"enum": ["true", "false"]},
+        "eventName": {"type": "string", "description": "The existing event every row completes"
+                      " (give this or createEvent)"},
+        "createEvent": {"type": "string", "description": "Instead of eventName: the label of a"
+                        " new contact event with one property per column not mapped to the"
+                        " contact, typed from the first rows (a dry run only shows it)"},
+        "dryRun": {"enum": ["true", "false"]},
         "dateFormat": {"type": "string", "description": "auto, epoch-s, DD/MM/YYYY, MM/DD/YYYY,"
                        " YYYY-MM-DD HH:MM, … or a strptime pattern"},
         "mapping": {"type": "string", "description": 'JSON object column → target: email,'
@@ -118,11 +123,14 @@ _SCHEMAS: dict[str, Any] = {
         "dryRun": _BOOL, "fileName": _STR, "eventName": _STR, "rows": _INT,
         "processedRows": _INT, "validRows": _INT, "rejectedRows": _INT, "problems": _INT,
         "completionsInserted": _INT, "contactsCreated": _INT, "contactsUpdated": _INT,
-        "mapping": {"type": "object", "additionalProperties": _STR}, "message": _STR}},
+        "mapping": {"type": "object", "additionalProperties": _STR}, "message": _STR,
+        "createdEvent": _ref("Definition")}},
     "MappingProposal": {"type": "object", "properties": {
         "fileName": _STR, "fileType": _STR, "rows": _INT,
         "headers": {"type": "array", "items": _STR},
-        "mapping": {"type": "object", "additionalProperties": _STR}}},
+        "mapping": {"type": "object", "additionalProperties": _STR},
+        "proposedEvent": {**_ref("DefinitionCreate"), "description": "With createEvent: the body"
+                          " of the event the import would create"}}},
     "CrmObject": {"type": "object", "properties": {
         "id": _STR, "properties": {"type": "object"}, "createdAt": _STR, "updatedAt": _STR,
         "archived": _BOOL}},

@@ -16,15 +16,19 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from collector.api.common import authenticated, services
+from collector.definitions import parse_new_definition
 from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.importer.dates import date_parser
 from collector.importer.jobs import ImportJobs, new_folder
 from collector.importer.mapping import propose
+from collector.importer.newevent import propose_definition
 from collector.importer.pipeline import ImportRequest, find_definition
 from collector.importer.source import FILE_TYPES, open_table
 from collector.responses import JSONResponse
+from collector.storage.queries import now_ms
 
 BASE = "/footfall/v1/imports"
-_FIELDS = {"file", "eventName", "mapping", "dateFormat", "dryRun"}
+_FIELDS = {"file", "eventName", "createEvent", "mapping", "dateFormat", "dryRun"}
 
 
 def _jobs(request: Request) -> ImportJobs:
@@ -100,10 +104,13 @@ async def start_import(request: Request, portal_id: int) -> Response:
 
 async def _start(request: Request, portal_id: int, form: FormData) -> Response:
     svc = services(request)
-    event = _text(form, "eventName")
-    if not event:
-        raise ValidationFailed([FieldError("eventName", "is required", "REQUIRED")])
-    find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
+    event, create_event = _text(form, "eventName").strip(), _text(form, "createEvent").strip()
+    if bool(event) == bool(create_event):
+        raise ValidationFailed([FieldError("eventName", "give exactly one of eventName (an"
+                                           " existing event) or createEvent (the label of a new"
+                                           " event made from the file's columns)", "REQUIRED")])
+    if event:
+        find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
     dry_run = _text(form, "dryRun", "false").strip().lower()
     if dry_run not in ("true", "false"):
         raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
@@ -111,7 +118,8 @@ async def _start(request: Request, portal_id: int, form: FormData) -> Response:
     date_format = _text(form, "dateFormat", "auto")
     path, name = await _save_upload(form)
     req = ImportRequest(path, portal_id, event, overrides, date_format, dry_run == "true",
-                        file_name=name, job_id=str(uuid.uuid4()))
+                        file_name=name, job_id=str(uuid.uuid4()),
+                        create_event=create_event or None)
     job = _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return JSONResponse(job.to_json(), status_code=202,
                         headers={"Location": f"{BASE}/{req.job_id}"})
@@ -131,15 +139,26 @@ async def _propose(request: Request, portal_id: int, form: FormData) -> Response
     event = _text(form, "eventName")
     definition = (find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
                   if event else None)
+    create_event = _text(form, "createEvent").strip()
+    overrides = _overrides(_text(form, "mapping"))
+    limits = svc.settings.limits
     path, name = await _save_upload(form)
     try:
-        table = open_table(path, svc.settings.limits.import_rows, name)
+        table = open_table(path, limits.import_rows, name)
+        proposed = (propose_definition(table, create_event, overrides,
+                                       date_parser(_text(form, "dateFormat", "auto")), limits)
+                    if create_event else None)
     finally:
         path.unlink(missing_ok=True)
         path.parent.rmdir()
-    return JSONResponse({"fileName": name, "fileType": table.kind, "rows": table.row_count,
-                         "headers": table.headers,
-                         "mapping": propose(table.headers, definition, svc.settings.limits)})
+    if proposed is not None:
+        definition = parse_new_definition(proposed, portal_id, limits, now_ms())
+    found: dict[str, Any] = {"fileName": name, "fileType": table.kind, "rows": table.row_count,
+                             "headers": table.headers,
+                             "mapping": propose(table.headers, definition, limits)}
+    if proposed is not None:
+        found["proposedEvent"] = proposed
+    return JSONResponse(found)
 
 
 @authenticated

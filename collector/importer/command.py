@@ -64,6 +64,13 @@ def summary_text(summary: ImportSummary, report_path: Path) -> str:
                      f" ({summary.valid_rows - c.get('completionsInserted', 0)} already present);"
                      f" contacts: {c.get('contactsCreated', 0)} created,"
                      f" {c.get('contactsUpdated', 0)} updated.")
+    if summary.created_event is not None:
+        created = summary.created_event
+        props = ", ".join(f"{p['name']} ({p['type']})" for p in created["properties"]
+                          if not p["name"].startswith("hs_"))
+        lines.append(f"{'Would create' if summary.dry_run else 'Created'} event"
+                     f" {created['fullyQualifiedName']} ({created['label']}) with properties:"
+                     f" {props or 'none'}.")
     lines.append("Mapping: " + ", ".join(f"{k} -> {v}" for k, v in summary.mapping.items()))
     if summary.problems:
         lines.append(f"Error report: {report_path}")

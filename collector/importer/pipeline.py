@@ -12,15 +12,17 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from collector.completions import resolve_event_name
+from collector.definitions import definition_json, parse_new_definition
 from collector.errors import ClientError
 from collector.importer.dates import date_parser
 from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
+from collector.importer.newevent import propose_definition
 from collector.importer.report import ErrorReport
 from collector.importer.rows import RowChecker, StagedRow
 from collector.importer.source import open_table
@@ -47,6 +49,9 @@ class ImportRequest:
     file_name: str | None = None
     job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     batch_rows: int = 10_000
+    # Instead of ``event``: the label of a new event made from the file's columns
+    # (``newevent.propose_definition``); a dry run only shows it.
+    create_event: str | None = None
 
 
 @dataclass(slots=True)
@@ -60,12 +65,16 @@ class ImportSummary:
     counts: dict[str, int] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
+    created_event: dict[str, Any] | None = None  # the definition made from the file, if any
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.job_id, "dryRun": self.dry_run, "rows": self.rows,
-                "validRows": self.valid_rows, "rejectedRows": self.rejected_rows,
-                "problems": self.problems, "contactsInFile": self.contacts_in_file,
-                "mapping": self.mapping, **self.counts}
+        found = {"id": self.job_id, "dryRun": self.dry_run, "rows": self.rows,
+                 "validRows": self.valid_rows, "rejectedRows": self.rejected_rows,
+                 "problems": self.problems, "contactsInFile": self.contacts_in_file,
+                 "mapping": self.mapping, **self.counts}
+        if self.created_event is not None:
+            found["createdEvent"] = self.created_event
+        return found
 
 
 Progress = Callable[[int, int], None]  # (rows just done, rows in the file)
@@ -86,6 +95,22 @@ def find_definition(definitions: list[EventDefinition], portal_id: int,
     return found
 
 
+async def _event_for(store: Store, settings: Settings, req: ImportRequest,
+                     table: Table) -> EventDefinition:
+    """The chosen event, or the new one made from the file (stored unless a dry run)."""
+    if req.create_event is None:
+        return find_definition(await store.load_definitions(req.portal_id), req.portal_id,
+                               req.event)
+    body = propose_definition(table, req.create_event, req.overrides,
+                              date_parser(req.date_format), settings.limits)
+    definition = parse_new_definition(body, req.portal_id, settings.limits,
+                                      time.time_ns() // 1_000_000)
+    if req.dry_run:
+        return definition
+    new_id = await store.insert_definition(definition, settings.limits.definitions_per_portal)
+    return replace(definition, id=new_id)
+
+
 def _batches(rows: RowStream, size: int) -> Iterator[list[tuple[int, list[object]]]]:
     while batch := list(islice(rows, size)):
         yield batch
@@ -95,8 +120,7 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
                      progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> ImportSummary:
     table = open_table(req.path, settings.limits.import_rows, req.file_name)
-    definition = find_definition(await store.load_definitions(req.portal_id), req.portal_id,
-                                 req.event)
+    definition = await _event_for(store, settings, req, table)
     mapping = apply_overrides(propose(table.headers, definition, settings.limits), req.overrides)
     plan = build_plan(table.headers, mapping, definition, settings.limits)
     now = time.time_ns() // 1_000_000
@@ -104,6 +128,8 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
                          table.content_hash, now, now + settings.future_skew_seconds * 1000)
     summary = ImportSummary(req.job_id, rows=table.row_count, mapping=mapping,
                             dry_run=req.dry_run)
+    if req.create_event is not None:
+        summary.created_event = definition_json(definition)
     body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
             "rows": table.row_count, "dryRun": req.dry_run}
     with ErrorReport(report_path) as report:
