@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collector.api.common import authenticated, json_body, services
-from collector.api.tracking import script_path
+from collector.api.tracking import script_url
 from collector.completions import resolve_event_name
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.model import EventDefinition
@@ -36,9 +36,7 @@ async def _definition(request: Request, portal_id: int) -> EventDefinition:
 
 
 def snippet_json(request: Request, definition: EventDefinition) -> dict[str, object]:
-    settings = services(request).settings
-    path = script_path(settings).replace("{portal_id:int}", str(definition.portal_id))
-    src = str(request.base_url).rstrip("/") + path
+    src = script_url(request, definition.portal_id)
     return {"eventName": definition.fully_qualified_name,
             "snippet": render.event_snippet(definition),
             "code": definition.tracking.get("code") or None,

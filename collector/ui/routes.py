@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from collector.ui import errors
-from collector.ui.pages import auth, events
+from collector.ui.pages import auth, events, settings
 from collector.ui.security import SecurityHeadersMiddleware
 from collector.ui.session import SessionMiddleware
 
@@ -28,6 +28,10 @@ ROUTES: list[BaseRoute] = [
     Route("/portals", auth.portals, methods=["GET"]),
     Route("/portals", auth.choose_portal, methods=["POST"]),
     Route("/events", events.event_list, methods=["GET"]),
+    Route("/settings", settings.settings_page, methods=["GET"]),
+    Route("/settings/tokens", settings.create_token, methods=["POST"]),
+    Route("/settings/tokens/{token_id}/revoke", settings.revoke_token, methods=["POST"]),
+    Route("/settings/tracking", settings.save_tracking, methods=["POST"]),
 ]
 
 

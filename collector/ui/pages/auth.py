@@ -84,8 +84,8 @@ async def _token_sign_in(request: Request, token: str, next_path: str, client: s
 async def _admin_sign_in(request: Request, password: str, next_path: str, client: str) -> Response:
     expected = services(request).settings.admin_password
     if not expected:
-        return _login_page(request, next_path, {"password": "Administrator password: the"
-                           " administrator sign-in is not enabled on this server"}, 400)
+        return _login_page(request, next_path, {"form": "The administrator sign-in is not"
+                           " enabled on this server."}, 400)
     if not hmac.compare_digest(password.encode("utf-8", "surrogatepass"),
                                expected.encode("utf-8", "surrogatepass")):
         _throttle(request).failed(client)
