@@ -16,10 +16,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from collector.ui import errors
-from collector.ui.pages import auth, events, settings
+from collector.ui.pages import auth, code, create, definition, events, settings
 from collector.ui.security import SecurityHeadersMiddleware
 from collector.ui.session import SessionMiddleware
 
+_EVENT = "/events/{event_name}"
 ROUTES: list[BaseRoute] = [
     Route("/", auth.home, methods=["GET"]),
     Route("/login", auth.login, methods=["GET"]),
@@ -28,6 +29,18 @@ ROUTES: list[BaseRoute] = [
     Route("/portals", auth.portals, methods=["GET"]),
     Route("/portals", auth.choose_portal, methods=["POST"]),
     Route("/events", events.event_list, methods=["GET"]),
+    Route("/events/new", create.new_event, methods=["GET"]),
+    Route("/events/new", create.create_event, methods=["POST"]),
+    Route("/events/new/visualizer", create.open_visualizer, methods=["POST"]),
+    Route(_EVENT + "/properties", definition.properties_page, methods=["GET"]),
+    Route(_EVENT + "/properties", definition.add_property, methods=["POST"]),
+    Route(_EVENT + "/properties/{property_name}", definition.edit_property, methods=["POST"]),
+    Route(_EVENT + "/properties/{property_name}/delete", definition.delete_property,
+          methods=["POST"]),
+    Route(_EVENT + "/details", definition.save_details, methods=["POST"]),
+    Route(_EVENT + "/archive", definition.archive, methods=["POST"]),
+    Route(_EVENT + "/code", code.code_page, methods=["GET"]),
+    Route(_EVENT + "/code", code.save_code, methods=["POST"]),
     Route("/settings", settings.settings_page, methods=["GET"]),
     Route("/settings/tokens", settings.create_token, methods=["POST"]),
     Route("/settings/tokens/{token_id}/revoke", settings.revoke_token, methods=["POST"]),
