@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from collector.ui import errors
-from collector.ui.pages import auth, code, create, definition, events, settings
+from collector.ui.pages import auth, code, create, definition, events, imports, settings
 from collector.ui.security import SecurityHeadersMiddleware
 from collector.ui.session import SessionMiddleware
 
@@ -41,6 +41,14 @@ ROUTES: list[BaseRoute] = [
     Route(_EVENT + "/archive", definition.archive, methods=["POST"]),
     Route(_EVENT + "/code", code.code_page, methods=["GET"]),
     Route(_EVENT + "/code", code.save_code, methods=["POST"]),
+    Route("/import", imports.upload_page, methods=["GET"]),
+    Route("/import", imports.upload_file, methods=["POST"]),
+    Route("/import/{upload_id}", imports.mapping_page, methods=["GET"]),
+    Route("/import/{upload_id}", imports.start_import, methods=["POST"]),
+    Route("/import/jobs/{job_id}", imports.job_page, methods=["GET"]),
+    Route("/import/jobs/{job_id}/status", imports.job_status, methods=["GET"]),
+    Route("/import/jobs/{job_id}/errors", imports.error_report, methods=["GET"]),
+    Route("/import/jobs/{job_id}/cancel", imports.cancel, methods=["POST"]),
     Route("/settings", settings.settings_page, methods=["GET"]),
     Route("/settings/tokens", settings.create_token, methods=["POST"]),
     Route("/settings/tokens/{token_id}/revoke", settings.revoke_token, methods=["POST"]),
