@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from collector.errors import Conflict, FieldError, QuotaExceeded, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
+from collector.storage import rollup
 from collector.storage.writer import Tx
 
 
@@ -28,6 +29,9 @@ class Connection(Protocol):
 @dataclass(frozen=True, slots=True)
 class Dialect:
     json_text: Callable[[str, str], str]
+    # Appended to a text ORDER BY term: compare code points on every backend (SQLite's
+    # default; PostgreSQL's default collation follows the server's locale).
+    binary_order: str = ""
 
     def prop(self, column: str, key: str) -> str:
         if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names
@@ -69,6 +73,7 @@ _INSERT_COMPLETIONS = (
     "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
     " received_at, source, properties, adjustments) VALUES {values}"
     " ON CONFLICT (portal_id, id) DO NOTHING"
+    " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 _ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
 # Multi-row statements of a few fixed sizes: one statement step (and one trip through the
@@ -76,15 +81,19 @@ _ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
 _CHUNKS = (1000, 100, 10, 1)
 
 
-def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows."""
+def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]],
+                           days: rollup.DayCounts) -> int:
+    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows
+    and tallies them, per event and day, into ``days``."""
     inserted = 0
     start = 0
     for size in _CHUNKS:
         while len(rows) - start >= size:
             chunk = rows[start:start + size]
             sql = _INSERT_COMPLETIONS.format(values=",".join([_ROW_MARKS] * size))
-            inserted += conn.execute(sql, [v for row in chunk for v in row]).rowcount
+            stored = conn.execute(sql, [v for row in chunk for v in row]).fetchall()
+            rollup.tally(days, stored)
+            inserted += len(stored)
             start += size
     return inserted
 
@@ -144,13 +153,16 @@ def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompleti
 def _flush_completions(tx: Tx[Any]) -> None:
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
+    days: dict[int, rollup.DayCounts] = {}
     for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
-        inserted = insert_completion_rows(conn, rows)
+        inserted = insert_completion_rows(conn, rows, days.setdefault(portal_id, {}))
         if inserted:
             conn.execute(
                 "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                 " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
                 (portal_id, month, inserted))
+    for portal_id, counts in sorted(days.items()):  # after every usage row: one lock order
+        rollup.add(conn, portal_id, counts)
 
 
 class _Resolver:

@@ -1,0 +1,25 @@
+-- Analytics, version 5. completion_days is a daily rollup: per portal, event and UTC day
+-- (occurred_at / 86400000), how many completions were stored and how many of them carry
+-- adjustments (JS-path truncation notices). collector.storage.rollup keeps it exact inside
+-- the transaction that inserts the completions (ingest, JS hits and imports alike); the
+-- INSERT below fills it from the completions stored before this version. Keyed by
+-- portal_id first, like every other table (Citus).
+CREATE TABLE completion_days (
+    portal_id BIGINT NOT NULL,
+    event_name TEXT NOT NULL,
+    utc_day BIGINT NOT NULL,
+    completions BIGINT NOT NULL,
+    adjusted BIGINT NOT NULL,
+    PRIMARY KEY (portal_id, event_name, utc_day)
+);
+
+INSERT INTO completion_days (portal_id, event_name, utc_day, completions, adjusted)
+SELECT portal_id, event_name, occurred_at / 86400000, count(*),
+       sum(CASE WHEN adjustments IS NULL THEN 0 ELSE 1 END)
+FROM completions GROUP BY portal_id, event_name, occurred_at / 86400000;
+
+-- Unique records of an event in a period, read from the index alone.
+CREATE INDEX completions_event_object ON completions (portal_id, event_name, occurred_at, object_id);
+
+-- Failed hits of the last days, per event.
+CREATE INDEX failed_events_received ON failed_events (portal_id, received_at);
