@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
 
 from collector.api import (
     analytics,
@@ -30,6 +30,7 @@ from collector.responses import EXCEPTION_HANDLERS
 from collector.services import Services
 from collector.settings import Settings
 from collector.storage import Store, open_store
+from collector.ui.routes import ui_app
 
 _DEFS = "/events/v3/event-definitions"
 
@@ -130,8 +131,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             await asyncio.to_thread(app.state.imports.stop)  # before the store closes
             await services.stop()
 
-    app = Starlette(routes=ROUTES + tracking_routes(settings), exception_handlers=EXCEPTION_HANDLERS,
-                    lifespan=lifespan)
+    routes: list[BaseRoute] = [*ROUTES, *tracking_routes(settings), Mount("/app", app=ui_app())]
+    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.services = services
     app.state.tracking = TrackingState(services.store)
     app.state.imports = ImportJobs()

@@ -39,7 +39,13 @@ class Authenticator:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>'")
-        digest = hash_token(token)
+        portal_id = await self.portal_for_hash(hash_token(token))
+        if portal_id is None:
+            raise Unauthorized("The access token is not valid")
+        return portal_id
+
+    async def portal_for_hash(self, digest: str) -> int | None:
+        """The portal of an active token's hash (the UI session keeps the hash), or None."""
         now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None and cached[2] > now and hmac.compare_digest(cached[0], digest):
@@ -47,7 +53,7 @@ class Authenticator:
         portal_id = await self._store.portal_for_token(digest)
         if portal_id is None:
             self._cache.pop(digest, None)
-            raise Unauthorized("The access token is not valid")
+            return None
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (digest, portal_id, now + self._ttl)

@@ -144,3 +144,23 @@ class FailedHit:
     reason: str
     received_at: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class PortalInfo:
+    id: int
+    name: str
+    created_at: int
+
+
+TOKEN_ID_LENGTH = 16  # hex characters of the token's SHA-256 hash that name it
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A portal access token as owners see it: never the token, only a hash-derived id."""
+
+    id: str
+    name: str
+    created_at: int
+    revoked_at: int | None

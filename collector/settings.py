@@ -37,6 +37,10 @@ def _text(raw: str) -> str:
     return raw
 
 
+def _any_text(raw: str) -> str:
+    return raw
+
+
 def _flag(raw: str) -> bool:
     text = raw.strip().lower()
     if text in ("1", "true", "yes", "on"):
@@ -95,6 +99,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("allow_headless", "FOOTFALL_ALLOW_HEADLESS", "false", _flag,
             "Treat headless/automated browsers (HeadlessChrome, navigator.webdriver) as visitors,"
             " not bots. For end-to-end tests only; never in production."),
+    Setting("admin_password", "FOOTFALL_ADMIN_PASSWORD", "", _any_text,
+            "Password of the management UI's administrator sign-in (every portal);"
+            " empty disables it."),
 )
 
 
@@ -114,6 +121,7 @@ class Settings:
     script_name: str = "{portal}.js"
     collect_path: str = "/collect"
     allow_headless: bool = False
+    admin_password: str = field(default="", repr=False)
     limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:

@@ -1,12 +1,15 @@
-"""``/events/v3/event-definitions``: create, list, read, change and archive definitions."""
+"""``/events/v3/event-definitions``: create, list, read, change and archive definitions.
+
+The operations themselves live in ``collector.definition_ops`` (shared with the UI); these
+handlers parse the request and shape the response.
+"""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from collector import definition_ops as ops
 from collector.api.common import (
     authenticated,
     bool_param,
@@ -15,45 +18,21 @@ from collector.api.common import (
     services,
     unknown_params,
 )
-from collector.completions import resolve_event_name
-from collector.definitions import (
-    apply_patch,
-    definition_json,
-    parse_new_definition,
-    parse_property,
-    patch_property,
-)
-from collector.errors import ClientError, Conflict, FieldError, NotFound, ValidationFailed
+from collector.definitions import definition_json
+from collector.errors import ValidationFailed
 from collector.model import EventDefinition
 from collector.responses import JSONResponse
-from collector.storage.queries import now_ms
 
 
-async def _definition(request: Request, portal_id: int, *, fresh: bool = True) -> EventDefinition:
-    raw = request.path_params["event_name"]
-    name = resolve_event_name(raw, portal_id)
-    found = (await services(request).definitions.get(portal_id, fresh=fresh)).get(name or "")
-    if found is None:
-        raise NotFound(f"No event definition named {raw!r}",
-                       (FieldError("eventName", "unknown event", "NOT_FOUND"),))
-    return found
-
-
-async def _save(request: Request, definition: EventDefinition) -> None:
-    svc = services(request)
-    await svc.store.save_definition(definition)
-    svc.definitions.invalidate(definition.portal_id)
+async def _definition(request: Request, portal_id: int) -> EventDefinition:
+    return await ops.find_definition(services(request), portal_id,
+                                     request.path_params["event_name"])
 
 
 @authenticated
 async def create_definition(request: Request, portal_id: int) -> Response:
-    svc = services(request)
-    definition = parse_new_definition(await json_body(request), portal_id, svc.settings.limits,
-                                      now_ms())
-    new_id = await svc.store.insert_definition(definition,
-                                               svc.settings.limits.definitions_per_portal)
-    svc.definitions.invalidate(portal_id)
-    return JSONResponse(definition_json(replace(definition, id=new_id)), status_code=201)
+    created = await ops.create_definition(services(request), portal_id, await json_body(request))
+    return JSONResponse(definition_json(created), status_code=201)
 
 
 @authenticated
@@ -86,70 +65,34 @@ async def get_definition(request: Request, portal_id: int) -> Response:
 @authenticated
 async def update_definition(request: Request, portal_id: int) -> Response:
     current = await _definition(request, portal_id)
-    changed = apply_patch(current, await json_body(request), services(request).settings.limits,
-                          now_ms())
-    await _save(request, changed)
+    changed = await ops.update_definition(services(request), current, await json_body(request))
     return JSONResponse(definition_json(changed))
 
 
 @authenticated
 async def archive_definition(request: Request, portal_id: int) -> Response:
-    current = await _definition(request, portal_id)
-    if not current.archived:
-        now = now_ms()
-        await _save(request, replace(current, archived=True, archived_at=now, updated_at=now))
+    await ops.archive_definition(services(request), await _definition(request, portal_id))
     return Response(status_code=204)
 
 
 @authenticated
 async def create_property(request: Request, portal_id: int) -> Response:
     current = await _definition(request, portal_id)
-    limits = services(request).settings.limits
-    prop = parse_property(await json_body(request), limits)
-    assert prop is not None  # parse_property raises when it cannot build one
-    if any(p.name == prop.name for p in current.custom_properties):
-        raise Conflict(f"Property {prop.name!r} already exists on {current.name}",
-                       (FieldError("name", "is already taken", "CONFLICT"),))
-    if len(current.custom_properties) >= limits.properties_per_definition:
-        raise ClientError(f"An event can have at most {limits.properties_per_definition} properties",
-                          (FieldError("name", f"limit of {limits.properties_per_definition}"
-                                      " properties reached", "LIMIT"),))
-    await _save(request, replace(current, custom_properties=(*current.custom_properties, prop),
-                                 updated_at=now_ms()))
+    prop = await ops.add_property(services(request), current, await json_body(request))
     return JSONResponse(prop.to_json(), status_code=201)
-
-
-def _custom_property_index(definition: EventDefinition, name: str) -> int:
-    for index, prop in enumerate(definition.custom_properties):
-        if prop.name == name:
-            return index
-    if definition.property_named(name) is not None:
-        raise ClientError(f"{name!r} is a standard property and cannot be changed",
-                          (FieldError("propertyName", "standard properties are fixed", "READ_ONLY"),))
-    raise NotFound(f"No property {name!r} on {definition.name}",
-                   (FieldError("propertyName", "unknown property", "NOT_FOUND"),))
 
 
 @authenticated
 async def update_property(request: Request, portal_id: int) -> Response:
     current = await _definition(request, portal_id)
-    index = _custom_property_index(current, request.path_params["property_name"])
-    props = list(current.custom_properties)
-    props[index] = patch_property(props[index], await json_body(request),
-                                  services(request).settings.limits)
-    await _save(request, replace(current, custom_properties=tuple(props), updated_at=now_ms()))
-    return JSONResponse(props[index].to_json())
+    name = request.path_params["property_name"]
+    ops.custom_property_index(current, name)  # an unknown property is a 404 whatever the body
+    prop = await ops.update_property(services(request), current, name, await json_body(request))
+    return JSONResponse(prop.to_json())
 
 
 @authenticated
 async def delete_property(request: Request, portal_id: int) -> Response:
     current = await _definition(request, portal_id)
-    name = request.path_params["property_name"]
-    index = _custom_property_index(current, name)
-    rule = current.matching_rule
-    if rule is not None and rule.event_property == name:
-        raise ClientError(f"{name!r} is used by customMatchingId and cannot be deleted",
-                          (FieldError("propertyName", "used by customMatchingId", "IN_USE"),))
-    props = current.custom_properties[:index] + current.custom_properties[index + 1:]
-    await _save(request, replace(current, custom_properties=props, updated_at=now_ms()))
+    await ops.delete_property(services(request), current, request.path_params["property_name"])
     return Response(status_code=204)

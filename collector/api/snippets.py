@@ -8,37 +8,25 @@ events becomes part of the portal's tracking script.
 
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-
 from starlette.requests import Request
 from starlette.responses import Response
 
+from collector import definition_ops as ops
 from collector.api.common import authenticated, json_body, services
-from collector.api.tracking import script_path
-from collector.completions import resolve_event_name
-from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.api.tracking import script_url
+from collector.errors import FieldError, ValidationFailed
 from collector.model import EventDefinition
 from collector.responses import JSONResponse
 from snippets import render
 
-MAX_CODE_CHARS = 20_000
-
 
 async def _definition(request: Request, portal_id: int) -> EventDefinition:
-    raw = request.path_params["event_name"]
-    name = resolve_event_name(raw, portal_id)
-    definitions = await services(request).definitions.get(portal_id, fresh=True)
-    found = definitions.get(name) if name is not None else None
-    if found is None:
-        raise NotFound(f"No event definition {raw!r}")
-    return found
+    return await ops.find_definition(services(request), portal_id,
+                                     request.path_params["event_name"])
 
 
 def snippet_json(request: Request, definition: EventDefinition) -> dict[str, object]:
-    settings = services(request).settings
-    path = script_path(settings).replace("{portal_id:int}", str(definition.portal_id))
-    src = str(request.base_url).rstrip("/") + path
+    src = script_url(request, definition.portal_id)
     return {"eventName": definition.fully_qualified_name,
             "snippet": render.event_snippet(definition),
             "code": definition.tracking.get("code") or None,
@@ -57,15 +45,6 @@ async def save_code(request: Request, portal_id: int) -> Response:
     if not (code is None or isinstance(code, str)) or not isinstance(body, dict) or set(body) - {"code"}:
         raise ValidationFailed([FieldError("code", "send {\"code\": \"...\"} or {\"code\": null}",
                                            "WRONG_TYPE")])
-    if code is not None and len(code) > MAX_CODE_CHARS:
-        raise ValidationFailed([FieldError("code", f"must be at most {MAX_CODE_CHARS} characters",
-                                           "TOO_LONG")])
-    definition = await _definition(request, portal_id)
-    tracking = {k: v for k, v in definition.tracking.items() if k != "code"}
-    if code:
-        tracking["code"] = code
-    updated = replace(definition, tracking=tracking, updated_at=time.time_ns() // 1_000_000)
-    svc = services(request)
-    await svc.store.save_definition(updated)
-    svc.definitions.invalidate(portal_id)
-    return JSONResponse(snippet_json(request, updated))
+    definition = await ops.save_code(services(request), await _definition(request, portal_id),
+                                     code)
+    return JSONResponse(snippet_json(request, definition))

@@ -31,6 +31,12 @@ def script_path(settings: Settings) -> str:
     return f"{settings.script_prefix}/{settings.script_name.replace('{portal}', '{portal_id:int}')}"
 
 
+def script_url(request: Request, portal_id: int) -> str:
+    """The absolute URL of the portal's tracking script, as this request reached the server."""
+    path = script_path(services(request).settings).replace("{portal_id:int}", str(portal_id))
+    return str(request.base_url).rstrip("/") + path
+
+
 def debug_path(settings: Settings, portal_id: int | str) -> str:
     return f"{settings.script_prefix}/{DEBUG_DIR}/{portal_id}.js"
 

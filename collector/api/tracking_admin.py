@@ -11,26 +11,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collector.api.common import authenticated, int_param, json_body, reject_unknown_params, services
-from collector.jsapi.portal_settings import TrackingSettings, apply_patch
+from collector.jsapi.portal_settings import change_settings, load_settings
 from collector.jsapi.state import tracking_state
 from collector.responses import JSONResponse
 
 
-async def _current(request: Request, portal_id: int) -> TrackingSettings:
-    doc = await services(request).store.load_tracking_settings(portal_id)
-    return TrackingSettings.from_json(doc or {})
-
-
 @authenticated
 async def get_settings(request: Request, portal_id: int) -> Response:
-    return JSONResponse((await _current(request, portal_id)).to_json())
+    return JSONResponse((await load_settings(services(request).store, portal_id)).to_json())
 
 
 @authenticated
 async def patch_settings(request: Request, portal_id: int) -> Response:
-    updated = apply_patch(await _current(request, portal_id), await json_body(request))
-    await services(request).store.save_tracking_settings(portal_id, updated.to_json())
-    tracking_state(request).cache.invalidate(portal_id)
+    updated = await change_settings(services(request).store, tracking_state(request).cache,
+                                    portal_id, await json_body(request))
     return JSONResponse(updated.to_json())
 
 

@@ -49,17 +49,23 @@ def _launch_request(body: Any) -> tuple[str, str, int]:
     return url.split("#")[0], origin, int(ttl)
 
 
-@authenticated
-async def issue_token(request: Request, portal_id: int) -> Response:
-    page, origin, ttl = _launch_request(await json_body(request))
+async def launch(request: Request, portal_id: int, body: Any) -> dict[str, Any]:
+    """A signed visualizer token and the launch URL for a page of the portal's site (the
+    JSON API and the management UI's create wizard both call this)."""
+    page, origin, ttl = _launch_request(body)
     if not await session.host_allowed(request, portal_id, origin):
         raise ValidationFailed([FieldError("url", "the page is not on one of the portal's"
                                            " allowed domains", "NOT_ALLOWED")])
     grant = Grant(portal_id, origin, int(time.time()) + ttl)
     token = sign(await session.secret(request), grant)
-    return JSONResponse({"token": token, "launchUrl": f"{page}#{HASH_KEY}={token}",
-                         "portalId": portal_id, "origin": origin,
-                         "expiresAt": grant.expires_at * 1000}, status_code=201)
+    return {"token": token, "launchUrl": f"{page}#{HASH_KEY}={token}", "portalId": portal_id,
+            "origin": origin, "expiresAt": grant.expires_at * 1000}
+
+
+@authenticated
+async def issue_token(request: Request, portal_id: int) -> Response:
+    return JSONResponse(await launch(request, portal_id, await json_body(request)),
+                        status_code=201)
 
 
 @authenticated

@@ -77,6 +77,20 @@ def _domains(raw: Any, errors: list[FieldError]) -> list[str]:
     return domains
 
 
+async def load_settings(store: Store, portal_id: int) -> TrackingSettings:
+    return TrackingSettings.from_json(await store.load_tracking_settings(portal_id) or {})
+
+
+async def change_settings(store: Store, cache: TrackingCache, portal_id: int,
+                          body: Any) -> TrackingSettings:
+    """Apply a PATCH body (``apply_patch``'s rules), save it and drop the cached copy; the
+    one path both the JSON API and the management UI change tracking settings through."""
+    updated = apply_patch(await load_settings(store, portal_id), body)
+    await store.save_tracking_settings(portal_id, updated.to_json())
+    cache.invalidate(portal_id)
+    return updated
+
+
 class TrackingCache:
     """Tracking settings by portal for ``ttl`` seconds; None marks an unknown portal."""
 

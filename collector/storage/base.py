@@ -24,7 +24,9 @@ from collector.model import (
     EventDefinition,
     FailedHit,
     NewCompletion,
+    PortalInfo,
     StoredCompletion,
+    TokenInfo,
 )
 
 
@@ -53,6 +55,19 @@ class Store(ABC):
 
     @abstractmethod
     async def portal_count(self) -> int: ...
+
+    @abstractmethod
+    async def list_portals(self) -> list[PortalInfo]:
+        """Every portal, by id (the administrator's portal picker)."""
+
+    @abstractmethod
+    async def list_tokens(self, portal_id: int) -> list[TokenInfo]:
+        """The portal's tokens, active and revoked, oldest first."""
+
+    @abstractmethod
+    async def revoke_token(self, portal_id: int, token_id: str) -> bool:
+        """Revoke the portal's active token whose id (``TokenInfo.id``) is ``token_id``;
+        False when the portal has no such active token."""
 
     # Event definitions.
     @abstractmethod

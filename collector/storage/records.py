@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from collector.errors import ClientError, Conflict, FieldError
-from collector.model import EventDefinition
+from collector.model import TOKEN_ID_LENGTH, EventDefinition, PortalInfo, TokenInfo
 from collector.storage.codec import definition_from_doc, definition_to_doc
 from collector.storage.queries import Connection, now_ms
 
@@ -41,6 +41,35 @@ def portal_for_token(conn: Connection, token_hash: str) -> int | None:
 
 def portal_count(conn: Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM portals").fetchone()[0])
+
+
+def list_portals(conn: Connection) -> list[PortalInfo]:
+    rows = conn.execute("SELECT id, name, created_at FROM portals ORDER BY id").fetchall()
+    return [PortalInfo(int(r[0]), r[1], int(r[2])) for r in rows]
+
+
+def is_token_id(text: str) -> bool:
+    return len(text) == TOKEN_ID_LENGTH and all(c in "0123456789abcdef" for c in text)
+
+
+def list_tokens(conn: Connection, portal_id: int) -> list[TokenInfo]:
+    rows = conn.execute("SELECT token_hash, name, created_at, revoked_at FROM tokens"
+                        " WHERE portal_id = ? ORDER BY created_at, token_hash",
+                        (portal_id,)).fetchall()
+    return [TokenInfo(r[0][:TOKEN_ID_LENGTH], r[1], int(r[2]),
+                      None if r[3] is None else int(r[3])) for r in rows]
+
+
+def revoke_token(conn: Connection, portal_id: int, token_id: str) -> bool:
+    """Revoke by id; the id is a hash prefix, so the portal's match is checked to be unique."""
+    rows = conn.execute("SELECT token_hash FROM tokens WHERE portal_id = ?"
+                        f" AND substr(token_hash, 1, {TOKEN_ID_LENGTH}) = ?"
+                        " AND revoked_at IS NULL", (portal_id, token_id)).fetchall()
+    if len(rows) != 1:
+        return False
+    conn.execute("UPDATE tokens SET revoked_at = ? WHERE portal_id = ? AND token_hash = ?",
+                 (now_ms(), portal_id, rows[0][0]))
+    return True
 
 
 def load_definitions(conn: Connection, portal_id: int) -> list[EventDefinition]:

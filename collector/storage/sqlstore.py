@@ -27,7 +27,9 @@ from collector.model import (
     EventDefinition,
     FailedHit,
     NewCompletion,
+    PortalInfo,
     StoredCompletion,
+    TokenInfo,
 )
 from collector.storage import (
     analytics,
@@ -82,6 +84,17 @@ class SqlStore(Store):
 
     async def portal_count(self) -> int:
         return await self._read(records.portal_count)
+
+    async def list_portals(self) -> list[PortalInfo]:
+        return await self._read(records.list_portals)
+
+    async def list_tokens(self, portal_id: int) -> list[TokenInfo]:
+        return await self._read(lambda conn: records.list_tokens(conn, portal_id))
+
+    async def revoke_token(self, portal_id: int, token_id: str) -> bool:
+        if not records.is_token_id(token_id):
+            return False
+        return await self._write(lambda conn: records.revoke_token(conn, portal_id, token_id))
 
     # -- definitions ----------------------------------------------------------------------
 

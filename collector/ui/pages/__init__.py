@@ -1,0 +1,1 @@
+"""UI pages, one module per area; each exports its endpoints for ``collector.ui.routes``."""

@@ -1,0 +1,120 @@
+"""``/app/settings``: access tokens (create — shown once —, list, revoke), allowed domains,
+privacy mode, and the tracking code to paste into the site."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collector.api.common import services
+from collector.api.tracking import script_url
+from collector.auth import hash_token, new_token
+from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.jsapi.portal_settings import MAX_DOMAINS, change_settings, load_settings
+from collector.jsapi.state import tracking_state
+from collector.model import TOKEN_ID_LENGTH
+from collector.ui.access import Viewer, portal_page
+from collector.ui.forms import FieldErrors, field_errors, text
+from collector.ui.render import BASE, redirect, render
+from snippets import render as snippets
+
+TOKEN_NAME_LENGTH = 100
+PATH = BASE + "/settings"
+_LABELS = {"token_name": "Token name", "allowed_domains": "Allowed domains",
+           "privacy": "Privacy mode"}
+
+
+async def _page(request: Request, viewer: Viewer, *, errors: FieldErrors | None = None,
+                form: dict[str, str] | None = None, new_token_text: str = "",
+                status: int = 200) -> Response:
+    svc = services(request)
+    tracking = await load_settings(svc.store, viewer.portal_id)
+    tokens = await svc.store.list_tokens(viewer.portal_id)
+    src = script_url(request, viewer.portal_id)
+    values = {"token_name": "", "allowed_domains": "\n".join(tracking.allowed_domains),
+              "privacy": "cookieless" if tracking.cookieless else "cookies",
+              "respect_dnt": "on" if tracking.respect_dnt else "", **(form or {})}
+    return render(request, "settings/index.html", {
+        "tokens": tokens, "active_tokens": sum(t.revoked_at is None for t in tokens),
+        "tracking": tracking, "tracking_code": snippets.tracking_tag(src), "script_url": src,
+        "values": values, "errors": errors or {}, "new_token": new_token_text,
+        "new_token_id": hash_token(new_token_text)[:TOKEN_ID_LENGTH] if new_token_text else "",
+        "max_domains": MAX_DOMAINS, "portal_id": viewer.portal_id}, status=status)
+
+
+@portal_page
+async def settings_page(request: Request, viewer: Viewer) -> Response:
+    return await _page(request, viewer)
+
+
+@portal_page
+async def create_token(request: Request, viewer: Viewer) -> Response:
+    form = await request.form()
+    name = text(form, "token_name").strip()
+    problem = ("enter a name that says where the token is used" if not name else
+               f"must be at most {TOKEN_NAME_LENGTH} characters"
+               if len(name) > TOKEN_NAME_LENGTH else None)
+    if problem is None:
+        token = new_token()
+        try:
+            await services(request).store.add_token(viewer.portal_id, hash_token(token), name)
+        except ValidationFailed as exc:
+            problem = exc.errors[0].message if exc.errors else exc.message
+        else:
+            # Rendered, not redirected: the token exists only in this response.
+            return await _page(request, viewer, new_token_text=token)
+    return await _page(request, viewer, errors={"token_name": f"Token name: {problem}"},
+                       form={"token_name": name}, status=400)
+
+
+@portal_page
+async def revoke_token(request: Request, viewer: Viewer) -> Response:
+    token_id = request.path_params["token_id"]
+    svc = services(request)
+    tokens = await svc.store.list_tokens(viewer.portal_id)
+    found = next((t for t in tokens if t.id == token_id and t.revoked_at is None), None)
+    if found is None:
+        raise NotFound("This portal has no active token with that id.")
+    if sum(t.revoked_at is None for t in tokens) == 1:
+        return redirect(PATH, "This is the portal's only active token: create another one"
+                        " before revoking it.", request=request)
+    if not await svc.store.revoke_token(viewer.portal_id, token_id):
+        raise NotFound("This portal has no active token with that id.")
+    svc.auth.forget()  # this process stops accepting it at once (others within seconds)
+    return redirect(PATH, f"Token \u201c{found.name}\u201d was revoked; API calls and"
+                    " sessions using it stop working.", request=request)
+
+
+def _domain_errors(errors: tuple[FieldError, ...], lines: list[str]) -> FieldErrors:
+    """``allowedDomains[3]`` → a message naming the field and the offending line."""
+    messages: list[str] = []
+    for error in errors:
+        index = error.where.removeprefix("allowedDomains[").removesuffix("]")
+        if index.isdigit() and int(index) < len(lines):
+            messages.append(f"\u201c{lines[int(index)]}\u201d {error.message}")
+        else:
+            messages.append(error.message)
+    return {"allowed_domains": "Allowed domains: " + "; ".join(messages)} if messages else {}
+
+
+@portal_page
+async def save_tracking(request: Request, viewer: Viewer) -> Response:
+    form = await request.form()
+    raw_domains = text(form, "allowed_domains")
+    lines = [line.strip() for line in raw_domains.replace(",", "\n").splitlines() if line.strip()]
+    privacy = text(form, "privacy")
+    respect_dnt = text(form, "respect_dnt") == "on"
+    values = {"allowed_domains": raw_domains, "privacy": privacy,
+              "respect_dnt": "on" if respect_dnt else ""}
+    if privacy not in ("cookies", "cookieless"):
+        return await _page(request, viewer, errors={"privacy": "Privacy mode: choose cookies"
+                           " or cookieless"}, form=values, status=400)
+    body = {"allowedDomains": lines, "cookieless": privacy == "cookieless",
+            "respectDoNotTrack": respect_dnt}
+    try:
+        await change_settings(services(request).store, tracking_state(request).cache,
+                              viewer.portal_id, body)
+    except ValidationFailed as exc:
+        errors = _domain_errors(exc.errors, lines) or field_errors(exc.errors, _LABELS)
+        return await _page(request, viewer, errors=errors, form=values, status=400)
+    return redirect(PATH, "Tracking settings saved.", request=request)

@@ -1,0 +1,64 @@
+"""The management UI's routes and the ASGI app mounted at ``/app`` by the app factory.
+
+Add a page: write its endpoint in ``collector/ui/pages/<area>.py`` and list it in ``ROUTES``
+(paths relative to ``/app``). See ``collector.ui`` for the conventions.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from starlette.middleware import Middleware
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from collector.ui import errors
+from collector.ui.pages import auth, code, create, definition, events, settings
+from collector.ui.security import SecurityHeadersMiddleware
+from collector.ui.session import SessionMiddleware
+
+_EVENT = "/events/{event_name}"
+ROUTES: list[BaseRoute] = [
+    Route("/", auth.home, methods=["GET"]),
+    Route("/login", auth.login, methods=["GET"]),
+    Route("/login", auth.login_submit, methods=["POST"]),
+    Route("/logout", auth.logout, methods=["POST"]),
+    Route("/portals", auth.portals, methods=["GET"]),
+    Route("/portals", auth.choose_portal, methods=["POST"]),
+    Route("/events", events.event_list, methods=["GET"]),
+    Route("/events/new", create.new_event, methods=["GET"]),
+    Route("/events/new", create.create_event, methods=["POST"]),
+    Route("/events/new/visualizer", create.open_visualizer, methods=["POST"]),
+    Route(_EVENT + "/properties", definition.properties_page, methods=["GET"]),
+    Route(_EVENT + "/properties", definition.add_property, methods=["POST"]),
+    Route(_EVENT + "/properties/{property_name}", definition.edit_property, methods=["POST"]),
+    Route(_EVENT + "/properties/{property_name}/delete", definition.delete_property,
+          methods=["POST"]),
+    Route(_EVENT + "/details", definition.save_details, methods=["POST"]),
+    Route(_EVENT + "/archive", definition.archive, methods=["POST"]),
+    Route(_EVENT + "/code", code.code_page, methods=["GET"]),
+    Route(_EVENT + "/code", code.save_code, methods=["POST"]),
+    Route("/settings", settings.settings_page, methods=["GET"]),
+    Route("/settings/tokens", settings.create_token, methods=["POST"]),
+    Route("/settings/tokens/{token_id}/revoke", settings.revoke_token, methods=["POST"]),
+    Route("/settings/tracking", settings.save_tracking, methods=["POST"]),
+]
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    response = await errors.not_found(Request(scope, receive))
+    await response(scope, receive, send)
+
+
+def ui_app() -> Router:
+    """The UI as one ASGI app: security headers, the session, HTML error pages, routes."""
+    static = StaticFiles(directory=str(resources.files("collector.ui").joinpath("static")))
+    return Router(
+        routes=[*ROUTES, Mount("/static", app=static, name="ui-static")],
+        default=_not_found,
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(SessionMiddleware),
+                    Middleware(ExceptionMiddleware, handlers=errors.HANDLERS)],
+    )

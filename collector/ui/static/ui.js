@@ -1,0 +1,136 @@
+/* Footfall UI enhancements: first-party, no dependencies, loaded with defer.
+   Everything works without it (forms post and re-render on the server); it adds copy
+   buttons, confirmations, instant option-row editing and the enumeration toggle.
+   Hooks are data-* attributes: the CSP forbids inline code. */
+(function () {
+  "use strict";
+  var doc = document;
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text);
+    }
+    return new Promise(function (resolve, reject) {
+      var area = doc.createElement("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "visually-hidden";
+      doc.body.appendChild(area);
+      area.select();
+      var ok = false;
+      try { ok = doc.execCommand("copy"); } catch (e) { ok = false; }
+      doc.body.removeChild(area);
+      if (ok) { resolve(); } else { reject(new Error("copy failed")); }
+    });
+  }
+
+  function onCopy(button) {
+    var source = doc.getElementById(button.getAttribute("data-copy"));
+    if (!source) { return; }
+    var text = source.tagName === "PRE" ? source.textContent : source.value;
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
+    copyText(text).then(function () {
+      button.textContent = "Copied";
+      button.classList.add("copied");
+    }, function () {
+      button.textContent = "Select and copy";
+      var range = doc.createRange();
+      range.selectNodeContents(source);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+    }).then(function () {
+      window.setTimeout(function () {
+        button.textContent = label;
+        button.classList.remove("copied");
+      }, 2000);
+    });
+  }
+
+  /* Option rows of the property editor: the same actions the server applies without JS. */
+  function renumber(container) {
+    var rows = container.querySelectorAll("[data-option-row]");
+    rows.forEach(function (row, index) {
+      var n = index + 1;
+      row.querySelectorAll("label").forEach(function (label) {
+        var part = label.htmlFor.indexOf("option-label") === 0 ? "label" : "value";
+        label.htmlFor = "option-" + part + "-" + index;
+        label.textContent = "Option " + n + " " + part;
+      });
+      row.querySelector("[name=option_label]").id = "option-label-" + index;
+      row.querySelector("[name=option_value]").id = "option-value-" + index;
+      row.querySelectorAll("[data-option-action]").forEach(function (button) {
+        var verb = button.getAttribute("data-option-action");
+        var words = {up: "Move option " + n + " up", down: "Move option " + n + " down",
+                     remove: "Remove option " + n};
+        button.value = verb + ":" + index;
+        button.setAttribute("aria-label", words[verb]);
+        button.disabled = (verb === "up" && index === 0) || (verb === "down" && index === rows.length - 1);
+      });
+    });
+  }
+
+  function onOptionAction(button) {
+    var verb = button.getAttribute("data-option-action");
+    var editor = button.closest("fieldset");
+    var container = editor && editor.querySelector("[data-option-rows]");
+    if (!container) { return false; }
+    var row = button.closest("[data-option-row]");
+    var focusTarget = null;
+    if (verb === "add") {
+      var template = container.querySelector("[data-option-row]");
+      var fresh = template.cloneNode(true);
+      fresh.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+      container.appendChild(fresh);
+      focusTarget = fresh.querySelector("[name=option_label]");
+    } else if (verb === "remove") {
+      if (container.querySelectorAll("[data-option-row]").length > 1) {
+        container.removeChild(row);
+      } else {
+        row.querySelectorAll("input").forEach(function (input) { input.value = ""; });
+      }
+    } else if (verb === "up" && row.previousElementSibling) {
+      container.insertBefore(row, row.previousElementSibling);
+      focusTarget = button;
+    } else if (verb === "down" && row.nextElementSibling) {
+      container.insertBefore(row.nextElementSibling, row);
+      focusTarget = button;
+    }
+    renumber(container);
+    if (focusTarget && !focusTarget.disabled) { focusTarget.focus(); }
+    return true;
+  }
+
+  function toggleOptions() {
+    doc.querySelectorAll("[data-options-for]").forEach(function (fieldset) {
+      var select = doc.getElementById(fieldset.getAttribute("data-options-for"));
+      if (!select) { return; }
+      var update = function () { fieldset.hidden = select.value !== "enumeration"; };
+      select.addEventListener("change", update);
+      update();
+    });
+  }
+
+  doc.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : null;
+    if (!target) { return; }
+    var copy = target.closest("[data-copy]");
+    if (copy) { onCopy(copy); return; }
+    var option = target.closest("[data-option-action]");
+    if (option && onOptionAction(option)) { event.preventDefault(); return; }
+    var confirmButton = target.closest("[data-confirm-button]");
+    if (confirmButton && !window.confirm(confirmButton.getAttribute("data-confirm-button"))) {
+      event.preventDefault();
+    }
+  });
+
+  doc.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+
+  toggleOptions();
+  window.FootfallUI = {copyText: copyText};
+})();

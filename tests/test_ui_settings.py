@@ -1,0 +1,164 @@
+"""The settings page: tracking code, tracking settings, access tokens (both backends)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from collector.auth import hash_token
+from collector.portals import NewPortal
+from collector.storage import open_store
+from tests.conftest import Api
+from tests.uikit import Browser
+
+
+@pytest.fixture
+def browser(client: TestClient, portals: list[NewPortal]) -> Browser:
+    browser = Browser(client)
+    browser.sign_in(portals[0].token)
+    browser.get("/app/settings")
+    return browser
+
+
+def _new_token(html: str) -> str:
+    found = re.search(r'id="new-token" tabindex="0"><code>([^<]+)</code>', html)
+    assert found, "the page does not show the new token"
+    return found.group(1)
+
+
+def _token_ids(html: str) -> dict[str, str]:
+    """``{name: id}`` of the active tokens listed on the page."""
+    rows = re.findall(r"<td>([^<]*)</td>\s*<td><code>([0-9a-f]{16})</code></td>(?:(?!</tr>).)*?"
+                      r"badge success", html, re.S)
+    return dict(rows)
+
+
+def test_tracking_code_is_the_portal_script_tag(browser: Browser, api: Api) -> None:
+    html = browser.get("/app/settings").text
+    assert (f'&lt;script async src=&#34;http://testserver/js/{api.portal_id}.js&#34;&gt;'
+            f'&lt;/script&gt;') in html
+    assert 'data-copy="tracking-code"' in html
+
+
+def test_created_token_is_shown_once_and_works(browser: Browser, client: TestClient) -> None:
+    response = browser.post("/app/settings/tokens", {"token_name": "Backend <server>"})
+    assert response.status_code == 200
+    token = _new_token(response.text)
+    assert "Backend &lt;server&gt;" in response.text
+    assert f"<code>{hash_token(token)[:16]}</code>" in response.text
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/events/v3/event-definitions", headers=headers).status_code == 200
+    again = browser.get("/app/settings").text
+    assert token not in again
+    assert "Backend &lt;server&gt;" in again
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("", "Token name: enter a name"), ("x" * 101, "Token name: must be at most 100 characters"),
+    ("bad\x00name", "Token name: "),
+])
+def test_token_name_errors_name_the_field(browser: Browser, name: str, message: str) -> None:
+    response = browser.post("/app/settings/tokens", {"token_name": name})
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'id="token_name-error"' in response.text
+
+
+def test_revoked_token_stops_working(browser: Browser, client: TestClient) -> None:
+    token = _new_token(browser.post("/app/settings/tokens", {"token_name": "ci"}).text)
+    token_id = _token_ids(browser.get("/app/settings").text)["ci"]
+    response = browser.post(f"/app/settings/tokens/{token_id}/revoke")
+    assert response.status_code == 303
+    page = browser.follow(response).text
+    assert "Token “ci” was revoked" in page
+    assert "ci" not in _token_ids(page)
+    assert "badge danger" in page
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/events/v3/event-definitions", headers=headers).status_code == 401
+
+
+def test_the_only_active_token_cannot_be_revoked(browser: Browser, api: Api) -> None:
+    token_id = _token_ids(browser.get("/app/settings").text)["default"]
+    response = browser.post(f"/app/settings/tokens/{token_id}/revoke")
+    assert "only active token" in browser.follow(response).text
+    assert api.get("/events/v3/event-definitions").status_code == 200
+
+
+def test_another_portals_token_is_not_found(browser: Browser, client: TestClient,
+                                            other: Api) -> None:
+    theirs = Browser(client)
+    theirs.sign_in(other.portal.token)
+    theirs.get("/app/settings")
+    theirs.post("/app/settings/tokens", {"token_name": "second"})
+    their_id = _token_ids(theirs.get("/app/settings").text)["default"]
+    browser.get("/app/settings")
+    response = browser.post(f"/app/settings/tokens/{their_id}/revoke")
+    assert response.status_code == 404
+    assert "no active token" in response.text
+    assert other.get("/events/v3/event-definitions").status_code == 200
+    assert browser.post("/app/settings/tokens/zz/revoke").status_code == 404
+
+
+def test_store_lists_and_revokes_tokens(database: str, portals: list[NewPortal]) -> None:
+    async def run() -> None:
+        store = open_store(database)
+        await store.open()
+        try:
+            await store.add_token(portals[0].portal_id, hash_token("ffpat-second"), "second")
+            listed = await store.list_tokens(portals[0].portal_id)
+            assert [t.name for t in listed] == ["default", "second"]
+            assert listed[1].id == hash_token("ffpat-second")[:16]
+            assert not await store.revoke_token(portals[1].portal_id, listed[1].id)
+            assert not await store.revoke_token(portals[0].portal_id, "not-an-id")
+            assert await store.revoke_token(portals[0].portal_id, listed[1].id)
+            assert not await store.revoke_token(portals[0].portal_id, listed[1].id)
+            assert await store.portal_for_token(hash_token("ffpat-second")) is None
+            again = await store.list_tokens(portals[0].portal_id)
+            assert again[1].revoked_at is not None
+            assert [p.name for p in await store.list_portals()] == ["Portal A", "Portal B"]
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
+def test_tracking_settings_are_saved_through_the_api_rules(browser: Browser, api: Api) -> None:
+    response = browser.post("/app/settings/tracking", {
+        "allowed_domains": "Example.com\nwww.shop.example.org\n\nexample.com",
+        "privacy": "cookieless", "respect_dnt": "on"})
+    assert response.status_code == 303
+    assert "Tracking settings saved." in browser.follow(response).text
+    saved = api.get("/footfall/v1/tracking/settings").json()
+    assert saved["allowedDomains"] == ["example.com", "shop.example.org"]
+    assert saved["cookieless"] is True
+    assert saved["respectDoNotTrack"] is True
+    page = browser.get("/app/settings").text
+    assert "example.com\nshop.example.org</textarea>" in page
+    assert 'value="cookieless" checked' in page
+
+
+def test_bad_domain_re_renders_naming_the_line(browser: Browser, api: Api) -> None:
+    response = browser.post("/app/settings/tracking", {
+        "allowed_domains": "good.example\nnot a domain", "privacy": "cookies"})
+    assert response.status_code == 400
+    assert "Allowed domains: “not a domain” must be a domain name" in response.text
+    assert "good.example\nnot a domain</textarea>" in response.text
+    assert api.get("/footfall/v1/tracking/settings").json()["allowedDomains"] == []
+
+
+def test_unknown_privacy_mode_is_a_field_error(browser: Browser) -> None:
+    response = browser.post("/app/settings/tracking", {"allowed_domains": "",
+                                                       "privacy": "sometimes"})
+    assert response.status_code == 400
+    assert "Privacy mode: choose cookies or cookieless" in response.text
+
+
+def test_too_many_domains(browser: Browser) -> None:
+    domains = "\n".join(f"d{i}.example" for i in range(101))
+    response = browser.post("/app/settings/tracking", {"allowed_domains": domains,
+                                                       "privacy": "cookies"})
+    assert response.status_code == 400
+    assert "Allowed domains: must be a list of at most 100" in response.text
