@@ -168,7 +168,8 @@ def _load(database: str, portal_id: int, completions: int, contacts: int) -> Non
         queries.insert_completion_rows(conn, batch, days)
         rollup.add(conn, portal_id, days)
         conn.execute("COMMIT")
-        conn.execute("ANALYZE" if isinstance(conn, sqlite3.Connection) else "ANALYZE completions")
+        if not isinstance(conn, sqlite3.Connection):  # autovacuum would, soon; SQLite never
+            conn.execute("ANALYZE")
     finally:
         conn.close()
 

@@ -125,6 +125,8 @@ def test_property_queries_read_a_window_and_say_so(windowed: Api) -> None:
     assert month["sample"]["since"] == "2024-03-05T10:00:00.000Z"
     assert [(b["start"], b["completions"], b["partial"]) for b in month["buckets"]][:3] == [
         ("2024-02-26", None, False), ("2024-03-04", 1, True), ("2024-03-11", 0, False)]
+    latest = get(windowed, "/events/purchase/completions", **MARCH, **{"filter[plan]": "gold"})
+    assert [r["occurredAt"] for r in latest["results"]] == ["2024-03-05T12:00:00.000Z"]
     exact = get(windowed, "/events/purchase/summary", **MARCH)
     assert (exact["completions"], exact["uniqueRecords"], exact["sample"]) == (4, 3, None)
 

@@ -12,7 +12,7 @@ What is exact and what is a sample:
   counted exactly from an index.
 - Anything that reads property values (a breakdown, a property filter and what it
   filters) reads at most the most recent ``window`` completions of the period (the setting
-  ``analytics_window``, 50,000 by default); when the period holds more, the answer says so
+  ``analytics_window``, 20,000 by default); when the period holds more, the answer says so
   (``sample``) and which buckets it covers. Property values live in each completion's JSON
   document, and reading a million of them takes seconds; the window keeps every page fast.
 """

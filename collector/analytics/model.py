@@ -36,7 +36,7 @@ class Scope:
     start_ms: int
     end_ms: int
     filters: tuple[tuple[str, str], ...] = ()
-    window: int = 50_000
+    window: int = 20_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,10 +51,15 @@ def event_days(conn: Connection, portal_id: int, event_name: str, first_day: int
 
 def unique_records(conn: Connection, portal_id: int, event_name: str, start_ms: int,
                    end_ms: int) -> int:
-    """Distinct objects with a completion of the event in ``[start_ms, end_ms)`` (exact)."""
+    """Distinct objects with a completion of the event in ``[start_ms, end_ms)`` (exact).
+
+    Read from ``completions_event_object`` (event, object, time) in object order; the unary
+    ``+`` keeps SQLite's planner from preferring the time index, whose rows it would then
+    look up one by one for their object ids (PostgreSQL reads ``+x`` as ``x``).
+    """
     row = conn.execute(
         "SELECT count(DISTINCT object_id) FROM completions WHERE portal_id = ?"
-        " AND event_name = ? AND occurred_at >= ? AND occurred_at < ?",
+        " AND event_name = ? AND +occurred_at >= ? AND +occurred_at < ?",
         (portal_id, event_name, start_ms, end_ms)).fetchone()
     return int(row[0])
 
@@ -127,14 +132,34 @@ _COLUMNS = ("seq, id, event_name, object_type, object_id, occurred_at, received_
 
 def latest(conn: Connection, dialect: Dialect, portal_id: int, scope: Scope, limit: int,
            before: tuple[int, int] | None) -> list[StoredCompletion]:
-    """The newest matching completions of the window (older than ``before`` when given)."""
+    """The newest matching completions of the window (older than ``before`` when given).
+
+    Read newest first straight from the table so that a common value stops the scan early;
+    with filters, the scan stops at the window's oldest completion (ties included).
+    """
+    sql = (f"SELECT {_COLUMNS} FROM completions w WHERE portal_id = ? AND event_name = ?"
+           " AND occurred_at >= ? AND occurred_at < ?")
+    start = scope.start_ms
+    if scope.filters:
+        bounded = Scope(scope.event_name, scope.start_ms, scope.end_ms, (), scope.window)
+        start = max(start, window_oldest(conn, portal_id, bounded, before) or start)
+    params: list[Any] = [portal_id, scope.event_name, start, scope.end_ms]
+    if before is not None:
+        sql += " AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))"
+        params += [before[0], before[0], before[1]]
     where, values = _matching(dialect, scope)
-    inner, params = _window(portal_id, scope, _COLUMNS, scope.window if where else limit,
-                            before)
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM ({inner}) w{where}"
-                        " ORDER BY occurred_at DESC, seq DESC LIMIT ?",
+    sql += where.replace(" WHERE ", " AND ", 1)
+    rows = conn.execute(sql + " ORDER BY occurred_at DESC, seq DESC LIMIT ?",
                         (*params, *values, limit)).fetchall()
     return [completion_from_row(portal_id, r) for r in rows]
+
+
+def window_oldest(conn: Connection, portal_id: int, scope: Scope,
+                  before: tuple[int, int] | None = None) -> int | None:
+    """occurredAt of the oldest completion in the window (None: the period has none)."""
+    sql, params = _window(portal_id, scope, "occurred_at", scope.window, before)
+    row = conn.execute(f"SELECT min(occurred_at) FROM ({sql}) w", params).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
 
 
 def completion_from_row(portal_id: int, r: Any) -> StoredCompletion:
