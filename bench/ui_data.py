@@ -3,7 +3,7 @@ eight events over 13 months, loaded fast through the store's own insert path.
 
 Definitions go through the HTTP API in process (validated like an owner's); contacts are
 one multi-row INSERT; completions go through ``queries.insert_completion_rows`` and
-``rollup.add`` (the very code of the ingest flush, rollup included) in large transactions.
+``rollup.apply`` (the very code of the ingest flush, rollup included) in large transactions.
 """
 
 from __future__ import annotations
@@ -162,11 +162,12 @@ def _load(database: str, portal_id: int, completions: int, contacts: int) -> Non
         batch: list[tuple[Any, ...]] = []
         for row in _rows(portal_id, completions, contacts, now):
             batch.append((*row[:4], row[4] + first - 1, *row[5:]))
+            rollup.count(days, row[2], row[5], row[9] is not None)
             if len(batch) == 50_000:
-                queries.insert_completion_rows(conn, batch, days)
+                assert queries.insert_completion_rows(conn, batch) == len(batch)
                 batch.clear()
-        queries.insert_completion_rows(conn, batch, days)
-        rollup.add(conn, portal_id, days)
+        assert queries.insert_completion_rows(conn, batch) == len(batch)
+        rollup.apply(conn, portal_id, rollup.Changes(add=days))
         conn.execute("COMMIT")
         if not isinstance(conn, sqlite3.Connection):  # autovacuum would, soon; SQLite never
             conn.execute("ANALYZE")
@@ -195,11 +196,13 @@ def load(database: str, completions: int = 1_000_000, contacts: int = 50_000) ->
 
 
 def stored(database: str) -> int:
+    """Completions in the database, read straight from it."""
+    sql = "SELECT count(*) FROM completions"
     if database.startswith(("postgresql://", "postgres://")):
-        conn = PgConnection(database)
+        pg = PgConnection(database)
         try:
-            return int(conn.execute("SELECT count(*) FROM completions").fetchone()[0])
+            return int(pg.execute(sql).fetchone()[0])  # type: ignore[index]
         finally:
-            conn.close()
+            pg.close()
     with closing(sqlite3.connect(database)) as conn:
-        return int(conn.execute("SELECT count(*) FROM completions").fetchone()[0])
+        return int(conn.execute(sql).fetchone()[0])

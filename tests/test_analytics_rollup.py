@@ -6,18 +6,20 @@ import asyncio
 import contextlib
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from collector.app import create_app
-from collector.portals import NewPortal
 from collector.settings import Settings
 from collector.storage import open_store
-from tests.conftest import Api
+from tests.conftest import Api, make_portals
 from tests.importkit import define_purchase, run_import, write_csv
 from tests.jshits import hit, post_hits
+from tests.pgcluster import Cluster
 
 DAY = 86_400_000
 ROLLUP = ("SELECT portal_id, event_name, utc_day, completions, adjusted FROM completion_days"
@@ -61,6 +63,17 @@ def test_http_sends_count_once_per_uuid(api: Api, database: str) -> None:
     assert api.post("/events/v3/send/batch", json={"inputs": batch}).status_code == 204
     rollup = assert_exact(database)
     assert sum(row[3] for row in rollup) == 4 + 1 + 7
+
+
+def test_a_retry_on_another_day_leaves_that_day_alone(api: Api, database: str) -> None:
+    api.define("signup")
+    repeated = str(uuid.uuid4())
+    base = 1_700_000_000_000
+    assert api.send(eventName=api.fqn("signup"), email="a@example.com", uuid=repeated,
+                    occurredAt=base).status_code == 204
+    assert api.send(eventName=api.fqn("signup"), email="a@example.com", uuid=repeated,
+                    occurredAt=base + 5 * DAY).status_code == 204
+    assert assert_exact(database) == [(api.portal_id, "signup", base // DAY, 1, 0)]
 
 
 def test_js_hits_count_adjusted_completions(api: Api, database: str) -> None:
@@ -113,16 +126,31 @@ def test_portals_have_their_own_rows(api: Api, other: Api, database: str) -> Non
     assert {row[0]: row[3] for row in rollup} == {api.portal_id: 1, other.portal_id: 2}
 
 
-def test_the_migration_fills_the_rollup_from_stored_completions(
-        settings: Settings, portals: list[NewPortal], database: str) -> None:
-    with TestClient(create_app(settings)) as client:
-        api = Api(client, portals[0])
+@pytest.fixture
+def private_database(backend: str, tmp_path: Path,
+                     request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of this test alone: it changes the schema, so it is never reused."""
+    if backend == "sqlite":
+        yield str(tmp_path / "own.db")
+        return
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    url = cluster.new_database()
+    try:
+        yield url
+    finally:
+        cluster.drop_database(url)
+
+
+def test_the_migration_fills_the_rollup_from_stored_completions(private_database: str) -> None:
+    database = private_database
+    [portal] = make_portals(database, "Old")
+    with TestClient(create_app(Settings(database=database))) as client:
+        api = Api(client, portal)
         api.define("signup")
         for day in range(3):
             api.send(eventName=api.fqn("signup"), email="a@example.com",
                      occurredAt=1_700_000_000_000 + day * DAY)
-    statements = ["DROP TABLE completion_days", "DROP INDEX completions_event_object",
-                  "DROP INDEX failed_events_received",
+    statements = ["DROP TABLE completion_days", "DROP INDEX failed_events_received",
                   "DELETE FROM schema_migrations WHERE version = 5"]
     if database.startswith("postgresql://"):
         import psycopg

@@ -81,26 +81,20 @@ def _with_activity(conn: Connection, portal_id: int,
 
 
 def one(conn: Connection, portal_id: int, contact_id: int) -> ContactSummary | None:
-    """The contact with its completions per event, its count and latest completion.
-
-    One index seek per event name the portal has data for (``completions_event_object``),
-    so a contact with a hundred thousand completions costs no more than one with ten.
-    Object ids are unique across object types, so the id alone picks the contact's rows.
-    """
+    """The contact with its completions per event, its count and latest completion, read
+    from the ``completions_object`` index alone (it ends with event_name)."""
     found = load(conn, portal_id, [contact_id])
     if not found:
         return None
-    names = [r[0] for r in conn.execute("SELECT DISTINCT event_name FROM completion_days"
-                                        " WHERE portal_id = ?", (portal_id,)).fetchall()]
-    rows = []
-    for start in range(0, len(names), 500):
-        part = names[start:start + 500]
-        rows += conn.execute(
-            "SELECT event_name, count(*), max(occurred_at) FROM completions WHERE portal_id = ?"
-            f" AND event_name IN ({','.join('?' * len(part))}) AND object_id = ?"
-            " GROUP BY event_name", (portal_id, *part, contact_id)).fetchall()
+    events: dict[str, int] = {}
+    latest = None
+    # Summed here, not with GROUP BY: SQLite's planner (no statistics) would pick the index
+    # ordered by event name and scan the whole portal.
+    for name, occurred_at in conn.execute(
+            "SELECT event_name, occurred_at FROM completions WHERE portal_id = ?"
+            " AND object_type = 'CONTACT' AND object_id = ?", (portal_id, contact_id)):
+        events[name] = events.get(name, 0) + 1
+        latest = occurred_at if latest is None else max(latest, occurred_at)
     c = found[0]
-    return ContactSummary(c.id, c.email, c.properties, c.created_at,
-                          sum(int(r[1]) for r in rows),
-                          max((int(r[2]) for r in rows), default=None),
-                          {r[0]: int(r[1]) for r in rows})
+    return ContactSummary(c.id, c.email, c.properties, c.created_at, sum(events.values()),
+                          None if latest is None else int(latest), events)

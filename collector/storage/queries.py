@@ -73,7 +73,6 @@ _INSERT_COMPLETIONS = (
     "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
     " received_at, source, properties, adjustments) VALUES {values}"
     " ON CONFLICT (portal_id, id) DO NOTHING"
-    " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 _ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
 # Multi-row statements of a few fixed sizes: one statement step (and one trip through the
@@ -81,19 +80,15 @@ _ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
 _CHUNKS = (1000, 100, 10, 1)
 
 
-def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]],
-                           days: rollup.DayCounts) -> int:
-    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows
-    and tallies them, per event and day, into ``days``."""
+def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows."""
     inserted = 0
     start = 0
     for size in _CHUNKS:
         while len(rows) - start >= size:
             chunk = rows[start:start + size]
             sql = _INSERT_COMPLETIONS.format(values=",".join([_ROW_MARKS] * size))
-            stored = conn.execute(sql, [v for row in chunk for v in row]).fetchall()
-            rollup.tally(days, stored)
-            inserted += len(stored)
+            inserted += conn.execute(sql, [v for row in chunk for v in row]).rowcount
             start += size
     return inserted
 
@@ -110,6 +105,7 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     month = month_of(completions[0].received_at)
     key = (portal_id, month)
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state.setdefault("completions", {})
+    tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state.setdefault("days", {})
     used: dict[tuple[int, str], int] = tx.state.setdefault("usage", {})
     if key not in used:
         row = conn.execute("SELECT count FROM usage WHERE portal_id = ? AND month = ?",
@@ -122,11 +118,13 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
+    days = tallies.setdefault(key, {})
     for c in completions:
         pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
                         c.occurred_at, c.received_at, c.source,
                         _compact_json(c.properties),
                         _compact_json(c.adjustments) if c.adjustments else None))
+        rollup.count(days, c.event_name, c.occurred_at, bool(c.adjustments))
     tx.before_commit("completions", _flush_completions)
     tx.after_commit(resolver.publish)
     return len(completions)
@@ -153,16 +151,21 @@ def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompleti
 def _flush_completions(tx: Tx[Any]) -> None:
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
-    days: dict[int, rollup.DayCounts] = {}
+    tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state["days"]
+    changes: dict[int, rollup.Changes] = {}
     for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
-        inserted = insert_completion_rows(conn, rows, days.setdefault(portal_id, {}))
+        inserted = insert_completion_rows(conn, rows)
+        # Every row new (the usual case): the tally is exact. A uuid stored before makes
+        # the insert skip its row; the days of this buffer are then counted again.
+        changes.setdefault(portal_id, rollup.Changes()).merge(
+            tallies[(portal_id, month)], exact=inserted == len(rows))
         if inserted:
             conn.execute(
                 "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                 " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
                 (portal_id, month, inserted))
-    for portal_id, counts in sorted(days.items()):  # after every usage row: one lock order
-        rollup.add(conn, portal_id, counts)
+    for portal_id, change in sorted(changes.items()):  # after every usage row: one lock order
+        rollup.apply(conn, portal_id, change)
 
 
 class _Resolver:

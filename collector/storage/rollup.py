@@ -1,12 +1,21 @@
 """The daily rollup ``completion_days``: completions per portal, event and UTC day.
 
 Exact by construction. It changes only inside the transaction that inserts completions and
-only by the rows that insert really stored: the ingest flush reads them back with
-``RETURNING`` (a repeated uuid returns nothing), the import commit counts the staged rows
-that are not stored yet and, should the insert store a different number (a uuid repeated
-inside the file), counts the touched days again from the completions themselves.
-Completions are never deleted, and the one update they get (an anonymous visitor's
-completions moving to the identified contact) changes neither event, day nor adjustments.
+only by what that transaction stored:
+
+- The ingest flush (HTTP sends, JS hits) counts its buffered rows per event and day while
+  it buffers them. When the insert stores every row (the usual case) those counts are
+  added; when it skips some (a uuid stored before, or sent twice in one group) the days
+  of those rows are counted again from the completions themselves.
+- The import commit counts the staged rows that are not stored yet, per day, before it
+  inserts them; should the insert store a different number (a uuid repeated inside the
+  file), it counts those days again the same way.
+
+Counting a day again first locks its rollup row (an upsert that changes nothing), then
+counts: a concurrent transaction's completions are either committed and counted, or still
+waiting for that lock to add their own count. Completions are never deleted, and the one
+update they get (an anonymous visitor's completions moving to the identified contact)
+changes neither event, day nor adjustments.
 
 A day is ``occurred_at // DAY_MS``: days start at midnight UTC.
 """
@@ -14,7 +23,8 @@ A day is ``occurred_at // DAY_MS``: days start at midnight UTC.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # queries imports this module
@@ -25,29 +35,52 @@ DAY_MS = 86_400_000
 # (event name, UTC day) -> [completions, adjusted]
 DayCounts = dict[tuple[str, int], list[int]]
 
+_UPSERT = ("INSERT INTO completion_days (portal_id, event_name, utc_day, completions, adjusted)"
+           " VALUES (?, ?, ?, ?, ?) ON CONFLICT (portal_id, event_name, utc_day) DO UPDATE SET"
+           " completions = completion_days.completions + excluded.completions,"
+           " adjusted = completion_days.adjusted + excluded.adjusted")
 
-def tally(counts: DayCounts, rows: Iterable[tuple[str, int, object]]) -> None:
-    """Add ``(event name, occurred_at, has adjustments)`` rows to ``counts``."""
-    for event_name, occurred_at, adjusted in rows:
-        entry = counts.get((event_name, occurred_at // DAY_MS))
-        if entry is None:
-            counts[(event_name, occurred_at // DAY_MS)] = [1, 1 if adjusted else 0]
+
+def count(days: DayCounts, event_name: str, occurred_at: int, adjusted: bool) -> None:
+    """Count one completion into ``days``."""
+    key = (event_name, occurred_at // DAY_MS)
+    entry = days.get(key)
+    if entry is None:
+        days[key] = [1, 1 if adjusted else 0]
+    else:
+        entry[0] += 1
+        if adjusted:
+            entry[1] += 1
+
+
+@dataclass
+class Changes:
+    """What one transaction does to a portal's rollup: counts to add, days to recount."""
+
+    add: DayCounts = field(default_factory=dict)
+    recount: set[tuple[str, int]] = field(default_factory=set)
+
+    def merge(self, days: DayCounts, *, exact: bool) -> None:
+        if not exact:
+            self.recount.update(days)
+            return
+        for key, (n, adjusted) in days.items():
+            entry = self.add.setdefault(key, [0, 0])
+            entry[0] += n
+            entry[1] += adjusted
+
+
+def apply(conn: Connection, portal_id: int, changes: Changes) -> None:
+    """Apply ``changes`` after the completions are inserted, in key order (one lock order).
+    A recounted day reads every row of this transaction, so nothing is added for it."""
+    adds = [(portal_id, event, day, n, adjusted)
+            for (event, day), (n, adjusted) in sorted(changes.add.items())
+            if n and (event, day) not in changes.recount]
+    for key in sorted(changes.recount | {(row[1], row[2]) for row in adds}):
+        if key in changes.recount:
+            recount(conn, portal_id, *key)
         else:
-            entry[0] += 1
-            if adjusted:
-                entry[1] += 1
-
-
-def add(conn: Connection, portal_id: int, counts: DayCounts) -> None:
-    """Add ``counts`` to the portal's rollup rows, in key order (a fixed lock order)."""
-    rows = [(portal_id, event, day, n, adjusted)
-            for (event, day), (n, adjusted) in sorted(counts.items()) if n]
-    if rows:
-        conn.executemany(
-            "INSERT INTO completion_days (portal_id, event_name, utc_day, completions, adjusted)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (portal_id, event_name, utc_day) DO UPDATE SET"
-            " completions = completion_days.completions + excluded.completions,"
-            " adjusted = completion_days.adjusted + excluded.adjusted", rows)
+            conn.execute(_UPSERT, (portal_id, key[0], key[1], *changes.add[key]))
 
 
 def new_import_days(conn: Connection, portal_id: int, staged: str) -> Counter[int]:
@@ -64,22 +97,24 @@ def new_import_days(conn: Connection, portal_id: int, staged: str) -> Counter[in
 def add_import(conn: Connection, portal_id: int, event_name: str, expected: Mapping[int, int],
                inserted: int) -> None:
     """Count an import's inserted rows; recount its days when the insert stored fewer."""
-    if inserted == sum(expected.values()):
-        add(conn, portal_id, {(event_name, day): [n, 0] for day, n in expected.items()})
-        return
-    for day in sorted(expected):
-        recount(conn, portal_id, event_name, day)
+    exact = inserted == sum(expected.values())
+    changes = Changes()
+    changes.merge({(event_name, day): [n, 0] for day, n in expected.items()}, exact=exact)
+    apply(conn, portal_id, changes)
 
 
 def recount(conn: Connection, portal_id: int, event_name: str, day: int) -> None:
-    """Set one rollup row from the completions themselves."""
+    """Set one rollup row from the completions themselves (lock the row, then count)."""
+    conn.execute(_UPSERT, (portal_id, event_name, day, 0, 0))
     n, adjusted = conn.execute(
         "SELECT count(*), coalesce(sum(CASE WHEN adjustments IS NULL THEN 0 ELSE 1 END), 0)"
         " FROM completions WHERE portal_id = ? AND event_name = ? AND occurred_at >= ?"
         " AND occurred_at < ?", (portal_id, event_name, day * DAY_MS, (day + 1) * DAY_MS),
     ).fetchone()
-    conn.execute(
-        "INSERT INTO completion_days (portal_id, event_name, utc_day, completions, adjusted)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (portal_id, event_name, utc_day) DO UPDATE SET"
-        " completions = excluded.completions, adjusted = excluded.adjusted",
-        (portal_id, event_name, day, int(n), int(adjusted)))
+    key = (portal_id, event_name, day)
+    if int(n) == 0:  # only skipped rows fell on this day
+        conn.execute("DELETE FROM completion_days WHERE portal_id = ? AND event_name = ?"
+                     " AND utc_day = ?", key)
+        return
+    conn.execute("UPDATE completion_days SET completions = ?, adjusted = ? WHERE portal_id = ?"
+                 " AND event_name = ? AND utc_day = ?", (int(n), int(adjusted), *key))
