@@ -52,18 +52,19 @@ async def sample_of(store: Store, portal_id: int, where: Scope) -> Sample | None
 
 
 async def event_report(store: Store, portal_id: int, event_name: str, params: EventParams,
-                       window: int) -> EventReport:
-    """Completions over time, adjusted ones and unique records of the event in the period."""
+                       window: int, *, uniques: bool = True) -> EventReport:
+    """Completions over time, adjusted ones and unique records of the event in the period
+    (``uniques=False``: not counted, reported as 0)."""
     period, interval = params.period, params.interval
     rollup = await store.event_days(portal_id, event_name, period.first, period.last)
     if not params.filters:
         counts = {d.day: d.completions for d in rollup}
         buckets = tuple(Bucket(start, periods.next_bucket(start, interval) - 1, n)
                         for start, n in periods.bucket_counts(counts, period, interval))
-        uniques = await store.unique_records(portal_id, event_name, period.start_ms,
-                                             period.end_ms)
+        unique = await store.unique_records(portal_id, event_name, period.start_ms,
+                                            period.end_ms) if uniques else 0
         return EventReport(params, buckets, sum(counts.values()),
-                           sum(d.adjusted for d in rollup), uniques, None)
+                           sum(d.adjusted for d in rollup), unique, None)
     where = scope(event_name, params, window)
     sample = (await sample_of(store, portal_id, where)
               if sum(d.completions for d in rollup) > window else None)

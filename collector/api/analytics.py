@@ -77,7 +77,8 @@ async def event_series(request: Request, portal_id: int) -> Response:
     name, _, query, _, errors = await _event_query(request, portal_id, set())
     _raise(errors)
     found = await report.event_report(services(request).store, portal_id, name, query,
-                                      services(request).settings.analytics_window)
+                                      services(request).settings.analytics_window,
+                                      uniques=False)
     return JSONResponse({**_head(portal_id, name, query), "buckets": [
         {"start": _date(b.start), "end": _date(b.last), "completions": b.completions,
          "partial": b.partial} for b in found.buckets],
