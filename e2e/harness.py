@@ -46,6 +46,7 @@ class Collector:
     database: str
     log_path: Path
     allow_headless: bool = True
+    env: dict[str, str] = field(default_factory=dict)  # more FOOTFALL_* settings
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
@@ -55,7 +56,7 @@ class Collector:
 
     def start(self, timeout: float = 15.0) -> None:
         env = {**os.environ, "FOOTFALL_DATABASE": self.database,
-               "FOOTFALL_ALLOW_HEADLESS": "1" if self.allow_headless else "0"}
+               "FOOTFALL_ALLOW_HEADLESS": "1" if self.allow_headless else "0", **self.env}
         with self.log_path.open("ab") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 [str(BIN / "uvicorn"), "collector.asgi:app", "--host", "127.0.0.1", "--port",

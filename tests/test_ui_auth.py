@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import httpx2 as httpx
@@ -21,6 +22,9 @@ from tests.uikit import Browser
 
 ADMIN_PASSWORD = "correct horse battery staple"
 PUBLIC = {"/", "/login", "/logout"}
+SAMPLE_PARAMS = {"token_id": "0123456789abcdef", "event_name": "signed_up", "property_name": "plan",
+                 "upload_id": "00000000-0000-0000-0000-000000000000",
+                 "job_id": "00000000-0000-0000-0000-000000000000"}
 
 
 @pytest.fixture
@@ -44,8 +48,7 @@ def _cases(method: str) -> list[object]:
     for route in ROUTES:
         assert isinstance(route, Route)
         if method in (route.methods or set()) and route.path not in PUBLIC:
-            path = route.path.replace("{token_id}", "0123456789abcdef").replace(
-                "{event_name}", "signed_up").replace("{job_id}", "00000000-0000-0000-0000-000000000000")
+            path = re.sub(r"\{(\w+)\}", lambda m: SAMPLE_PARAMS[m.group(1)], route.path)
             found.append(pytest.param("/app" + path, id=route.path))
     return found
 
@@ -204,6 +207,16 @@ def test_pages_carry_no_inline_script_or_style(signed_in: Browser) -> None:
         assert " style=" not in html
         assert " onclick=" not in html
         assert '<script src="/app/static/ui.js?v=' in html
+
+
+def test_a_long_portal_name_keeps_the_cookie_small(client: TestClient, database: str) -> None:
+    from tests.conftest import make_portals
+
+    wordy = make_portals(database, "Very long name " * 300)[0]
+    browser = Browser(client)
+    response = browser.sign_in(wordy.token)
+    assert len(response.headers["set-cookie"]) < 4096
+    assert browser.get("/app/events").status_code == 200
 
 
 def test_portal_name_is_escaped(client: TestClient, database: str) -> None:

@@ -77,10 +77,13 @@ def portal_page(endpoint: PageEndpoint) -> Endpoint:
             return redirect(login_url(_next_path(request)))
         if session.portal_id is None:  # an administrator who has not chosen a portal yet
             return redirect(BASE + "/portals")
-        if request.method not in SAFE_METHODS:
-            await checked_form(request)
-        return await endpoint(request, Viewer(session.portal_id, session.portal_name,
-                                              session.admin))
+        try:
+            if request.method not in SAFE_METHODS:
+                await checked_form(request)
+            return await endpoint(request, Viewer(session.portal_id, session.portal_name,
+                                                  session.admin))
+        finally:
+            await request.close()  # uploaded files of the form are closed and deleted
 
     return wrapper
 

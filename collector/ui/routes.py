@@ -24,6 +24,7 @@ from collector.ui.pages import (
     definition,
     detail,
     events,
+    imports,
     settings,
 )
 from collector.ui.security import SecurityHeadersMiddleware
@@ -53,6 +54,14 @@ ROUTES: list[BaseRoute] = [
     Route(_EVENT, detail.event_detail, methods=["GET"]),
     Route("/contacts", contacts.contact_list, methods=["GET"]),
     Route("/contacts/{contact_id}", contacts.contact_detail, methods=["GET"]),
+    Route("/import", imports.upload_page, methods=["GET"]),
+    Route("/import", imports.upload_file, methods=["POST"]),
+    Route("/import/{upload_id}", imports.mapping_page, methods=["GET"]),
+    Route("/import/{upload_id}", imports.start_import, methods=["POST"]),
+    Route("/import/jobs/{job_id}", imports.job_page, methods=["GET"]),
+    Route("/import/jobs/{job_id}/status", imports.job_status, methods=["GET"]),
+    Route("/import/jobs/{job_id}/errors", imports.error_report, methods=["GET"]),
+    Route("/import/jobs/{job_id}/cancel", imports.cancel, methods=["POST"]),
     Route("/settings", settings.settings_page, methods=["GET"]),
     Route("/settings/tokens", settings.create_token, methods=["POST"]),
     Route("/settings/tokens/{token_id}/revoke", settings.revoke_token, methods=["POST"]),

@@ -30,6 +30,7 @@ COOKIE_PATH = "/app"
 LIFETIME_SECONDS = 12 * 3600
 _SCOPE_KEY = "footfall.ui_session"
 _MAX_FLASHES = 5
+_MAX_NAME = 100  # the portal name shown in the nav; the cookie must stay under 4 KB
 
 
 @dataclass
@@ -58,14 +59,15 @@ class Session:
 
         A token sign-in keeps the token's hash, an administrator's a stamp of the admin
         password: revoking the token or changing the password ends the session."""
-        fresh = Session(portal_id=portal_id, portal_name=portal_name, admin=bool(admin_stamp),
+        fresh = Session(portal_id=portal_id, portal_name=portal_name[:_MAX_NAME],
+                        admin=bool(admin_stamp),
                         token_hash=token_hash, admin_stamp=admin_stamp, flashes=self.flashes,
                         fresh=False)
         self.__dict__.update(fresh.__dict__)
         self.dirty, self.cleared = True, False
 
     def choose_portal(self, portal_id: int, portal_name: str) -> None:
-        self.portal_id, self.portal_name, self.dirty = portal_id, portal_name, True
+        self.portal_id, self.portal_name, self.dirty = portal_id, portal_name[:_MAX_NAME], True
 
     def sign_out(self) -> None:
         self.__dict__.update(Session().__dict__)

@@ -131,6 +131,34 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
+  /* A running import: poll its status, move the progress bar, reload when it ends. */
+  function pollProgress() {
+    var box = doc.querySelector("[data-poll]");
+    if (!box || !window.fetch) { return; }
+    var url = box.getAttribute("data-poll");
+    var bar = box.querySelector("[data-progress]");
+    var label = box.querySelector("[data-progress-text]");
+    var tick = function () {
+      fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then(function (response) {
+          var type = response.headers.get("content-type") || "";
+          if (!response.ok || type.indexOf("json") < 0) { throw new Error("status unavailable"); }
+          return response.json();
+        })
+        .then(function (job) {
+          if (job.state !== "running") { window.location.reload(); return; }
+          var done = job.processedRows || 0;
+          var total = job.rows || 0;
+          if (bar) { bar.max = total || 1; bar.value = done; }
+          if (label) { label.textContent = done.toLocaleString() + " of " + total.toLocaleString() + " rows"; }
+          window.setTimeout(tick, 700);
+        })
+        .catch(function () { window.setTimeout(function () { window.location.reload(); }, 2000); });
+    };
+    window.setTimeout(tick, 300);
+  }
+
   toggleOptions();
+  pollProgress();
   window.FootfallUI = {copyText: copyText};
 })();

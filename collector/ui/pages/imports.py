@@ -1,0 +1,220 @@
+"""``/app/import``: upload a spreadsheet, check the proposed column mapping (override any
+column, choose the date format), dry-run or import, follow the progress, download the
+error report. The importer itself (collector.importer) does the work, as for the API/CLI."""
+
+from __future__ import annotations
+
+import uuid
+from itertools import islice
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from collector.api.common import services
+from collector.errors import ClientError, NotFound
+from collector.importer.dates import NAMED_FORMATS, BadDateFormat, date_parser
+from collector.importer.jobs import ImportJobs
+from collector.importer.mapping import apply_overrides, build_plan, propose
+from collector.importer.pipeline import ImportRequest, find_definition
+from collector.importer.source import open_table
+from collector.importer.table import Table
+from collector.model import EventDefinition
+from collector.responses import JSONResponse
+from collector.ui import uploads
+from collector.ui.access import Viewer, portal_page
+from collector.ui.forms import FieldErrors, text, upload
+from collector.ui.import_targets import target_groups
+from collector.ui.render import BASE, redirect, render
+
+PATH = BASE + "/import"
+SAMPLE_ROWS = 3
+_JOB_DEFAULTS: dict[str, Any] = {
+    "fileName": "", "eventName": "", "dryRun": False, "processedRows": 0, "rows": 0,
+    "validRows": 0, "rejectedRows": 0, "problems": 0, "contactsInFile": 0,
+    "completionsInserted": 0, "contactsCreated": 0, "contactsUpdated": 0, "message": ""}
+
+
+def _jobs(request: Request) -> ImportJobs:
+    jobs: ImportJobs = request.app.state.imports
+    return jobs
+
+
+async def _contact_events(request: Request, portal_id: int) -> list[EventDefinition]:
+    found = (await services(request).definitions.get(portal_id, fresh=True)).values()
+    return sorted((d for d in found if not d.archived and d.primary_object == "CONTACT"),
+                  key=lambda d: d.label.lower())
+
+
+async def _upload_page(request: Request, viewer: Viewer, event: str = "",
+                       errors: FieldErrors | None = None, status: int = 200) -> Response:
+    return render(request, "import/upload.html", {
+        "events": await _contact_events(request, viewer.portal_id), "event": event,
+        "errors": errors or {}, "max_rows": services(request).settings.limits.import_rows},
+        status=status)
+
+
+@portal_page
+async def upload_page(request: Request, viewer: Viewer) -> Response:
+    return await _upload_page(request, viewer, request.query_params.get("event", ""))
+
+
+@portal_page
+async def upload_file(request: Request, viewer: Viewer) -> Response:
+    form = await request.form()
+    event = text(form, "event")
+    file = upload(form, "file")
+    errors: FieldErrors = {}
+    try:
+        find_definition(await services(request).store.load_definitions(viewer.portal_id),
+                        viewer.portal_id, event)
+    except ClientError as exc:
+        errors["event"] = f"Event: {exc.message}" if event else "Event: choose the event"
+    if file is None:
+        errors["file"] = "File: choose a .csv, .xlsx or .xls file"
+    if errors:
+        return await _upload_page(request, viewer, event, errors, 400)
+    assert file is not None
+    try:
+        saved = await uploads.save(viewer.portal_id, file)
+    except uploads.UnsupportedFile as exc:
+        return await _upload_page(request, viewer, event, {"file": f"File: {exc}"}, 400)
+    return redirect(f"{PATH}/{saved.id}?event={event}")
+
+
+def _samples(table: Table) -> list[list[str]]:
+    """Up to SAMPLE_ROWS values per column, as text."""
+    columns: list[list[str]] = [[] for _ in table.headers]
+    for _, cells in islice(table.open_rows(), SAMPLE_ROWS):
+        for index, column in enumerate(columns):
+            cell = cells[index] if index < len(cells) else None
+            column.append("" if cell is None else str(cell)[:80])
+    return columns
+
+
+async def _mapping_context(request: Request, viewer: Viewer,
+                           upload_id: str) -> tuple[uploads.Upload, EventDefinition, Table]:
+    found = uploads.find(viewer.portal_id, upload_id)
+    if found is None:
+        raise NotFound("This upload does not exist (uploads are kept for a day): upload the"
+                       " file again.")
+    definition = find_definition(await services(request).store.load_definitions(
+        viewer.portal_id), viewer.portal_id, request.query_params.get("event", ""))
+    table = open_table(found.path, services(request).settings.limits.import_rows, found.name)
+    return found, definition, table
+
+
+async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, str] | None = None,
+                        date_format: str = "auto", errors: FieldErrors | None = None,
+                        status: int = 200) -> Response:
+    try:
+        found, definition, table = await _mapping_context(request, viewer,
+                                                          request.path_params["upload_id"])
+    except NotFound:
+        raise
+    except ClientError as exc:  # an unreadable file or an unusable event
+        return await _upload_page(request, viewer, request.query_params.get("event", ""),
+                                  {"file": f"File: {exc.message}"}, 400)
+    limits = services(request).settings.limits
+    mapping = chosen or propose(table.headers, definition, limits)
+    columns = [{"index": i, "header": h, "target": mapping.get(h, "ignore"), "samples": s}
+               for i, (h, s) in enumerate(zip(table.headers, _samples(table), strict=True))]
+    return render(request, "import/mapping.html", {
+        "upload": found, "definition": definition, "table": table, "columns": columns,
+        "groups": target_groups(definition), "formats": NAMED_FORMATS,
+        "date_format": date_format, "errors": errors or {}}, status=status)
+
+
+@portal_page
+async def mapping_page(request: Request, viewer: Viewer) -> Response:
+    return await _mapping_page(request, viewer)
+
+
+@portal_page
+async def start_import(request: Request, viewer: Viewer) -> Response:
+    form = await request.form()
+    found, definition, table = await _mapping_context(request, viewer,
+                                                      request.path_params["upload_id"])
+    chosen = {h: text(form, f"map_{i}", "ignore") for i, h in enumerate(table.headers)}
+    date_format = text(form, "date_pattern").strip() or text(form, "date_format", "auto")
+    svc = services(request)
+    errors: FieldErrors = {}
+    try:
+        build_plan(table.headers, apply_overrides(propose(table.headers, definition, svc.settings.limits),
+                   [f"{h}={t}" for h, t in chosen.items()]), definition, svc.settings.limits)
+    except ClientError as exc:
+        errors["mapping"] = f"Column mapping: {exc.message}"
+    try:
+        date_parser(date_format)
+    except BadDateFormat as exc:
+        errors["date_format"] = f"Date format: {exc}"
+    if errors:
+        return await _mapping_page(request, viewer, chosen=chosen, date_format=date_format,
+                                   errors=errors, status=400)
+    dry_run = text(form, "action") != "run"
+    path = uploads.copy_for_job(found)
+    req = ImportRequest(path, viewer.portal_id, definition.name,
+                        [f"{h}={t}" for h, t in chosen.items()], date_format, dry_run,
+                        file_name=found.name, job_id=str(uuid.uuid4()))
+    _jobs(request).start(svc.store, svc.settings, req, path.parent)
+    return redirect(f"{PATH}/jobs/{req.job_id}?upload={found.id}")
+
+
+async def _job_state(request: Request, portal_id: int) -> dict[str, Any]:
+    job_id = request.path_params["job_id"]
+    job = _jobs(request).get(portal_id, job_id)
+    if job is not None:
+        return {**_JOB_DEFAULTS, **job.to_json(), "hasReport": job.report.is_file(),
+                "overrides": job.request.overrides, "dateFormat": job.request.date_format}
+    stored = None
+    if _is_uuid(job_id):
+        stored = await services(request).store.load_import(portal_id, job_id)
+    if stored is None:
+        raise NotFound("This portal has no import with that id.")
+    return {**_JOB_DEFAULTS, **stored, "hasReport": False, "overrides": [], "dateFormat": "auto"}
+
+
+@portal_page
+async def job_page(request: Request, viewer: Viewer) -> Response:
+    job = await _job_state(request, viewer.portal_id)
+    upload_id = request.query_params.get("upload", "")
+    found = uploads.find(viewer.portal_id, upload_id) if upload_id else None
+    targets = [item.partition("=")[2] for item in job["overrides"]]
+    return render(request, "import/job.html", {
+        "job": job, "upload": found, "targets": targets,
+        "status_url": f"{PATH}/jobs/{job['id']}/status"})
+
+
+@portal_page
+async def job_status(request: Request, viewer: Viewer) -> Response:
+    job = await _job_state(request, viewer.portal_id)
+    return JSONResponse({k: job.get(k) for k in ("id", "state", "processedRows", "rows",
+                                                 "message")})
+
+
+@portal_page
+async def error_report(request: Request, viewer: Viewer) -> Response:
+    job = _jobs(request).get(viewer.portal_id, request.path_params["job_id"])
+    if job is None or not job.report.is_file():
+        raise NotFound("No error report for this import here (reports are kept by the"
+                       " collector process that ran the import, until it stops).")
+    return FileResponse(job.report, media_type="text/csv; charset=utf-8",
+                        filename=f"import-{job.request.job_id}-errors.csv")
+
+
+@portal_page
+async def cancel(request: Request, viewer: Viewer) -> Response:
+    job = _jobs(request).get(viewer.portal_id, request.path_params["job_id"])
+    if job is None:
+        raise NotFound("No running import with that id here.")
+    job.cancel.set()
+    return redirect(f"{PATH}/jobs/{job.request.job_id}", "Cancelling the import: nothing of"
+                    " it will be stored.", request=request)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

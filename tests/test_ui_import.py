@@ -1,0 +1,186 @@
+"""The import screens: upload, mapping, dry run, run, progress, result, error report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from collector.portals import NewPortal
+from collector.ui import uploads
+from tests.conftest import Api, count_rows
+from tests.importkit import define_purchase
+from tests.uikit import Browser
+
+CSV = ("Email,Timestamp,Amount,Plan,<b>Note</b>\n"
+       "ann@example.com,2024-01-02T10:00:00Z,12.5,gold,hi\n"
+       "bob@example.com,2024-01-03T10:00:00Z,7,platinum,yo\n"
+       ",2024-01-03T10:00:00Z,1,gold,\n")
+
+
+@pytest.fixture(autouse=True)
+def upload_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uploads, "ROOT", tmp_path / "uploads")
+
+
+@pytest.fixture
+def browser(client: TestClient, portals: list[NewPortal]) -> Browser:
+    browser = Browser(client)
+    browser.sign_in(portals[0].token)
+    return browser
+
+
+def _upload(browser: Browser, content: str = CSV, name: str = "sales.csv",
+            event: str = "purchase") -> str:
+    browser.get("/app/import")
+    response = browser.post("/app/import", {"event": event},
+                            files={"file": (name, content.encode())})
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+def _wait(browser: Browser, api: Api, location: str) -> str:
+    job_id = location.split("/jobs/")[1].split("?")[0]
+    job = browser.client.app.state.imports.get(api.portal_id, job_id)  # type: ignore[attr-defined]
+    job.thread.join(60)
+    return job_id
+
+
+def _mapping(html: str) -> dict[str, str]:
+    """``{column header: selected target}`` as the mapping page shows them."""
+    found = {}
+    for header, select in re.findall(r'<label for="map_\d+">(.*?)</label></th>.*?<select[^>]*>(.*?)'
+                                     r'</select>', html, re.S):
+        selected = re.search(r'<option value="([^"]+)" selected>', select)
+        found[header] = selected.group(1) if selected else ""
+    return found
+
+
+def test_upload_page_lists_contact_events_only(browser: Browser, api: Api) -> None:
+    empty = browser.get("/app/import").text
+    assert "No event to import into yet" in empty
+    assert 'href="/app/events/new?way=import"' in empty
+    define_purchase(api)
+    api.define("deal_won", primaryObject="DEAL")
+    html = browser.get("/app/import?event=purchase").text
+    assert '<option value="purchase" selected>' in html
+    assert "deal_won" not in html
+
+
+@pytest.mark.parametrize(("event", "file", "message"), [
+    ("", ("a.csv", b"x"), "Event: choose the event"),
+    ("nope", ("a.csv", b"x"), "Event: Unknown event"),
+    ("purchase", None, "File: choose a .csv, .xlsx or .xls file"),
+    ("purchase", ("a.pdf", b"x"), "File: a.pdf: unsupported file type"),
+])
+def test_upload_errors_name_the_field(browser: Browser, api: Api, event: str,
+                                      file: tuple[str, bytes] | None, message: str) -> None:
+    define_purchase(api)
+    browser.get("/app/import")
+    files = {"file": file} if file else {"file": ("", b"")}
+    response = browser.post("/app/import", {"event": event}, files=files)
+    assert response.status_code == 400
+    assert message in response.text
+
+
+def test_mapping_is_proposed_from_the_headers(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    location = _upload(browser)
+    html = browser.get(location).text
+    assert _mapping(html) == {"Email": "email", "Timestamp": "occurred_at",
+                              "Amount": "event.amount", "Plan": "event.plan",
+                              "&lt;b&gt;Note&lt;/b&gt;": "ignore"}
+    assert "ann@example.com<br>bob@example.com" in html
+    assert "3 rows" in html
+
+
+def test_unreadable_file_goes_back_to_the_upload(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    location = _upload(browser, "Email\n")
+    response = browser.get(location)
+    assert response.status_code == 400
+    assert "File: The file has a header row but no data rows" in response.text
+
+
+def test_dry_run_then_import(browser: Browser, api: Api, database: str) -> None:
+    define_purchase(api)
+    location = _upload(browser)
+    browser.get(location)
+    form = {"map_0": "email", "map_1": "occurred_at", "map_2": "event.amount",
+            "map_3": "event.plan", "map_4": "event.note", "date_format": "auto",
+            "action": "dry_run"}
+    started = browser.post(location, form)
+    assert started.status_code == 303
+    job_id = _wait(browser, api, started.headers["location"])
+    page = browser.get(started.headers["location"]).text
+    assert "Check finished" in page
+    assert "<dt>Valid rows</dt><dd>1</dd>" in page
+    assert "<dt>Rejected rows</dt><dd>2 (2 problems)</dd>" in page
+    assert f'href="/app/import/jobs/{job_id}/errors"' in page
+    assert count_rows(database, "completions") == 0
+    status = browser.get(f"/app/import/jobs/{job_id}/status").json()
+    assert status["state"] == "checked"
+    # "Import the valid rows" posts the same mapping again, for real.
+    hidden = dict(re.findall(r'<input type="hidden" name="(map_\d|date_format)" value="([^"]*)">',
+                             page))
+    assert hidden["map_4"] == "event.note"
+    run = browser.post(location, {**hidden, "action": "run"})
+    second = _wait(browser, api, run.headers["location"])
+    done = browser.get(run.headers["location"]).text
+    assert "Import finished" in done
+    assert "<dt>Completions stored</dt><dd>1</dd>" in done
+    [event] = api.events()["results"]
+    assert event["properties"] == {"amount": "12.5", "plan": "gold", "note": "hi"}
+    report = browser.get(f"/app/import/jobs/{second}/errors")
+    assert report.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert [(r["row"], r["column"]) for r in rows] == [("3", "Plan"), ("4", "Email")]
+
+
+def test_overrides_change_what_is_imported(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    location = _upload(browser)
+    run = browser.post(location, {"map_0": "email", "map_1": "ignore", "map_2": "ignore",
+                                  "map_3": "ignore", "map_4": "contact.firstname",
+                                  "action": "run"})
+    _wait(browser, api, run.headers["location"])
+    results = api.events()["results"]
+    assert len(results) == 2
+    assert all(r["properties"] == {} for r in results)
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"map_0": "email", "map_1": "email"}, "Column mapping: Columns &#39;Email&#39; and"),
+    ({"map_0": "ignore"}, "Column mapping: No column is mapped to email"),
+    ({"map_0": "email", "map_2": "event.nope"}, "Column mapping: Column &#39;Amount&#39;"),
+    ({"map_0": "email", "date_format": "QQ/YY"}, "Date format: unknown date format"),
+])
+def test_mapping_errors_re_render(browser: Browser, api: Api, form: dict[str, str],
+                                  message: str) -> None:
+    define_purchase(api)
+    location = _upload(browser)
+    browser.get(location)
+    response = browser.post(location, {"action": "run", **form})
+    assert response.status_code == 400
+    assert message in response.text
+    assert api.events()["results"] == []
+
+
+def test_another_portal_sees_nothing(browser: Browser, api: Api, other: Api,
+                                     client: TestClient) -> None:
+    define_purchase(api)
+    location = _upload(browser)
+    run = browser.post(location, {"map_0": "email", "action": "run"})
+    job_id = _wait(browser, api, run.headers["location"])
+    theirs = Browser(client)
+    theirs.sign_in(other.portal.token)
+    for path in (location, f"/app/import/jobs/{job_id}", f"/app/import/jobs/{job_id}/status",
+                 f"/app/import/jobs/{job_id}/errors", "/app/import/not-a-uuid"):
+        assert theirs.get(path).status_code == 404, path
+    theirs.get("/app/import")
+    assert theirs.post(f"/app/import/jobs/{job_id}/cancel").status_code == 404
+    assert theirs.post(location, {"map_0": "email", "action": "run"}).status_code == 404
