@@ -108,6 +108,7 @@ def test_detail_chart_totals_breakdown_and_latest(browser: Browser, api: Api) ->
     assert "(no value)" in html
     assert html.count('<li class="completion">') == 4
     assert html.index("2024-03-12 09:00 UTC") < html.index("2024-03-04 10:00 UTC")
+    assert re.search(r'href="/app/contacts/\d+">cy@example.com</a>', html)  # who, by email
     assert "<code>plan</code>" in html
 
 

@@ -57,9 +57,10 @@ def test_uncounted_and_partial_buckets_look_different() -> None:
 def test_at_most_eight_axis_labels() -> None:
     bars = [Bar(f"Day {i}", f"{i}", i) for i in range(365)]
     root = parse(bar_chart(bars, title="t", description="d"))
-    labels = [t for t in root.iter(f"{SVG}text") if t.get("class") == "x-label"]
+    labels = [t for t in root.iter(f"{SVG}text") if "x-label" in t.get("class", "")]
     assert 1 < len(labels) <= 8
     assert labels[0].text == "0"
+    assert [t.get("class") for t in labels[:3]] == ["x-label", "x-label minor", "x-label"]
 
 
 def test_text_is_escaped() -> None:

@@ -122,3 +122,8 @@ def filter_labels(filters: Sequence[tuple[str, str]],
     """``(internal name, property label, value)`` of every active filter."""
     labels = {name: label for group in groups for name, label in group.options}
     return [(name, labels.get(name, name), value) for name, value in filters]
+
+
+def ordered(properties: dict[str, str]) -> list[tuple[str, str]]:
+    """An event's own properties first, then the standard ``hs_*`` ones, each by name."""
+    return sorted(properties.items(), key=lambda item: (item[0].startswith("hs_"), item[0]))

@@ -89,10 +89,11 @@ def bar_chart(bars: Sequence[Bar], *, title: str, description: str,
                            f"{tick:,}"))
     every = max(1, math.ceil(len(bars) / _MAX_LABELS))
     for i, bar in enumerate(bars):
-        if i % every == 0:
-            out.append(Markup('<text class="x-label" x="{}" y="{}" text-anchor="middle">{}'
-                              '</text>').format(_n(_LEFT + (i + 0.5) * slot), HEIGHT - 10,
-                                                bar.short))
+        if i % every == 0:  # every other label is "minor": narrow screens hide those
+            kind = "x-label minor" if (i // every) % 2 else "x-label"
+            out.append(Markup('<text class="{}" x="{}" y="{}" text-anchor="middle">{}'
+                              '</text>').format(kind, _n(_LEFT + (i + 0.5) * slot),
+                                                HEIGHT - 10, bar.short))
     out.append(Markup('</g><g class="bars">'))
     out.extend(_bar(i, bar, slot, plot_h, top_value) for i, bar in enumerate(bars))
     out.append(Markup("</g></svg>"))

@@ -16,6 +16,7 @@ from collector.errors import FieldError, NotFound
 from collector.jsapi.ingest import PAGE_VIEW
 from collector.model import StoredCompletion
 from collector.properties import STANDARD_PROPERTIES
+from collector.ui import analytics_view as view
 from collector.ui.access import Viewer, portal_page
 from collector.ui.forms import field_errors
 from collector.ui.render import BASE, render
@@ -79,6 +80,6 @@ async def contact_detail(request: Request, viewer: Viewer) -> Response:
             for name, count in sorted(contact.events.items(), key=lambda i: events[i[0]].lower())],
         "days": _days(rows[:PAGE]), "next_page": next_page, "paged": after is not None,
         "first_page": f"{BASE}/contacts/{contact.id}" + (f"?event={event}" if event else ""),
-        "labels": labels, "page_view": PAGE_VIEW,
+        "labels": labels, "page_view": PAGE_VIEW, "ordered": view.ordered,
         "errors": field_errors(errors, {"event": "Event", "after": "Page"}),
     }, status=400 if errors else 200)

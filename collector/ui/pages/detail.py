@@ -17,7 +17,7 @@ from collector.api.common import services
 from collector.autotrack import health
 from collector.completions import resolve_event_name
 from collector.errors import FieldError
-from collector.model import EventDefinition
+from collector.model import EventDefinition, StoredCompletion
 from collector.services import Services
 from collector.ui import analytics_view as view
 from collector.ui.access import Viewer, portal_page
@@ -75,6 +75,15 @@ async def _failed(svc: Services, portal_id: int, name: str, count: int) -> list[
     return [f for f in recent if resolve_event_name(f["eventName"], portal_id) == name][:5]
 
 
+async def _emails(svc: Services, portal_id: int,
+                  completions: list[StoredCompletion]) -> dict[int, str]:
+    """Email addresses of the contacts in ``completions`` (for the latest-completions list)."""
+    ids = sorted({c.object_id for c in completions if c.object_type == "CONTACT"})
+    found = await asyncio.gather(*(svc.store.get_object(portal_id, "CONTACT", i) for i in ids))
+    return {o.id: str(o.properties["email"]) for o in found
+            if o is not None and o.properties.get("email")}
+
+
 async def _health(svc: Services, portal_id: int,
                   definition: EventDefinition | None) -> dict[str, Any] | None:
     if definition is None or definition.tracking_type != "CLICKED_ELEMENT":
@@ -98,6 +107,7 @@ async def event_detail(request: Request, viewer: Viewer) -> Response:
         report.latest(store, viewer.portal_id, name, query, LATEST, after, window),
         report.failed_hits(store, viewer.portal_id, name, query.period),
         _health(svc, viewer.portal_id, definition))
+    who = await _emails(svc, viewer.portal_id, latest[:LATEST])
     label = lookup.label_of(name, definition)
     title, description = view.chart_text(found, label)
     groups = view.property_groups(definition)
@@ -125,7 +135,7 @@ async def event_detail(request: Request, viewer: Viewer) -> Response:
         "to_date": periods.to_date(query.period.last).isoformat(),
         "labels": {n: lbl for g in groups for n, lbl in g.options},
         "errors": field_errors(errors, _LABELS, _field),
-        "window": window,
+        "window": window, "who": who, "ordered": view.ordered,
     }, status=400 if errors else 200)
 
 
