@@ -6,7 +6,8 @@ Loads one portal with ~50,000 contacts and N completions of eight events over 13
 (``bench.ui_data``; a SQLite file given with ``--database`` that already holds the bench
 portal is reused), then times each analytics query through the store in process, and each
 UI page and analytics API call through a real ``footfall serve`` (one worker, wall time
-seen by the client, signed in like a browser): median and worst of ``--runs`` requests.
+seen by the client, signed in like a browser): the first request (cold caches), then the
+median and worst of ``--runs`` more; the 300 ms target is judged on those.
 """
 
 from __future__ import annotations
@@ -36,10 +37,12 @@ TARGET_MS = 300.0
 DAY = 86_400_000
 
 
-def _line(name: str, times: list[float]) -> tuple[str, float]:
+def _line(name: str, first: float, times: list[float]) -> tuple[str, float]:
+    """Print the first (cold) request apart: the target is judged on the warm ones."""
     worst = max(times)
     flag = "" if worst <= TARGET_MS else "  OVER"
-    print(f"  {name:<58} median {statistics.median(times):7.1f} ms   worst {worst:7.1f} ms{flag}")
+    print(f"  {name:<56} first {first:7.1f}   median {statistics.median(times):7.1f}"
+          f"   worst {worst:7.1f} ms{flag}")
     return name, worst
 
 
@@ -99,14 +102,14 @@ async def time_queries(database: str, portal_id: int, busy: int, runs: int) -> l
     await store.open()
     worst = []
     try:
-        print(f"Store queries (in process, {runs} runs each):")
+        print(f"Store queries (in process; first run, then {runs} more):")
         for name, run in _queries(portal_id, busy):
             times = []
-            for _ in range(runs):
+            for _ in range(runs + 1):
                 started = time.perf_counter()
                 await run(store)
                 times.append((time.perf_counter() - started) * 1000)
-            worst.append(_line(name, times)[1])
+            worst.append(_line(name, times[0], times[1:])[1])
     finally:
         await store.close()
     return worst
@@ -157,17 +160,17 @@ def time_pages(database: str, portal_id: int, token: str, busy: int, runs: int) 
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=60) as client:
             _sign_in(client, token)
-            print(f"Pages and API calls (real server, {runs} requests each):")
+            print(f"Pages and API calls (real server; first request, then {runs} more):")
             for name, path in _pages(f"pe{portal_id}_e_visited_page", busy):
                 headers = {"Authorization": f"Bearer {token}"} if "/footfall/" in path else {}
                 times = []
-                for _ in range(runs):
+                for _ in range(runs + 1):
                     started = time.perf_counter()
                     response = client.get(path, headers=headers)
                     times.append((time.perf_counter() - started) * 1000)
                     assert response.status_code == 200, (path, response.status_code,
                                                          response.text[:500])
-                worst.append(_line(name, times)[1])
+                worst.append(_line(name, times[0], times[1:])[1])
     return worst
 
 
