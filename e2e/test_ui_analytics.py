@@ -138,7 +138,7 @@ def test_keyboard_reaches_the_filter_and_the_timeline_details(
     portal.call("POST", "/events/v3/send", {"eventName": portal.fqn("checkout"),
                                             "email": "kay@example.com",
                                             "properties": {"plan": "pro"}})
-    page = new_context_page(desktop)
+    page = desktop.new_page()
     sign_in(page, portal, "/app/events/checkout")
     page.get_by_label("Interval").focus()
     page.keyboard.press("Tab")
@@ -147,7 +147,3 @@ def test_keyboard_reaches_the_filter_and_the_timeline_details(
     summary.focus()
     page.keyboard.press("Enter")
     expect(page.locator("li.completion details").first).to_have_attribute("open", "")
-
-
-def new_context_page(context: BrowserContext) -> Page:
-    return context.new_page()
