@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
 from collector.api import (
+    analytics,
     collect,
     definitions,
     events,
@@ -55,6 +56,18 @@ ROUTES = [
     Route("/crm/v3/objects/{object_type}/{object_id}", objects.get_object, methods=["GET"]),
     Route("/footfall/v1/visualizer/tokens", visualizer.issue_token, methods=["POST"]),
     Route("/footfall/v1/visualizer/health", visualizer.selector_health, methods=["GET"]),
+    Route(analytics.BASE + "/events/summary", analytics.events_summary, methods=["GET"]),
+    Route(analytics.BASE + "/events/{event_name}/series", analytics.event_series,
+          methods=["GET"]),
+    Route(analytics.BASE + "/events/{event_name}/summary", analytics.event_summary,
+          methods=["GET"]),
+    Route(analytics.BASE + "/events/{event_name}/breakdown", analytics.event_breakdown,
+          methods=["GET"]),
+    Route(analytics.BASE + "/events/{event_name}/completions", analytics.event_completions,
+          methods=["GET"]),
+    Route(analytics.BASE + "/contacts", analytics.contacts, methods=["GET"]),
+    Route(analytics.BASE + "/contacts/{contact_id}/timeline", analytics.contact_timeline,
+          methods=["GET"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
     Route("/healthz", meta.health, methods=["GET"]),
     Route(imports.BASE, imports.start_import, methods=["POST"]),

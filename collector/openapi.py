@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from collector import __version__
+from collector.openapi_analytics import analytics_paths
 
 _REF = "#/components/schemas/"
 
@@ -235,6 +236,7 @@ def openapi_document() -> dict[str, Any]:
                 params=[_OBJECT_TYPE, _param("objectId", "path"),
                         _param("idProperty", description="e.g. email")])},
             **_import_paths(),
+            **analytics_paths(_op, _param, _json, "/footfall/v1/analytics"),
         },
     }
 

@@ -87,6 +87,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
             "How far in the future an occurredAt may lie (clock skew allowance)."),
     Setting("commit_batch", "FOOTFALL_COMMIT_BATCH", "5000", _positive_int,
             "Most completions the writer puts in one group commit."),
+    Setting("analytics_window", "FOOTFALL_ANALYTICS_WINDOW", "20000", _positive_int,
+            "Breakdowns and property filters read at most this many of the most recent"
+            " completions of the chosen period (the answer says when it is a sample)."),
     Setting("script_prefix", "FOOTFALL_SCRIPT_PREFIX", "/js", _url_path,
             "Path prefix the tracking script is served under (serve it first-party)."),
     Setting("script_name", "FOOTFALL_SCRIPT_NAME", "{portal}.js", _script_name,
@@ -113,6 +116,7 @@ class Settings:
     monthly_quota: int = 30_000_000
     future_skew_seconds: int = 300
     commit_batch: int = 5000
+    analytics_window: int = 20_000
     script_prefix: str = "/js"
     script_name: str = "{portal}.js"
     collect_path: str = "/collect"

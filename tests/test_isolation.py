@@ -362,7 +362,8 @@ def test_quota_is_counted_per_portal(settings: Settings, portals: list[NewPortal
 # -- authentication on every route -------------------------------------------------------------
 
 SAMPLE_PARAMS = {"event_name": "signed_up", "property_name": "plan", "object_type": "contacts",
-                 "object_id": "1", "job_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"}
+                 "object_id": "1", "job_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+                 "contact_id": "1"}
 
 
 def concrete(path: str) -> str:

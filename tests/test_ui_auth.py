@@ -24,7 +24,7 @@ ADMIN_PASSWORD = "correct horse battery staple"
 PUBLIC = {"/", "/login", "/logout"}
 SAMPLE_PARAMS = {"token_id": "0123456789abcdef", "event_name": "signed_up", "property_name": "plan",
                  "upload_id": "00000000-0000-0000-0000-000000000000",
-                 "job_id": "00000000-0000-0000-0000-000000000000"}
+                 "job_id": "00000000-0000-0000-0000-000000000000", "contact_id": "1"}
 
 
 @pytest.fixture

@@ -31,12 +31,20 @@ def load_misses(conn: Connection, portal_id: int) -> dict[str, list[dict[str, An
 
 
 def load_fires(conn: Connection, portal_id: int, names: list[str]) -> dict[str, tuple[int, int]]:
-    """``{event name: (completions, last occurredAt)}`` for the named events that fired."""
+    """``{event name: (completions, last occurredAt)}`` for the named events that fired:
+    the count from the daily rollup (exact, a few rows per day), the latest time from the
+    top of the event's index."""
     if not names:
         return {}
     marks = ", ".join("?" for _ in names)
-    rows = conn.execute(
-        f"SELECT event_name, count(*), max(occurred_at) FROM completions"
+    counts = conn.execute(
+        f"SELECT event_name, sum(completions) FROM completion_days"
         f" WHERE portal_id = ? AND event_name IN ({marks}) GROUP BY event_name",
         (portal_id, *names)).fetchall()
-    return {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    fires = {}
+    for name, count in counts:
+        row = conn.execute("SELECT max(occurred_at) FROM completions WHERE portal_id = ?"
+                           " AND event_name = ?", (portal_id, name)).fetchone()
+        if count and row and row[0] is not None:
+            fires[name] = (int(count), int(row[0]))
+    return fires

@@ -10,6 +10,14 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any
 
+from collector.analytics.model import (
+    Breakdown,
+    ContactSummary,
+    EventDay,
+    EventTotals,
+    Scope,
+    WindowCounts,
+)
 from collector.model import (
     CompletionQuery,
     CrmObject,
@@ -163,3 +171,49 @@ class Store(ABC):
 
     @abstractmethod
     async def load_import(self, portal_id: int, job_id: str) -> dict[str, Any] | None: ...
+
+    # Analytics (SQL in collector.storage.analytics and .contacts; see collector.analytics).
+    @abstractmethod
+    async def event_totals(self, portal_id: int, first_day: int,
+                           last_day: int) -> list[EventTotals]:
+        """Per event with any completion: counts in UTC days ``[first_day, last_day]``."""
+
+    @abstractmethod
+    async def event_days(self, portal_id: int, event_name: str, first_day: int,
+                         last_day: int) -> list[EventDay]:
+        """The event's daily rollup rows in ``[first_day, last_day]`` (days without none)."""
+
+    @abstractmethod
+    async def unique_records(self, portal_id: int, event_name: str, start_ms: int,
+                             end_ms: int) -> int: ...
+
+    @abstractmethod
+    async def window_start(self, portal_id: int, scope: Scope) -> int | None:
+        """occurredAt of the window's oldest completion if the period holds more than the
+        window, else None."""
+
+    @abstractmethod
+    async def window_counts(self, portal_id: int, scope: Scope) -> WindowCounts: ...
+
+    @abstractmethod
+    async def breakdown(self, portal_id: int, scope: Scope, prop: str, top: int) -> Breakdown: ...
+
+    @abstractmethod
+    async def latest_completions(self, portal_id: int, scope: Scope, limit: int,
+                                 before: tuple[int, int] | None = None) -> list[StoredCompletion]:
+        """Newest first; ``before`` is an (occurredAt, seq) position to continue after."""
+
+    @abstractmethod
+    async def failed_counts(self, portal_id: int, since_ms: int,
+                            until_ms: int) -> dict[str, int]:
+        """Failed hits received in ``[since_ms, until_ms)`` by the raw event name they carried."""
+
+    @abstractmethod
+    async def find_contacts(self, portal_id: int, text: str | None,
+                            limit: int) -> list[ContactSummary]:
+        """Contacts whose email contains ``text`` (or with that id); without text, the
+        recently active ones."""
+
+    @abstractmethod
+    async def contact(self, portal_id: int, contact_id: int) -> ContactSummary | None:
+        """One contact with its activity and completions per event."""

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from collector.errors import FieldError, QuotaExceeded, StoreUnavailable
+from collector.storage import rollup
 from collector.storage.queries import Connection, month_of, now_ms
 
 _COMMIT_CACHE_KIB = 128 * 1024
@@ -122,8 +123,8 @@ def _commit(conn: Connection, portal_id: int, job_id: str, event_name: str, rece
     """Contacts upserted by email, completions inserted once per uuid, usage counted."""
     rows, contacts = _tables(job_id)
     _check_staged(conn, rows, int(body.get("validRows", 0)))
-    new_rows = _scalar(conn, f"SELECT count(*) FROM {rows} r WHERE NOT EXISTS (SELECT 1 FROM"
-                       " completions c WHERE c.portal_id = ? AND c.id = r.id)", (portal_id,))
+    new_days = rollup.new_import_days(conn, portal_id, rows)
+    new_rows = sum(new_days.values())
     month = month_of(received_at)
     used = _scalar(conn, "SELECT coalesce(max(count), 0) FROM usage WHERE portal_id = ?"
                    " AND month = ?", (portal_id, month))
@@ -141,6 +142,7 @@ def _commit(conn: Connection, portal_id: int, job_id: str, event_name: str, rece
         " ON o.portal_id = ? AND o.email = r.email ORDER BY r.row_no"
         " ON CONFLICT (portal_id, id) DO NOTHING",
         (event_name, received_at, portal_id)).rowcount
+    rollup.add_import(conn, portal_id, event_name, new_days, inserted)
     if inserted:
         conn.execute("INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                      " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",

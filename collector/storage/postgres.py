@@ -26,7 +26,8 @@ from collector.storage.sqlstore import SqlStore
 from collector.storage.writer import GroupCommitWriter, Tx
 
 T = TypeVar("T")
-DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')")
+DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')",
+                          binary_order=' COLLATE "C"')
 _MIGRATION_LOCK = 0x466F6F7466616C6C  # "Footfall": one advisory lock key for schema changes
 
 

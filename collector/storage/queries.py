@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from collector.errors import Conflict, FieldError, QuotaExceeded, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
+from collector.storage import rollup
 from collector.storage.writer import Tx
 
 
@@ -28,6 +29,9 @@ class Connection(Protocol):
 @dataclass(frozen=True, slots=True)
 class Dialect:
     json_text: Callable[[str, str], str]
+    # Appended to a text ORDER BY term: compare code points on every backend (SQLite's
+    # default; PostgreSQL's default collation follows the server's locale).
+    binary_order: str = ""
 
     def prop(self, column: str, key: str) -> str:
         if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names
@@ -101,6 +105,7 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     month = month_of(completions[0].received_at)
     key = (portal_id, month)
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state.setdefault("completions", {})
+    tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state.setdefault("days", {})
     used: dict[tuple[int, str], int] = tx.state.setdefault("usage", {})
     if key not in used:
         row = conn.execute("SELECT count FROM usage WHERE portal_id = ? AND month = ?",
@@ -113,11 +118,13 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
+    days = tallies.setdefault(key, {})
     for c in completions:
         pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
                         c.occurred_at, c.received_at, c.source,
                         _compact_json(c.properties),
                         _compact_json(c.adjustments) if c.adjustments else None))
+        rollup.count(days, c.event_name, c.occurred_at, bool(c.adjustments))
     tx.before_commit("completions", _flush_completions)
     tx.after_commit(resolver.publish)
     return len(completions)
@@ -144,13 +151,21 @@ def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompleti
 def _flush_completions(tx: Tx[Any]) -> None:
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
+    tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state["days"]
+    changes: dict[int, rollup.Changes] = {}
     for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
         inserted = insert_completion_rows(conn, rows)
+        # Every row new (the usual case): the tally is exact. A uuid stored before makes
+        # the insert skip its row; the days of this buffer are then counted again.
+        changes.setdefault(portal_id, rollup.Changes()).merge(
+            tallies[(portal_id, month)], exact=inserted == len(rows))
         if inserted:
             conn.execute(
                 "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                 " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
                 (portal_id, month, inserted))
+    for portal_id, change in sorted(changes.items()):  # after every usage row: one lock order
+        rollup.apply(conn, portal_id, change)
 
 
 class _Resolver:

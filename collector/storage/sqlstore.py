@@ -13,6 +13,14 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from collector.analytics.model import (
+    Breakdown,
+    ContactSummary,
+    EventDay,
+    EventTotals,
+    Scope,
+    WindowCounts,
+)
 from collector.model import (
     CompletionQuery,
     CrmObject,
@@ -23,7 +31,16 @@ from collector.model import (
     StoredCompletion,
     TokenInfo,
 )
-from collector.storage import autotrack, guard, imports, queries, records, tracking
+from collector.storage import (
+    analytics,
+    autotrack,
+    contacts,
+    guard,
+    imports,
+    queries,
+    records,
+    tracking,
+)
 from collector.storage.base import Store
 from collector.storage.writer import Tx
 
@@ -203,6 +220,68 @@ class SqlStore(Store):
 
     async def load_import(self, portal_id: int, job_id: str) -> dict[str, Any] | None:
         return await self._read(lambda conn: imports.load(conn, portal_id, job_id))
+
+    # -- analytics ------------------------------------------------------------------------
+
+    async def event_totals(self, portal_id: int, first_day: int,
+                           last_day: int) -> list[EventTotals]:
+        return await self._read(
+            lambda conn: analytics.event_totals(conn, portal_id, first_day, last_day))
+
+    async def event_days(self, portal_id: int, event_name: str, first_day: int,
+                         last_day: int) -> list[EventDay]:
+        return await self._read(
+            lambda conn: analytics.event_days(conn, portal_id, event_name, first_day, last_day))
+
+    async def unique_records(self, portal_id: int, event_name: str, start_ms: int,
+                             end_ms: int) -> int:
+        return await self._read(lambda conn: analytics.unique_records(
+            conn, portal_id, event_name, start_ms, end_ms))
+
+    async def window_start(self, portal_id: int, scope: Scope) -> int | None:
+        return await self._read(lambda conn: analytics.window_start(conn, portal_id, scope))
+
+    async def window_counts(self, portal_id: int, scope: Scope) -> WindowCounts:
+        if _unmatchable(scope):
+            return WindowCounts({}, 0)
+        return await self._read(
+            lambda conn: analytics.window_counts(conn, self.dialect, portal_id, scope))
+
+    async def breakdown(self, portal_id: int, scope: Scope, prop: str, top: int) -> Breakdown:
+        if _unmatchable(scope):
+            return Breakdown(prop, (), 0, 0)
+        return await self._read(
+            lambda conn: analytics.breakdown(conn, self.dialect, portal_id, scope, prop, top))
+
+    async def latest_completions(self, portal_id: int, scope: Scope, limit: int,
+                                 before: tuple[int, int] | None = None) -> list[StoredCompletion]:
+        if _unmatchable(scope):
+            return []
+        return await self._read(lambda conn: analytics.latest(
+            conn, self.dialect, portal_id, scope, limit, before))
+
+    async def failed_counts(self, portal_id: int, since_ms: int,
+                            until_ms: int) -> dict[str, int]:
+        return await self._read(
+            lambda conn: analytics.failed_counts(conn, portal_id, since_ms, until_ms))
+
+    async def find_contacts(self, portal_id: int, text: str | None,
+                            limit: int) -> list[ContactSummary]:
+        if not text or not text.strip():
+            return await self._read(lambda conn: contacts.recent(conn, portal_id, limit))
+        if guard.problem(text):
+            return []
+        return await self._read(
+            lambda conn: contacts.search(conn, self.dialect, portal_id, text, limit))
+
+    async def contact(self, portal_id: int, contact_id: int) -> ContactSummary | None:
+        return await self._read(lambda conn: contacts.one(conn, portal_id, contact_id))
+
+
+def _unmatchable(scope: Scope) -> bool:
+    """A filter value with text no backend stores matches nothing (see ``guard``)."""
+    return any(guard.problem(value) for _, value in scope.filters)
+
 
 def _check_definition(d: EventDefinition) -> None:
     fields: list[tuple[str, str | None]] = [("label", d.label), ("description", d.description)]

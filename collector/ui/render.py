@@ -51,12 +51,18 @@ def format_ms(ms: int | None) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def format_iso(ms: int) -> str:
+    """Epoch milliseconds as ISO 8601 UTC, for ``<time datetime="…">``."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("collector.ui", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = static_url
     env.filters["datetime"] = format_ms
+    env.filters["iso"] = format_iso
     return env
 
 

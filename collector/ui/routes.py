@@ -16,7 +16,17 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
 from collector.ui import errors
-from collector.ui.pages import auth, code, create, definition, events, imports, settings
+from collector.ui.pages import (
+    auth,
+    code,
+    contacts,
+    create,
+    definition,
+    detail,
+    events,
+    imports,
+    settings,
+)
 from collector.ui.security import SecurityHeadersMiddleware
 from collector.ui.session import SessionMiddleware
 
@@ -41,6 +51,9 @@ ROUTES: list[BaseRoute] = [
     Route(_EVENT + "/archive", definition.archive, methods=["POST"]),
     Route(_EVENT + "/code", code.code_page, methods=["GET"]),
     Route(_EVENT + "/code", code.save_code, methods=["POST"]),
+    Route(_EVENT, detail.event_detail, methods=["GET"]),
+    Route("/contacts", contacts.contact_list, methods=["GET"]),
+    Route("/contacts/{contact_id}", contacts.contact_detail, methods=["GET"]),
     Route("/import", imports.upload_page, methods=["GET"]),
     Route("/import", imports.upload_file, methods=["POST"]),
     Route("/import/{upload_id}", imports.mapping_page, methods=["GET"]),

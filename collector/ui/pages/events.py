@@ -1,17 +1,86 @@
-"""Placeholder events list of the UI foundation (helper B replaces this module)."""
+"""``/app/events``: every event of the portal with its completions of the last 30 days (UTC
+days, from the daily rollup), search, a tracking-type filter, and health flags — selectors
+that stopped matching, truncated (adjusted) completions and failed hits."""
 
 from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from collector.analytics import lookup, periods, report
+from collector.api.analytics import today
 from collector.api.common import services
+from collector.autotrack import health
+from collector.model import EventDefinition
 from collector.ui.access import Viewer, portal_page
 from collector.ui.render import render
+
+DAYS = 30
+TYPES = {"MANUAL": "Code or API", "CLICKED_ELEMENT": "Clicked element",
+         "VISITED_URL": "Visited URL", "PAGE_VIEW": "Page view (built in)"}
+MAX_SEARCH = 100
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    name: str
+    label: str
+    fqn: str
+    tracking: str
+    archived: bool
+    row: report.EventRow
+    broken: bool
+
+    @property
+    def last_date(self) -> str | None:
+        return None if self.row.last_day is None else periods.to_date(self.row.last_day).isoformat()
+
+    def matches(self, search: str, kind: str, archived: bool) -> bool:
+        if self.archived and not archived:
+            return False
+        if kind and self.tracking != kind:
+            return False
+        words = search.lower()
+        return not words or words in self.label.lower() or words in self.fqn.lower()
+
+
+def _line(portal_id: int, row: report.EventRow, definition: EventDefinition | None,
+          broken: bool) -> EventLine:
+    return EventLine(row.name, lookup.label_of(row.name, definition), f"pe{portal_id}_{row.name}",
+                     definition.tracking_type if definition else "PAGE_VIEW",
+                     definition.archived if definition else False, row, broken)
 
 
 @portal_page
 async def event_list(request: Request, viewer: Viewer) -> Response:
-    definitions = (await services(request).definitions.get(viewer.portal_id)).values()
-    active = sorted((d for d in definitions if not d.archived), key=lambda d: d.label.lower())
-    return render(request, "events/list.html", {"definitions": active})
+    svc = services(request)
+    definitions = await svc.definitions.get(viewer.portal_id)
+    query = request.query_params
+    search = query.get("q", "").strip()[:MAX_SEARCH]
+    kind = query.get("type", "")
+    errors = {}
+    if kind and kind not in TYPES:
+        errors["type"] = "Tracking: choose one of the listed kinds."
+        kind = ""
+    archived = query.get("archived") == "1"
+    period = periods.Period(today() - DAYS + 1, today())
+    summary, checks = await asyncio.gather(
+        report.events_summary(svc.store, viewer.portal_id, definitions, period),
+        health.report(svc.store, viewer.portal_id, definitions.values()))
+    broken = {c["name"] for c in checks if c["broken"]}
+    lines = [_line(viewer.portal_id, row, definitions.get(name), name in broken)
+             for name, row in summary.rows.items()
+             if name in definitions or row.total]  # page views once there are some
+    shown = sorted((line for line in lines if line.matches(search, kind, archived)),
+                   key=lambda line: (line.archived, line.label.lower()))
+    return render(request, "events/list.html", {
+        "lines": shown, "total": len([d for d in definitions.values() if not d.archived]),
+        "any_events": bool(lines), "search": search, "kind": kind, "archived": archived,
+        "types": [("", "All kinds"), *TYPES.items()], "type_labels": TYPES,
+        "unknown": sorted(summary.unknown.items(), key=lambda item: -item[1])[:10],
+        "filtered": bool(search or kind or archived), "errors": errors, "days": DAYS,
+        "period_from": periods.to_date(period.first).isoformat(),
+    }, status=400 if errors else 200)

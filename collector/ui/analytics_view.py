@@ -1,0 +1,129 @@
+"""What the event detail page shows, computed from analytics answers (pure functions).
+
+Bucket labels, the chart's bars and description, the property choices of the breakdown and
+filter forms, and links that change one setting of the page while keeping the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from collector.analytics import periods
+from collector.analytics.params import EventParams
+from collector.analytics.report import EventReport
+from collector.model import EventDefinition
+from collector.properties import STANDARD_PROPERTIES
+from collector.ui.chart import Bar
+
+INTERVAL_WORDS = {"day": "day", "week": "week", "month": "month"}
+
+
+def bucket_label(start: int, interval: str) -> tuple[str, str]:
+    """``(full label, short axis label)`` of the bucket starting on day ``start``."""
+    first = periods.to_date(start)
+    if interval == "month":
+        return first.strftime("%B %Y"), first.strftime("%b %Y")
+    day = f"{first.strftime('%a')} {first.day} {first.strftime('%b %Y')}"
+    short = f"{first.day} {first.strftime('%b')}"
+    return (f"Week of {day}", short) if interval == "week" else (day, short)
+
+
+def bars(found: EventReport) -> list[Bar]:
+    return [Bar(*bucket_label(b.start, found.params.interval), b.completions, b.partial)
+            for b in found.buckets]
+
+
+def chart_text(found: EventReport, label: str) -> tuple[str, str]:
+    """The chart's title and a one-sentence description of what it shows."""
+    interval = found.params.interval
+    period = found.params.period
+    title = f"{label}: completions per {INTERVAL_WORDS[interval]}"
+    counted = [b for b in found.buckets if b.completions is not None]
+    text = (f"{found.completions:,} completions from {periods.to_date(period.first)} to"
+            f" {periods.to_date(period.last)} (UTC)")
+    if counted and found.completions:
+        best = max(counted, key=lambda b: b.completions or 0)
+        text += f"; the most, {best.completions:,}, in {bucket_label(best.start, interval)[0]}"
+    return title, text + "."
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyGroup:
+    label: str
+    options: list[tuple[str, str]]  # (internal name, label)
+
+
+def property_groups(definition: EventDefinition | None) -> list[PropertyGroup]:
+    """The event's own properties, then the standard ones it carries."""
+    groups = []
+    if definition is not None and definition.custom_properties:
+        groups.append(PropertyGroup("Event properties", [
+            (p.name, p.label) for p in definition.custom_properties]))
+    if definition is None or definition.include_default_properties:
+        groups.append(PropertyGroup("Standard properties", sorted(
+            ((p.name, p.label) for p in STANDARD_PROPERTIES.values()), key=lambda o: o[1])))
+    return groups
+
+
+def default_breakdown(definition: EventDefinition | None) -> str | None:
+    if definition is not None and definition.custom_properties:
+        return definition.custom_properties[0].name
+    if definition is None or definition.include_default_properties:
+        return "hs_page_url"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """The detail page's settings, and links that change some of them."""
+
+    path: str
+    params: EventParams
+    by: str | None
+
+    def pairs(self, **changes: str | None) -> list[tuple[str, str]]:
+        values: dict[str, str | None] = {
+            "interval": self.params.interval,
+            "from": periods.to_date(self.params.period.first).isoformat(),
+            "to": periods.to_date(self.params.period.last).isoformat(), "by": self.by}
+        filters = dict(self.params.filters)
+        for key, value in changes.items():
+            if key.startswith("filter_"):
+                name = key.removeprefix("filter_")
+                if value is None:
+                    filters.pop(name, None)
+                else:
+                    filters[name] = value
+            else:
+                values[key] = value
+        found = [(k, v) for k, v in values.items() if v is not None]
+        return found + [(f"filter[{k}]", v) for k, v in sorted(filters.items())]
+
+    def href(self, **changes: str | None) -> str:
+        return f"{self.path}?{urlencode(self.pairs(**changes))}"
+
+    def preset(self, interval: str, today: int) -> str:
+        """The latest 30 days, 12 weeks or 12 months, other settings kept."""
+        period = periods.default_period(interval, today)
+        return self.href(interval=interval, **{
+            "from": periods.to_date(period.first).isoformat(),
+            "to": periods.to_date(period.last).isoformat()})
+
+
+def share(count: int, total: int) -> float:
+    """``count`` as a percentage of ``total`` (0 for an empty total), one decimal."""
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def filter_labels(filters: Sequence[tuple[str, str]],
+                  groups: Sequence[PropertyGroup]) -> list[tuple[str, str, str]]:
+    """``(internal name, property label, value)`` of every active filter."""
+    labels = {name: label for group in groups for name, label in group.options}
+    return [(name, labels.get(name, name), value) for name, value in filters]
+
+
+def ordered(properties: dict[str, str]) -> list[tuple[str, str]]:
+    """An event's own properties first, then the standard ``hs_*`` ones, each by name."""
+    return sorted(properties.items(), key=lambda item: (item[0].startswith("hs_"), item[0]))
