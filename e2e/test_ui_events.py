@@ -36,7 +36,7 @@ def test_create_edit_copy_click_and_sign_out(browser: Browser, desktop: BrowserC
     shoot(page, "events-empty")
 
     # Wizard: way, then details.
-    page.goto(base + "/app/events/new")
+    page.goto(base + "/app/new-event")
     shoot(page, "create-way")
     page.get_by_label("JavaScript code").check()
     page.get_by_role("button", name="Next").click()
@@ -136,8 +136,8 @@ def test_create_edit_copy_click_and_sign_out(browser: Browser, desktop: BrowserC
     page.goto(base + "/app/events")
     shoot(page, "events")
     phone_pass(browser, desktop, base, {
-        "events": "/app/events", "create-way": "/app/events/new",
-        "create-details": "/app/events/new?way=javascript",
+        "events": "/app/events", "create-way": "/app/new-event",
+        "create-details": "/app/new-event?way=javascript",
         "properties": "/app/events/plan_upgraded/properties",
         "property-edit": "/app/events/plan_upgraded/properties?edit=plan_tier",
         "code": "/app/events/plan_upgraded/code"})

@@ -50,7 +50,7 @@ def count_in(row: str) -> int:
 def test_empty_list_says_how_to_create_the_first_event(browser: Browser) -> None:
     html = page(browser, "/app/events")
     assert "No events yet" in html
-    assert 'href="/app/events/new"' in html
+    assert 'href="/app/new-event"' in html
 
 
 def test_list_counts_search_type_and_flags(browser: Browser, api: Api) -> None:

@@ -23,8 +23,8 @@ def browser(client: TestClient, portals: list[NewPortal]) -> Browser:
 
 
 def _create(browser: Browser, way: str = "javascript", **fields: str) -> str:
-    browser.get(f"/app/events/new?way={way}")
-    response = browser.post("/app/events/new", {"way": way, "primary_object": "CONTACT",
+    browser.get(f"/app/new-event?way={way}")
+    response = browser.post("/app/new-event", {"way": way, "primary_object": "CONTACT",
                                                 "description": "", "name": "", **fields})
     assert response.status_code == 303, response.text
     return str(response.headers["location"])
@@ -37,12 +37,12 @@ def _add_property(browser: Browser, event: str, **fields: object) -> object:
 
 
 def test_wizard_offers_the_four_ways(browser: Browser) -> None:
-    html = browser.get("/app/events/new").text
+    html = browser.get("/app/new-event").text
     for way in ("javascript", "api", "import", "visualizer"):
         assert f'name="way" value="{way}"' in html
     for title in ("JavaScript code", "Send via API", "Import a spreadsheet", "Event visualizer"):
         assert title in html
-    assert browser.get("/app/events/new?way=teleport").status_code == 400
+    assert browser.get("/app/new-event?way=teleport").status_code == 400
 
 
 def test_create_via_javascript_way(browser: Browser, api: Api) -> None:
@@ -90,8 +90,8 @@ def test_import_way_is_for_contacts_and_leads_to_the_import(browser: Browser, ap
 ])
 def test_create_errors_name_the_field(browser: Browser, fields: dict[str, str], field: str,
                                       message: str) -> None:
-    browser.get("/app/events/new?way=javascript")
-    response = browser.post("/app/events/new", {"way": "javascript", "primary_object": "CONTACT",
+    browser.get("/app/new-event?way=javascript")
+    response = browser.post("/app/new-event", {"way": "javascript", "primary_object": "CONTACT",
                                                 "name": "", "description": "", **fields})
     assert response.status_code == 400
     assert message in response.text
@@ -100,8 +100,8 @@ def test_create_errors_name_the_field(browser: Browser, fields: dict[str, str], 
 
 def test_taken_name_is_a_field_error(browser: Browser, api: Api) -> None:
     api.define("signed_up")
-    browser.get("/app/events/new?way=api")
-    response = browser.post("/app/events/new", {"way": "api", "label": "Signed up",
+    browser.get("/app/new-event?way=api")
+    response = browser.post("/app/new-event", {"way": "api", "label": "Signed up",
                                                 "primary_object": "CONTACT"})
     assert response.status_code == 400
     assert "Internal name: is already taken" in response.text
@@ -308,13 +308,25 @@ def test_another_portals_event_is_not_found(browser: Browser, api: Api, other: A
 
 def test_visualizer_way_issues_a_launch_link(browser: Browser, api: Api) -> None:
     api.patch("/footfall/v1/tracking/settings", json={"allowedDomains": ["shop.example"]})
-    browser.get("/app/events/new?way=visualizer")
-    refused = browser.post("/app/events/new/visualizer", {"url": "https://elsewhere.example/"})
+    browser.get("/app/new-event?way=visualizer")
+    refused = browser.post("/app/new-event/visualizer", {"url": "https://elsewhere.example/"})
     assert refused.status_code == 400
     assert "Page URL: the page is not on one of the portal&#39;s allowed domains" in refused.text
-    invalid = browser.post("/app/events/new/visualizer", {"url": "javascript:alert(1)"})
+    invalid = browser.post("/app/new-event/visualizer", {"url": "javascript:alert(1)"})
     assert "Page URL: must be the http(s) URL" in invalid.text
-    issued = browser.post("/app/events/new/visualizer", {"url": "https://www.shop.example/p?x=1"})
+    issued = browser.post("/app/new-event/visualizer", {"url": "https://www.shop.example/p?x=1"})
     assert issued.status_code == 200
     assert 'href="https://www.shop.example/p?x=1#footfall-visualizer=ffv1.' in issued.text
     assert 'target="_blank" rel="noopener noreferrer"' in issued.text
+
+
+def test_an_event_named_new_has_reachable_pages(browser: Browser) -> None:
+    """The wizard lives at /app/new-event, so it shadows no event name."""
+    location = _create(browser, "api", label="New", name="new")
+    assert location.startswith("/app/events/new")
+    for path in ("/app/events/new", "/app/events/new/properties", "/app/events/new/code"):
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        assert 'action="/app/new-event"' not in page.text, path  # not the wizard
+        assert "<h1" in page.text
+        assert "New" in page.text

@@ -63,7 +63,7 @@ def _mapping(html: str) -> dict[str, str]:
 def test_upload_page_lists_contact_events_only(browser: Browser, api: Api) -> None:
     empty = browser.get("/app/import").text
     assert "No event to import into yet" in empty
-    assert 'href="/app/events/new?way=import"' in empty
+    assert 'href="/app/new-event?way=import"' in empty
     define_purchase(api)
     api.define("deal_won", primaryObject="DEAL")
     html = browser.get("/app/import?event=purchase").text

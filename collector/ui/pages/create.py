@@ -1,4 +1,4 @@
-"""``/app/events/new``: the create-event wizard (seed 000).
+"""``/app/new-event``: the create-event wizard (seed 000).
 
 Step 1 chooses the way; step 2 names the event (label, optional internal name, description,
 associated object) and creates it through ``definition_ops``; then the properties page
