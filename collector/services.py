@@ -28,17 +28,21 @@ class DefinitionCache:
         self._locks: dict[int, asyncio.Lock] = {}
 
     async def get(self, portal_id: int, *, fresh: bool = False) -> dict[str, EventDefinition]:
+        asked = time.monotonic()
         entry = self._entries.get(portal_id)
-        now = time.monotonic()
-        if entry is not None and not fresh and entry[0] > now:
+        if entry is not None and not fresh and entry[0] > asked:
             return entry[1]
         lock = self._locks.setdefault(portal_id, asyncio.Lock())
         async with lock:
             entry = self._entries.get(portal_id)
-            if entry is not None and entry[0] > now + self._ttl - 0.05:
-                return entry[1]  # another task just loaded it
+            # Loaded by another task meanwhile: fine unless fresh was asked and that load
+            # began before this call did.
+            if entry is not None and (entry[0] - self._ttl >= asked
+                                      or (not fresh and entry[0] > asked)):
+                return entry[1]
+            started = time.monotonic()
             loaded = {d.name: d for d in await self._store.load_definitions(portal_id)}
-            self._entries[portal_id] = (time.monotonic() + self._ttl, loaded)
+            self._entries[portal_id] = (started + self._ttl, loaded)
             return loaded
 
     def invalidate(self, portal_id: int) -> None:

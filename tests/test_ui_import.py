@@ -62,7 +62,7 @@ def _mapping(html: str) -> dict[str, str]:
 
 def test_upload_page_lists_contact_events_only(browser: Browser, api: Api) -> None:
     empty = browser.get("/app/import").text
-    assert "No event to import into yet" in empty
+    assert "New event made from the file&#39;s columns" in empty
     assert 'href="/app/new-event?way=import"' in empty
     define_purchase(api)
     api.define("deal_won", primaryObject="DEAL")
@@ -72,7 +72,7 @@ def test_upload_page_lists_contact_events_only(browser: Browser, api: Api) -> No
 
 
 @pytest.mark.parametrize(("event", "file", "message"), [
-    ("", ("a.csv", b"x"), "Event: choose the event"),
+    ("", ("a.csv", b"x"), "Event: choose the event, or give a new event&#39;s label"),
     ("nope", ("a.csv", b"x"), "Event: Unknown event"),
     ("purchase", None, "File: choose a .csv, .xlsx or .xls file"),
     ("purchase", ("a.pdf", b"x"), "File: a.pdf: unsupported file type"),
@@ -184,3 +184,57 @@ def test_another_portal_sees_nothing(browser: Browser, api: Api, other: Api,
     theirs.get("/app/import")
     assert theirs.post(f"/app/import/jobs/{job_id}/cancel").status_code == 404
     assert theirs.post(location, {"map_0": "email", "action": "run"}).status_code == 404
+
+
+WEBINAR = ("E-mail,Date,Session,Minutes\n"
+           "ann@example.com,2024-03-01T10:00:00Z,Intro,42\n"
+           "bob@example.com,2024-03-01T11:00:00Z,<i>Deep</i>,12.5\n")
+
+
+def _upload_new(browser: Browser, label: str, content: str = WEBINAR) -> str:
+    browser.get("/app/import")
+    response = browser.post("/app/import", {"event": "", "new_event": label},
+                            files={"file": ("webinar.csv", content.encode())})
+    assert response.status_code == 303, response.text
+    return str(response.headers["location"])
+
+
+def test_a_new_event_is_proposed_from_the_columns_and_made_by_the_import(
+        browser: Browser, api: Api, database: str) -> None:
+    location = _upload_new(browser, "Webinar <attended>")
+    assert "create=Webinar" in location
+    html = browser.get(location).text
+    assert "Webinar &lt;attended&gt;" in html
+    assert "<code>minutes</code> · Minutes · number" in html
+    assert "<code>session</code> · Session · string" in html
+    assert _mapping(html) == {"E-mail": "email", "Date": "occurred_at",
+                              "Session": "event.session", "Minutes": "event.minutes"}
+    form = {"map_0": "email", "map_1": "occurred_at", "map_2": "event.session",
+            "map_3": "ignore", "date_format": "auto", "date_pattern": ""}
+    checked = browser.post(location, {**form, "action": "dry_run"})
+    assert checked.status_code == 303, checked.text
+    _wait(browser, api, checked.headers["location"])
+    assert api.get("/events/v3/event-definitions/webinar_attended").status_code == 404
+    done = browser.post(location, {**form, "action": "run"})
+    assert done.status_code == 303, done.text
+    job_id = _wait(browser, api, done.headers["location"])
+    assert api.get(f"/footfall/v1/imports/{job_id}").json()["state"] == "committed"
+    definition = api.get("/events/v3/event-definitions/webinar_attended").json()
+    assert [p["name"] for p in definition["properties"] if not p["name"].startswith("hs_")] == [
+        "session"]  # Minutes was mapped to "Do not import"
+    sessions = sorted(e["properties"]["session"] for e in api.events(
+        eventType=f"pe{api.portal_id}_webinar_attended")["results"])
+    assert sessions == ["<i>Deep</i>", "Intro"]
+    assert count_rows(database, "completions") == 2
+
+
+def test_a_new_event_needs_a_free_name_and_one_choice(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    browser.get("/app/import")
+    both = browser.post("/app/import", {"event": "purchase", "new_event": "Other"},
+                        files={"file": ("w.csv", WEBINAR.encode())})
+    assert both.status_code == 400
+    assert "choose an existing event or give a new one&#39;s label, not both" in both.text
+    taken = browser.get(_upload_new(browser, "Purchase"))
+    assert taken.status_code == 400
+    assert "An event named &#39;purchase&#39; exists already" in taken.text

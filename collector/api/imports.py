@@ -18,7 +18,6 @@ from starlette.responses import FileResponse, Response
 from collector.api.common import authenticated, services
 from collector.definitions import parse_new_definition
 from collector.errors import FieldError, NotFound, ValidationFailed
-from collector.importer.dates import date_parser
 from collector.importer.jobs import ImportJobs, new_folder
 from collector.importer.mapping import propose
 from collector.importer.newevent import propose_definition
@@ -145,8 +144,7 @@ async def _propose(request: Request, portal_id: int, form: FormData) -> Response
     path, name = await _save_upload(form)
     try:
         table = open_table(path, limits.import_rows, name)
-        proposed = (propose_definition(table, create_event, overrides,
-                                       date_parser(_text(form, "dateFormat", "auto")), limits)
+        proposed = (propose_definition(table, create_event, overrides, limits)
                     if create_event else None)
     finally:
         path.unlink(missing_ok=True)

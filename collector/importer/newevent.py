@@ -5,8 +5,9 @@ contact (email, names, lifecycle stage, …), the occurred-at time and the uuid 
 proposed targets; every other column becomes a custom property of the new event, named as
 the JS path cleans names (``Order Total`` → ``order_total``), labelled with its header, and
 typed from the first rows: ``bool`` when every sampled value is true/false, ``number`` when
-every one is numeric, ``datetime`` when every one is a spreadsheet date or parses in the
-chosen date format, ``string`` otherwise (never an enumeration: a value the sample missed
+every one is numeric, ``datetime`` when every one is a spreadsheet date or a timestamp the
+property type itself accepts (ISO 8601 or epoch milliseconds: the occurred-at column's date
+format does not apply to properties), ``string`` otherwise (never an enumeration: a value the sample missed
 would then reject its row). The result is a definition body for ``parse_new_definition``,
 so every naming and limit rule of the definitions API applies to it.
 """
@@ -19,17 +20,16 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from collector.importer.dates import DateParser
 from collector.importer.mapping import BadMapping, apply_overrides, header_key, propose
 from collector.importer.table import CellError, Table
 from collector.limits import Limits, clean_property_name, name_from_label, property_name_problem
+from collector.timeparse import parse_timestamp_ms
 
 SAMPLE_ROWS = 1000
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
-def propose_definition(table: Table, label: str, overrides: Sequence[str],
-                       parse_date: DateParser, limits: Limits,
+def propose_definition(table: Table, label: str, overrides: Sequence[str], limits: Limits,
                        sample_rows: int = SAMPLE_ROWS) -> dict[str, Any]:
     """The body of a new contact event with a property for each column left for the event."""
     label = label.strip()
@@ -46,7 +46,7 @@ def propose_definition(table: Table, label: str, overrides: Sequence[str],
             if value is not None and not isinstance(value, CellError) and str(value).strip():
                 samples[slot].append(value)
     properties = [{"name": name, "label": header.strip()[:limits.property_label_length] or name,
-                   "type": infer_type(values, parse_date)}
+                   "type": infer_type(values)}
                   for (_, header, name), values in zip(columns, samples, strict=True)]
     return {"label": label[:limits.event_label_length], "name": name_from_label(label, limits),
             "primaryObject": "CONTACT", "propertyDefinitions": properties}
@@ -78,7 +78,7 @@ def _event_columns(headers: Sequence[str], overrides: Sequence[str],
     return columns
 
 
-def infer_type(values: Sequence[object], parse_date: DateParser) -> str:
+def infer_type(values: Sequence[object]) -> str:
     """The narrowest property type every sampled value fits (``string`` when none is known)."""
     if not values:
         return "string"
@@ -86,7 +86,7 @@ def infer_type(values: Sequence[object], parse_date: DateParser) -> str:
         return "bool"
     if all(_is_number(v) for v in values):
         return "number"
-    if all(isinstance(v, datetime | date) or (isinstance(v, str) and _parses(parse_date, v))
+    if all(isinstance(v, datetime | date) or (isinstance(v, str) and _is_timestamp(v))
            for v in values):
         return "datetime"
     return "string"
@@ -100,9 +100,9 @@ def _is_number(value: object) -> bool:
     return isinstance(value, str) and _NUMBER.match(value.strip()) is not None
 
 
-def _parses(parse_date: DateParser, value: str) -> bool:
+def _is_timestamp(value: str) -> bool:
     try:
-        parse_date(value)
+        parse_timestamp_ms(value)
     except ValueError:
         return False
     return True

@@ -101,8 +101,7 @@ async def _event_for(store: Store, settings: Settings, req: ImportRequest,
     if req.create_event is None:
         return find_definition(await store.load_definitions(req.portal_id), req.portal_id,
                                req.event)
-    body = propose_definition(table, req.create_event, req.overrides,
-                              date_parser(req.date_format), settings.limits)
+    body = propose_definition(table, req.create_event, req.overrides, settings.limits)
     definition = parse_new_definition(body, req.portal_id, settings.limits,
                                       time.time_ns() // 1_000_000)
     if req.dry_run:

@@ -7,20 +7,24 @@ from __future__ import annotations
 import uuid
 from itertools import islice
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from collector.api.common import services
+from collector.definitions import parse_new_definition
 from collector.errors import ClientError, NotFound
 from collector.importer.dates import NAMED_FORMATS, BadDateFormat, date_parser
 from collector.importer.jobs import ImportJobs
-from collector.importer.mapping import apply_overrides, build_plan, propose
+from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
+from collector.importer.newevent import propose_definition
 from collector.importer.pipeline import ImportRequest, find_definition
 from collector.importer.source import open_table
 from collector.importer.table import Table
 from collector.model import EventDefinition
 from collector.responses import JSONResponse
+from collector.storage.queries import now_ms
 from collector.ui import uploads
 from collector.ui.access import Viewer, portal_page
 from collector.ui.forms import FieldErrors, text, upload
@@ -47,11 +51,12 @@ async def _contact_events(request: Request, portal_id: int) -> list[EventDefinit
 
 
 async def _upload_page(request: Request, viewer: Viewer, event: str = "",
-                       errors: FieldErrors | None = None, status: int = 200) -> Response:
+                       errors: FieldErrors | None = None, status: int = 200,
+                       new_event: str = "") -> Response:
     return render(request, "import/upload.html", {
         "events": await _contact_events(request, viewer.portal_id), "event": event,
-        "errors": errors or {}, "max_rows": services(request).settings.limits.import_rows},
-        status=status)
+        "new_event": new_event, "errors": errors or {},
+        "max_rows": services(request).settings.limits.import_rows}, status=status)
 
 
 @portal_page
@@ -63,23 +68,40 @@ async def upload_page(request: Request, viewer: Viewer) -> Response:
 async def upload_file(request: Request, viewer: Viewer) -> Response:
     form = await request.form()
     event = text(form, "event")
+    new_event = text(form, "new_event").strip()
     file = upload(form, "file")
     errors: FieldErrors = {}
-    try:
-        find_definition(await services(request).store.load_definitions(viewer.portal_id),
-                        viewer.portal_id, event)
-    except ClientError as exc:
-        errors["event"] = f"Event: {exc.message}" if event else "Event: choose the event"
+    limits = services(request).settings.limits
+    if new_event:
+        if event:
+            errors["new_event"] = ("New event: choose an existing event or give a new one's"
+                                   " label, not both")
+        elif len(new_event) > limits.event_label_length:
+            errors["new_event"] = (f"New event: the label must be at most"
+                                   f" {limits.event_label_length} characters")
+    else:
+        try:
+            find_definition(await services(request).store.load_definitions(viewer.portal_id),
+                            viewer.portal_id, event)
+        except ClientError as exc:
+            errors["event"] = (f"Event: {exc.message}" if event else
+                               "Event: choose the event, or give a new event's label")
     if file is None:
         errors["file"] = "File: choose a .csv, .xlsx or .xls file"
     if errors:
-        return await _upload_page(request, viewer, event, errors, 400)
+        return await _upload_page(request, viewer, event, errors, 400, new_event)
     assert file is not None
     try:
         saved = await uploads.save(viewer.portal_id, file)
     except uploads.UnsupportedFile as exc:
-        return await _upload_page(request, viewer, event, {"file": f"File: {exc}"}, 400)
-    return redirect(f"{PATH}/{saved.id}?event={event}")
+        return await _upload_page(request, viewer, event, {"file": f"File: {exc}"}, 400,
+                                  new_event)
+    return redirect(f"{PATH}/{saved.id}?{_choice_query(event, new_event)}")
+
+
+def _choice_query(event: str, new_event: str) -> str:
+    """The mapping page's query: the chosen event, or the label of the one to create."""
+    return urlencode({"create": new_event} if new_event else {"event": event})
 
 
 def _samples(table: Table) -> list[list[str]]:
@@ -92,15 +114,28 @@ def _samples(table: Table) -> list[list[str]]:
     return columns
 
 
-async def _mapping_context(request: Request, viewer: Viewer,
-                           upload_id: str) -> tuple[uploads.Upload, EventDefinition, Table]:
+async def _mapping_context(request: Request, viewer: Viewer, upload_id: str,
+                           overrides: list[str] | None = None,
+                           ) -> tuple[uploads.Upload, EventDefinition, Table]:
+    """The upload, the event (chosen, or proposed from the file's columns as the mapping
+    stands) and the file's table."""
     found = uploads.find(viewer.portal_id, upload_id)
     if found is None:
         raise NotFound("This upload does not exist (uploads are kept for a day): upload the"
                        " file again.")
-    definition = find_definition(await services(request).store.load_definitions(
-        viewer.portal_id), viewer.portal_id, request.query_params.get("event", ""))
-    table = open_table(found.path, services(request).settings.limits.import_rows, found.name)
+    svc = services(request)
+    definitions = await svc.store.load_definitions(viewer.portal_id)
+    table = open_table(found.path, svc.settings.limits.import_rows, found.name)
+    label = request.query_params.get("create", "").strip()
+    if not label:
+        definition = find_definition(definitions, viewer.portal_id,
+                                     request.query_params.get("event", ""))
+        return found, definition, table
+    body = propose_definition(table, label, overrides or [], svc.settings.limits)
+    definition = parse_new_definition(body, viewer.portal_id, svc.settings.limits, now_ms())
+    if any(d.name == definition.name for d in definitions):
+        raise BadMapping(f"An event named {definition.name!r} exists already: import into it,"
+                         " or give the new event another label")
     return found, definition, table
 
 
@@ -114,15 +149,18 @@ async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, s
         raise
     except ClientError as exc:  # an unreadable file or an unusable event
         return await _upload_page(request, viewer, request.query_params.get("event", ""),
-                                  {"file": f"File: {exc.message}"}, 400)
+                                  {"file": f"File: {exc.message}"}, 400,
+                                  request.query_params.get("create", ""))
     limits = services(request).settings.limits
     mapping = chosen or propose(table.headers, definition, limits)
     columns = [{"index": i, "header": h, "target": mapping.get(h, "ignore"), "samples": s}
                for i, (h, s) in enumerate(zip(table.headers, _samples(table), strict=True))]
+    creating = request.query_params.get("create", "").strip()
     return render(request, "import/mapping.html", {
         "upload": found, "definition": definition, "table": table, "columns": columns,
         "groups": target_groups(definition), "formats": NAMED_FORMATS,
-        "date_format": date_format, "errors": errors or {}}, status=status)
+        "date_format": date_format, "errors": errors or {}, "creating": bool(creating),
+        "choice": _choice_query(definition.name, creating)}, status=status)
 
 
 @portal_page
@@ -136,7 +174,19 @@ async def start_import(request: Request, viewer: Viewer) -> Response:
     found, definition, table = await _mapping_context(request, viewer,
                                                       request.path_params["upload_id"])
     chosen = {h: text(form, f"map_{i}", "ignore") for i, h in enumerate(table.headers)}
+    creating = request.query_params.get("create", "").strip() or None
     date_format = text(form, "date_pattern").strip() or text(form, "date_format", "auto")
+    if creating is not None:  # the new event as this mapping makes it
+        try:
+            found, definition, table = await _mapping_context(
+                request, viewer, request.path_params["upload_id"],
+                [f"{h}={t}" for h, t in chosen.items()])
+        except NotFound:
+            raise
+        except ClientError as exc:
+            return await _mapping_page(request, viewer, chosen=chosen, date_format=date_format,
+                                       errors={"mapping": f"Column mapping: {exc.message}"},
+                                       status=400)
     svc = services(request)
     errors: FieldErrors = {}
     try:
@@ -153,9 +203,9 @@ async def start_import(request: Request, viewer: Viewer) -> Response:
                                    errors=errors, status=400)
     dry_run = text(form, "action") != "run"
     path = uploads.copy_for_job(found)
-    req = ImportRequest(path, viewer.portal_id, definition.name,
+    req = ImportRequest(path, viewer.portal_id, "" if creating else definition.name,
                         [f"{h}={t}" for h, t in chosen.items()], date_format, dry_run,
-                        file_name=found.name, job_id=str(uuid.uuid4()))
+                        file_name=found.name, job_id=str(uuid.uuid4()), create_event=creating)
     _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return redirect(f"{PATH}/jobs/{req.job_id}?upload={found.id}")
 
