@@ -78,7 +78,11 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
     Setting("port", "FOOTFALL_PORT", "8000", _port, "TCP port to listen on."),
     Setting("workers", "FOOTFALL_WORKERS", "1", _positive_int, "Number of server processes."),
     Setting("max_body_bytes", "FOOTFALL_MAX_BODY_BYTES", str(8 * 1024 * 1024), _positive_int,
-            "Largest accepted request body; larger bodies get 413 before they are read."),
+            "Largest accepted request body (JSON, UI forms); larger bodies get 413 before"
+            " they are read."),
+    Setting("max_upload_bytes", "FOOTFALL_MAX_UPLOAD_BYTES", str(512 * 1024 * 1024),
+            _positive_int, "Largest accepted spreadsheet upload (import API and UI); larger"
+            " uploads get 413 before they are read."),
     Setting("max_json_depth", "FOOTFALL_MAX_JSON_DEPTH", "32", _positive_int,
             "Deepest accepted JSON nesting."),
     Setting("monthly_quota", "FOOTFALL_MONTHLY_QUOTA", "30000000", _positive_int,
@@ -112,6 +116,7 @@ class Settings:
     port: int = 8000
     workers: int = 1
     max_body_bytes: int = 8 * 1024 * 1024
+    max_upload_bytes: int = 512 * 1024 * 1024
     max_json_depth: int = 32
     monthly_quota: int = 30_000_000
     future_skew_seconds: int = 300

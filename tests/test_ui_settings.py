@@ -111,10 +111,12 @@ def test_store_lists_and_revokes_tokens(database: str, portals: list[NewPortal])
             listed = await store.list_tokens(portals[0].portal_id)
             assert [t.name for t in listed] == ["default", "second"]
             assert listed[1].id == hash_token("ffpat-second")[:16]
-            assert not await store.revoke_token(portals[1].portal_id, listed[1].id)
-            assert not await store.revoke_token(portals[0].portal_id, "not-an-id")
-            assert await store.revoke_token(portals[0].portal_id, listed[1].id)
-            assert not await store.revoke_token(portals[0].portal_id, listed[1].id)
+            assert await store.revoke_token(portals[1].portal_id, listed[1].id) == "unknown"
+            assert await store.revoke_token(portals[0].portal_id, "not-an-id") == "unknown"
+            assert await store.revoke_token(portals[0].portal_id, listed[1].id) == "revoked"
+            assert await store.revoke_token(portals[0].portal_id, listed[1].id) == "unknown"
+            # The portal's last active token is kept, whoever asks.
+            assert await store.revoke_token(portals[0].portal_id, listed[0].id) == "last"
             assert await store.portal_for_token(hash_token("ffpat-second")) is None
             again = await store.list_tokens(portals[0].portal_id)
             assert again[1].revoked_at is not None
@@ -162,3 +164,23 @@ def test_too_many_domains(browser: Browser) -> None:
                                                        "privacy": "cookies"})
     assert response.status_code == 400
     assert "Allowed domains: must be a list of at most 100" in response.text
+
+
+def test_concurrent_revocations_keep_one_active_token(database: str,
+                                                     portals: list[NewPortal]) -> None:
+    """Two revocations at once (say two tabs) must not lock the portal out."""
+    async def run() -> None:
+        store = open_store(database)
+        await store.open()
+        try:
+            portal = portals[0].portal_id
+            await store.add_token(portal, hash_token("ffpat-second"), "second")
+            first, second = await store.list_tokens(portal)
+            outcomes = await asyncio.gather(store.revoke_token(portal, first.id),
+                                            store.revoke_token(portal, second.id))
+            assert sorted(outcomes) == ["last", "revoked"]
+            assert sum(t.revoked_at is None for t in await store.list_tokens(portal)) == 1
+        finally:
+            await store.close()
+
+    asyncio.run(run())

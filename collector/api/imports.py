@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from collector.api.common import authenticated, services
+from collector.bodylimit import limit_receive
 from collector.definitions import parse_new_definition
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.importer.jobs import ImportJobs, new_folder
@@ -55,7 +56,10 @@ async def _form(request: Request) -> FormData:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ValidationFailed([FieldError("body", "must be multipart/form-data with a file"
                                            " part", "WRONG_TYPE")])
-    form = await request.form()
+    # Starlette reads a form whole: cap what it may read (413 before reading when declared).
+    limited = Request(request.scope, limit_receive(request.scope, request.receive,
+                                                   services(request).settings.max_upload_bytes))
+    form = await limited.form()
     try:
         _check_fields(form)
     except ValidationFailed:

@@ -68,12 +68,13 @@ def propose(headers: Sequence[str], definition: EventDefinition | None,
 
 
 def apply_overrides(proposal: dict[str, str], overrides: Sequence[str]) -> dict[str, str]:
-    """Apply ``column=target`` overrides (the column matched ignoring case and spaces)."""
+    """Apply ``column=target`` overrides: the column is the header itself when one is equal
+    (so ``E-mail`` and ``email`` stay two columns, and a header may hold ``=``: targets never
+    do, so the item splits at its last ``=``), else the one equal ignoring case and spaces."""
     mapping = dict(proposal)
-    keys = {header_key(h): h for h in proposal}
     for item in overrides:
-        column, sep, target = item.partition("=")
-        header = keys.get(header_key(column))
+        column, sep, target = item.rpartition("=")
+        header = override_column(proposal, column)
         if not sep or not target.strip():
             raise BadMapping(f"--map {item!r}: write it as column=target, e.g. 'E-mail=email'")
         if header is None:
@@ -81,6 +82,13 @@ def apply_overrides(proposal: dict[str, str], overrides: Sequence[str]) -> dict[
                              f"{', '.join(proposal)})")
         mapping[header] = target.strip()
     return mapping
+
+
+def override_column(headers: Sequence[str] | dict[str, str], column: str) -> str | None:
+    """The header an override's ``column`` names (see ``apply_overrides``), or None."""
+    if column in headers:
+        return column
+    return next((h for h in headers if header_key(h) == header_key(column)), None)
 
 
 @dataclass(slots=True)

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from collector.importer.mapping import BadMapping, apply_overrides, header_key, propose
+from collector.importer.mapping import BadMapping, apply_overrides, override_column, propose
 from collector.importer.table import CellError, Table
 from collector.limits import Limits, clean_property_name, name_from_label, property_name_problem
 from collector.timeparse import parse_timestamp_ms
@@ -56,14 +56,14 @@ def _event_columns(headers: Sequence[str], overrides: Sequence[str],
                    limits: Limits) -> list[tuple[int, str, str]]:
     """(column index, header, property name) of every column that feeds the new event."""
     proposal = apply_overrides(propose(headers, None, limits), overrides)
-    explicit = {header_key(item.partition("=")[0]) for item in overrides}
+    explicit = {override_column(headers, item.rpartition("=")[0]) for item in overrides}
     columns: list[tuple[int, str, str]] = []
     taken: dict[str, str] = {}
     for index, header in enumerate(headers):
         target = proposal[header]
         if target.startswith("event."):
             name = target.removeprefix("event.")
-        elif target == "ignore" and header_key(header) not in explicit:
+        elif target == "ignore" and header not in explicit:
             name = clean_property_name(header, limits)
         else:
             continue

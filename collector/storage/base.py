@@ -65,9 +65,10 @@ class Store(ABC):
         """The portal's tokens, active and revoked, oldest first."""
 
     @abstractmethod
-    async def revoke_token(self, portal_id: int, token_id: str) -> bool:
-        """Revoke the portal's active token whose id (``TokenInfo.id``) is ``token_id``;
-        False when the portal has no such active token."""
+    async def revoke_token(self, portal_id: int, token_id: str) -> str:
+        """Revoke the portal's active token whose id (``TokenInfo.id``) is ``token_id``:
+        ``revoked``, ``unknown`` (no such active token) or ``last`` (it is the portal's only
+        active token, which is kept)."""
 
     # Event definitions.
     @abstractmethod

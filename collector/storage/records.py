@@ -60,16 +60,25 @@ def list_tokens(conn: Connection, portal_id: int) -> list[TokenInfo]:
                       None if r[3] is None else int(r[3])) for r in rows]
 
 
-def revoke_token(conn: Connection, portal_id: int, token_id: str) -> bool:
-    """Revoke by id; the id is a hash prefix, so the portal's match is checked to be unique."""
+def revoke_token(conn: Connection, portal_id: int, token_id: str) -> str:
+    """Revoke by id: ``revoked``, ``unknown`` (no single active match: the id is a hash
+    prefix) or ``last`` (the portal's only active token stays, or nobody could sign in).
+
+    Touching the portal's row first serializes revocations of one portal (a row lock on
+    PostgreSQL, the write lock on SQLite), so two at once cannot both pass the count."""
+    conn.execute("UPDATE portals SET name = name WHERE id = ?", (portal_id,))
     rows = conn.execute("SELECT token_hash FROM tokens WHERE portal_id = ?"
                         f" AND substr(token_hash, 1, {TOKEN_ID_LENGTH}) = ?"
                         " AND revoked_at IS NULL", (portal_id, token_id)).fetchall()
     if len(rows) != 1:
-        return False
+        return "unknown"
+    active = conn.execute("SELECT count(*) FROM tokens WHERE portal_id = ?"
+                          " AND revoked_at IS NULL", (portal_id,)).fetchone()[0]
+    if int(active) <= 1:
+        return "last"
     conn.execute("UPDATE tokens SET revoked_at = ? WHERE portal_id = ? AND token_hash = ?",
                  (now_ms(), portal_id, rows[0][0]))
-    return True
+    return "revoked"
 
 
 def load_definitions(conn: Connection, portal_id: int) -> list[EventDefinition]:

@@ -91,9 +91,9 @@ class SqlStore(Store):
     async def list_tokens(self, portal_id: int) -> list[TokenInfo]:
         return await self._read(lambda conn: records.list_tokens(conn, portal_id))
 
-    async def revoke_token(self, portal_id: int, token_id: str) -> bool:
+    async def revoke_token(self, portal_id: int, token_id: str) -> str:
         if not records.is_token_id(token_id):
-            return False
+            return "unknown"
         return await self._write(lambda conn: records.revoke_token(conn, portal_id, token_id))
 
     # -- definitions ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collector.api.common import services
-from collector.ui.csrf import SAFE_METHODS, checked_form
+from collector.ui.csrf import SAFE_METHODS, checked_form, closes_form
 from collector.ui.errors import Forbidden
 from collector.ui.render import BASE, login_url, redirect
 from collector.ui.session import Session, session_of
@@ -102,4 +102,4 @@ def admin_page(endpoint: Endpoint) -> Endpoint:
             await checked_form(request)
         return await endpoint(request)
 
-    return wrapper
+    return closes_form(wrapper)

@@ -9,9 +9,12 @@ marks ``Sec-Fetch-Site: cross-site``) are refused. Any failure is ``CsrfRejected
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
+from functools import wraps
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import Response
 
 from collector.ui.session import session_of
 
@@ -45,8 +48,23 @@ async def checked_form(request: Request) -> FormData:
     check_origin(request)
     form = await request.form(max_files=1, max_fields=MAX_FIELDS)
     sent = form.get(FIELD)
-    expected = session_of(request).csrf
+    expected = session_of(request).form_token()
     if not isinstance(sent, str) or not hmac.compare_digest(
             sent.encode("utf-8", "surrogatepass"), expected.encode()):
-        raise CsrfRejected("missing or wrong CSRF token")
+        raise CsrfRejected("missing or wrong CSRF token (or another portal was opened since"
+                           " the form was shown)")
     return form
+
+
+def closes_form(endpoint: Callable[[Request], Awaitable[Response]],
+                ) -> Callable[[Request], Awaitable[Response]]:
+    """Close the request's form once ``endpoint`` is done (its spooled files are deleted)."""
+
+    @wraps(endpoint)
+    async def wrapper(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        finally:
+            await request.close()
+
+    return wrapper

@@ -51,8 +51,9 @@ async def footfall_error(request: Request, exc: Exception) -> Response:
 
 async def csrf_error(request: Request, exc: Exception) -> Response:
     log.info("CSRF check failed on %s %s: %s", request.method, request.url.path, exc)
-    return error_page(request, 403, "This form was not accepted: it has expired or it was sent"
-                      " from another site. Go back, reload the page and try again.")
+    return error_page(request, 403, "This form was not accepted: it has expired, it was sent"
+                      " from another site, or another portal was opened since it was shown."
+                      " Go back, reload the page and try again.")
 
 
 async def forbidden_error(request: Request, exc: Exception) -> Response:

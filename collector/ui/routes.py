@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
+from collector.bodylimit import FormLimitMiddleware
 from collector.ui import errors
 from collector.ui.pages import (
     auth,
@@ -81,5 +82,6 @@ def ui_app() -> Router:
         routes=[*ROUTES, Mount("/static", app=static, name="ui-static")],
         default=_not_found,
         middleware=[Middleware(SecurityHeadersMiddleware), Middleware(SessionMiddleware),
+                    Middleware(FormLimitMiddleware),
                     Middleware(ExceptionMiddleware, handlers=errors.HANDLERS)],
     )

@@ -31,6 +31,7 @@ LIFETIME_SECONDS = 12 * 3600
 _SCOPE_KEY = "footfall.ui_session"
 _MAX_FLASHES = 5
 _MAX_NAME = 100  # the portal name shown in the nav; the cookie must stay under 4 KB
+_MAX_COOKIE = 4000  # bytes of the cookie's value; browsers keep cookies up to 4096 in all
 
 
 @dataclass
@@ -77,7 +78,14 @@ class Session:
         """The token a form must send back; a new visitor's session is saved to carry it."""
         if self.fresh:
             self.dirty, self.fresh = True, False
-        return self.csrf
+        return self.form_token()
+
+    def form_token(self) -> str:
+        """The session's CSRF secret bound to the portal now open: a form rendered for one
+        portal is refused after an administrator switched to another in another tab."""
+        bound = hmac.new(self.csrf.encode(), f"portal:{self.portal_id}".encode(),
+                         hashlib.sha256).digest()
+        return _b64(bound[:24])
 
     def flash(self, message: str) -> None:
         self.flashes = [*self.flashes, message][-_MAX_FLASHES:]
@@ -137,7 +145,7 @@ def encode(key: bytes, session: Session) -> str:
 def decode(key: bytes, cookie: str | None, now: int) -> Session | None:
     """The session of a genuine, unexpired cookie; None for anything else."""
     payload, _, mac = (cookie or "").partition(".")
-    if not payload or len(cookie or "") > 4096:
+    if not payload or len(cookie or "") > _MAX_COOKIE:
         return None
     expected = _b64(hmac.new(key, payload.encode("ascii", "replace"), hashlib.sha256).digest())
     if not hmac.compare_digest(expected, mac):
@@ -165,13 +173,21 @@ async def _key(scope: Scope) -> bytes:
     return found
 
 
+def shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:length - 1] + "\u2026"
+
+
 def _set_cookie(key: bytes, session: Session, secure: bool) -> str:
     cookie: SimpleCookie = SimpleCookie()
     if session.cleared and not session.dirty:
         cookie[COOKIE] = ""
         cookie[COOKIE]["max-age"] = 0
     else:
-        cookie[COOKIE] = encode(key, session)
+        value = encode(key, session)
+        while len(value) > _MAX_COOKIE and session.flashes:  # browsers drop larger cookies
+            session.flashes = session.flashes[1:]
+            value = encode(key, session)
+        cookie[COOKIE] = value
         cookie[COOKIE]["max-age"] = max(0, session.issued_at + LIFETIME_SECONDS - int(time.time()))
     morsel = cookie[COOKIE]
     morsel["path"] = COOKIE_PATH

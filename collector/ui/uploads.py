@@ -7,7 +7,9 @@ uploaded it can find it. Uploads older than a day are removed when a new one arr
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import tempfile
 import time
 import uuid
@@ -38,14 +40,28 @@ def _portal_dir(portal_id: int) -> Path:
     return ROOT / str(int(portal_id))
 
 
-def _purge(folder: Path) -> None:
+def _private_dir(path: Path) -> Path:
+    """``path`` as a directory only this process's user can enter (uploads hold emails):
+    created 0700, and refused if someone else made it or it is a symlink."""
+    path.mkdir(mode=0o700, exist_ok=True)
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise OSError(f"{path} is not a private directory of this user; remove it")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        path.chmod(0o700)
+    return path
+
+
+def _purge() -> None:
+    """Delete every portal's uploads older than MAX_AGE_SECONDS."""
     cutoff = time.time() - MAX_AGE_SECONDS
-    for child in folder.iterdir() if folder.is_dir() else ():
-        try:
-            if child.stat().st_mtime < cutoff:
-                shutil.rmtree(child, ignore_errors=True)
-        except OSError:
-            continue
+    for portal in ROOT.iterdir() if ROOT.is_dir() else ():
+        for child in portal.iterdir() if portal.is_dir() and not portal.is_symlink() else ():
+            try:
+                if child.stat().st_mtime < cutoff:
+                    shutil.rmtree(child, ignore_errors=True)
+            except OSError:
+                continue
 
 
 async def save(portal_id: int, upload: UploadFile) -> Upload:
@@ -54,14 +70,14 @@ async def save(portal_id: int, upload: UploadFile) -> Upload:
     if suffix not in FILE_TYPES:
         raise UnsupportedFile(f"{name or 'the file'}: unsupported file type; choose a .csv,"
                               " .xlsx or .xls file")
-    folder = _portal_dir(portal_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    _purge(folder)
+    _private_dir(ROOT)
+    folder = _private_dir(_portal_dir(portal_id))
+    _purge()
     upload_id = str(uuid.uuid4())
     target = folder / upload_id
-    target.mkdir()
+    target.mkdir(mode=0o700)
     path = target / ("upload" + suffix)
-    with path.open("wb") as out:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         while chunk := await upload.read(1 << 20):
             out.write(chunk)
     (target / "name.txt").write_text(name, "utf-8")

@@ -11,10 +11,10 @@ from starlette.responses import Response
 from collector.api.common import services
 from collector.auth import hash_token
 from collector.ui.access import admin_page, admin_stamp, session_still_valid
-from collector.ui.csrf import checked_form
+from collector.ui.csrf import checked_form, closes_form
 from collector.ui.forms import text
 from collector.ui.render import BASE, redirect, render
-from collector.ui.session import session_of
+from collector.ui.session import session_of, shorten
 from collector.ui.throttle import SignInThrottle
 
 DEFAULT_NEXT = BASE + "/events"
@@ -52,6 +52,7 @@ async def login(request: Request) -> Response:
     return _login_page(request, next_path)
 
 
+@closes_form
 async def login_submit(request: Request) -> Response:
     form = await checked_form(request)
     next_path = safe_next(text(form, "next"))
@@ -98,6 +99,7 @@ async def _admin_sign_in(request: Request, password: str, next_path: str, client
     return redirect(f"{BASE}/portals?next={quote(next_path, safe='/')}")
 
 
+@closes_form
 async def logout(request: Request) -> Response:
     await checked_form(request)
     session = session_of(request)
@@ -122,7 +124,7 @@ async def choose_portal(request: Request) -> Response:
     if chosen is None:
         return redirect(BASE + "/portals", "That portal does not exist.", request=request)
     session_of(request).choose_portal(chosen.id, chosen.name)
-    return redirect(safe_next(text(form, "next")), f"Opened portal {chosen.name}.",
+    return redirect(safe_next(text(form, "next")), f"Opened portal {shorten(chosen.name, 100)}.",
                     request=request)
 
 

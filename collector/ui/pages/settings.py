@@ -75,10 +75,11 @@ async def revoke_token(request: Request, viewer: Viewer) -> Response:
     found = next((t for t in tokens if t.id == token_id and t.revoked_at is None), None)
     if found is None:
         raise NotFound("This portal has no active token with that id.")
-    if sum(t.revoked_at is None for t in tokens) == 1:
+    outcome = await svc.store.revoke_token(viewer.portal_id, token_id)
+    if outcome == "last":
         return redirect(PATH, "This is the portal's only active token: create another one"
                         " before revoking it.", request=request)
-    if not await svc.store.revoke_token(viewer.portal_id, token_id):
+    if outcome != "revoked":
         raise NotFound("This portal has no active token with that id.")
     svc.auth.forget()  # this process stops accepting it at once (others within seconds)
     return redirect(PATH, f"Token \u201c{found.name}\u201d was revoked; API calls and"

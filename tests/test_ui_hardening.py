@@ -1,0 +1,117 @@
+"""UI hardening found in review: body caps, stale-tab forms, long names, concurrent revokes,
+column mapping by exact header."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from starlette.testclient import TestClient
+
+from collector.importer.mapping import apply_overrides
+from collector.portals import NewPortal, create_portal
+from collector.settings import Settings
+from collector.storage import open_store
+from tests.conftest import Api
+from tests.uikit import Browser
+
+PASSWORD = "review password"
+
+
+@pytest.fixture
+def settings(database: str) -> Settings:
+    return Settings(database=database, admin_password=PASSWORD, max_body_bytes=64 * 1024,
+                    max_upload_bytes=256 * 1024)
+
+
+@pytest.fixture
+def browser(client: TestClient) -> Browser:
+    return Browser(client)
+
+
+def test_a_declared_oversized_form_is_refused_before_it_is_read(browser: Browser) -> None:
+    browser.get("/app/login")
+    response = browser.request("POST", "/app/login", content=b"x=1",
+                               headers={"content-type": "application/x-www-form-urlencoded",
+                                        "content-length": str(10 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "larger than 65,536 bytes" in response.text
+
+
+def test_a_streamed_oversized_form_is_refused_past_the_cap(browser: Browser) -> None:
+    browser.get("/app/login")
+
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(40):
+            yield b"a" * 4096
+
+    response = browser.request("POST", "/app/login", content=chunks(),
+                               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413
+
+
+def test_uploads_have_their_own_larger_cap(browser: Browser, portals: list[NewPortal],
+                                           api: Api) -> None:
+    browser.sign_in(portals[0].token)
+    api.define("purchase")
+    browser.get("/app/import")
+    ok = browser.post("/app/import", {"event": "purchase"},
+                      files={"file": ("a.csv", b"Email\n" + b"a@example.com\n" * 8000)})
+    assert ok.status_code == 303, ok.text  # 112 KB: over the form cap, under the upload cap
+    browser.get("/app/import")
+    big = browser.post("/app/import", {"event": "purchase"},
+                       files={"file": ("a.csv", b"Email\n" + b"a@example.com\n" * 30000)})
+    assert big.status_code == 413
+
+
+def test_the_import_api_caps_uploads(api: Api) -> None:
+    response = api.post("/footfall/v1/imports", files={"file": ("a.csv", b"x" * 300_000)},
+                        data={"eventName": "purchase"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "TOO_LARGE"
+
+
+def test_a_form_from_another_portals_tab_is_refused(browser: Browser,
+                                                    portals: list[NewPortal]) -> None:
+    browser.sign_in_admin(PASSWORD)
+    browser.get("/app/portals")
+    browser.post("/app/portals", {"portal_id": str(portals[0].portal_id)})
+    stale = browser.get("/app/settings")  # tab 1: portal A's settings form
+    assert "Portal A" in stale.text
+    token_for_a = browser.csrf
+    browser.get("/app/portals")  # tab 2: switch to portal B
+    browser.post("/app/portals", {"portal_id": str(portals[1].portal_id)})
+    refused = browser.post("/app/settings/tokens", {"token_name": "meant for A",
+                                                    "csrf_token": token_for_a})
+    assert refused.status_code == 403
+    assert "another portal was opened" in refused.text
+    browser.get("/app/settings")  # reloaded: the form now belongs to portal B
+    assert browser.post("/app/settings/tokens", {"token_name": "for B"}).status_code == 200
+
+
+def test_opening_a_portal_with_a_long_name_keeps_the_session(
+        database: str, browser: Browser, portals: list[NewPortal]) -> None:
+    async def make() -> int:
+        store = open_store(database)
+        await store.open()
+        try:
+            return (await create_portal(store, "Ä" * 3000)).portal_id
+        finally:
+            await store.close()
+
+    long_id = asyncio.run(make())
+    browser.sign_in_admin(PASSWORD)
+    browser.get("/app/portals")
+    chosen = browser.post("/app/portals", {"portal_id": str(long_id)})
+    assert len(chosen.headers["set-cookie"]) < 4096
+    page = browser.follow(chosen)
+    assert page.status_code == 200
+    assert "Opened portal ÄÄÄ" in page.text
+
+
+def test_mapping_overrides_name_columns_exactly() -> None:
+    proposal = {"E-mail": "email", "email": "ignore", "a=b": "ignore"}
+    mapping = apply_overrides(proposal, ["E-mail=ignore", "email=email", "a=b=event.ab"])
+    assert mapping == {"E-mail": "ignore", "email": "email", "a=b": "event.ab"}
+    assert apply_overrides({"E-Mail Address": "ignore"}, ["e mail address=email"]) == {
+        "E-Mail Address": "email"}
