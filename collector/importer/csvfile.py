@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from collector.importer.table import BadFile, RowStream, Table, check_row_count, clean_headers, file_hash
 
@@ -70,26 +71,23 @@ def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
                           " double quote") from None
 
 
+def _data_rows(path: Path, encoding: str, delimiter: str) -> RowStream:
+    records = _records(path, encoding, delimiter)
+    next(records, None)  # the header
+    return cast(RowStream, records)  # rows of text cells
+
+
 def csv_table(path: Path, max_rows: int) -> Table:
     encoding = detect_encoding(path)
     with _open(path, encoding) as f:
         first_line = f.readline()
     delimiter = sniff_delimiter(first_line)
-    header: list[str] | None = None
-    count = 0
-    for _number, record in _records(path, encoding, delimiter):
-        if header is None:
-            header = clean_headers(list(record))
-        elif any(cell.strip() for cell in record):
-            count += 1
-    if header is None:
+    records = _records(path, encoding, delimiter)
+    first = next(records, None)
+    if first is None:
         raise BadFile("The file is empty: it needs a header row and data rows")
+    header = clean_headers(list(first[1]))
+    count = sum(1 for _number, record in records if "".join(record).strip())  # not blank
     check_row_count(count, max_rows)
-
-    def rows() -> RowStream:
-        records = _records(path, encoding, delimiter)
-        next(records)
-        for number, record in records:
-            yield number, list(record)
-
-    return Table("csv", header, count, file_hash(path), rows)
+    return Table("csv", header, count, file_hash(path),
+                 functools.partial(_data_rows, path, encoding, delimiter))

@@ -1,5 +1,7 @@
 """Run one import: read → check each row → stage in batches → commit once (or write nothing).
 
+A large file is read and checked in a child process (``checking``) while this one stages.
+
 Memory stays bounded: rows stream from the reader in batches of ``batch_rows``; the error
 report streams to a file; the only per-row state kept is (for a dry run) a 64-bit hash per
 distinct email, to say how many contacts the file names.
@@ -8,23 +10,23 @@ distinct email, to say how many contacts the file names.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from collector.completions import resolve_event_name
 from collector.errors import ClientError
+from collector.importer.batches import CheckedBatch
+from collector.importer.checking import CheckJob, checked_here, checked_in_child
 from collector.importer.dates import date_parser
 from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
 from collector.importer.report import ErrorReport
-from collector.importer.rows import RowChecker, StagedRow
 from collector.importer.source import open_table
-from collector.importer.table import RowStream, Table, is_blank
 from collector.model import EventDefinition
 from collector.settings import Settings
 from collector.storage import Store
@@ -47,6 +49,7 @@ class ImportRequest:
     file_name: str | None = None
     job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     batch_rows: int = 10_000
+    child_process_rows: int = 50_000  # files this long are read and checked in a child
 
 
 @dataclass(slots=True)
@@ -86,11 +89,6 @@ def find_definition(definitions: list[EventDefinition], portal_id: int,
     return found
 
 
-def _batches(rows: RowStream, size: int) -> Iterator[list[tuple[int, list[object]]]]:
-    while batch := list(islice(rows, size)):
-        yield batch
-
-
 async def run_import(store: Store, settings: Settings, req: ImportRequest, report_path: Path,
                      progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> ImportSummary:
@@ -99,20 +97,21 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
                                  req.event)
     mapping = apply_overrides(propose(table.headers, definition, settings.limits), req.overrides)
     plan = build_plan(table.headers, mapping, definition, settings.limits)
+    date_parser(req.date_format)  # an unknown format is refused before anything is written
     now = time.time_ns() // 1_000_000
-    checker = RowChecker(table.headers, plan, date_parser(req.date_format), settings.limits,
-                         table.content_hash, now, now + settings.future_skew_seconds * 1000)
+    job = CheckJob(table, plan, req.date_format, settings.limits, now,
+                   now + settings.future_skew_seconds * 1000, req.batch_rows)
     summary = ImportSummary(req.job_id, rows=table.row_count, mapping=mapping,
                             dry_run=req.dry_run)
     body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
             "rows": table.row_count, "dryRun": req.dry_run}
     with ErrorReport(report_path) as report:
         if req.dry_run:
-            await _check_all(table, checker, req, summary, report, None, progress, cancel)
+            await _check_all(job, req, summary, report, None, progress, cancel)
             return summary
         await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
         try:
-            await _check_all(table, checker, req, summary, report, store, progress, cancel)
+            await _check_all(job, req, summary, report, store, progress, cancel)
             summary.counts = await store.commit_import(
                 req.portal_id, req.job_id, definition.name, now,
                 settings.limits.completions_per_month, {**body, **summary.to_json()})
@@ -124,25 +123,30 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
     return summary
 
 
-async def _check_all(table: Table, checker: RowChecker, req: ImportRequest,
-                     summary: ImportSummary, report: ErrorReport, store: Store | None,
-                     progress: Progress | None, cancel: threading.Event | None) -> None:
-    """Check batch after batch; batch N is staged by the writer while N+1 is checked."""
+async def _check_all(job: CheckJob, req: ImportRequest, summary: ImportSummary,
+                     report: ErrorReport, store: Store | None, progress: Progress | None,
+                     cancel: threading.Event | None) -> None:
+    """Take checked batch after batch; batch N is staged by the writer while N+1 is checked."""
     emails: set[int] = set()
-    pending: asyncio.Task[None] | None = None
+    pending: asyncio.Future[None] | None = None
+    total = job.table.row_count
+    source = checked_in_child(job) if total >= req.child_process_rows else checked_here(job)
     try:
-        for batch in _batches(table.open_rows(), req.batch_rows):
-            if cancel is not None and cancel.is_set():
-                raise ImportCancelled("The import was cancelled; nothing of it was stored")
-            staged = _check_batch(checker, batch, summary, report)
-            if pending is not None:
-                await pending
-            if store is None:
-                emails.update(hash(r.email) for r in staged)
-            else:
-                pending = asyncio.ensure_future(_stage(store, req, staged, summary.to_json()))
-            if progress is not None:
-                progress(len(batch), table.row_count)
+        async with contextlib.aclosing(source):
+            async for read, checked in source:
+                if cancel is not None and cancel.is_set():
+                    raise ImportCancelled("The import was cancelled; nothing of it was stored")
+                _count(checked, summary, report)
+                if pending is not None:
+                    await pending
+                if store is None:
+                    emails.update(hash(r[2]) for r in checked.rows)
+                else:
+                    pending = asyncio.ensure_future(store.stage_import(
+                        req.portal_id, req.job_id, checked.rows, checked.contacts,
+                        summary.to_json()))
+                if progress is not None:
+                    progress(read, total)
         if pending is not None:
             await pending
     except BaseException:
@@ -153,28 +157,8 @@ async def _check_all(table: Table, checker: RowChecker, req: ImportRequest,
         summary.contacts_in_file = len(emails)
 
 
-def _check_batch(checker: RowChecker, batch: list[tuple[int, list[object]]],
-                 summary: ImportSummary, report: ErrorReport) -> list[StagedRow]:
-    staged: list[StagedRow] = []
-    for number, cells in batch:
-        if is_blank(cells):
-            continue
-        row, problems = checker.check(number, cells)
-        if problems:
-            summary.rejected_rows += 1
-            summary.problems += len(problems)
-            report.add(problems)
-        elif row is not None:
-            staged.append(row)
-    summary.valid_rows += len(staged)
-    return staged
-
-
-async def _stage(store: Store, req: ImportRequest, staged: list[StagedRow],
-                 body: dict[str, Any]) -> None:
-    contacts: dict[str, dict[str, str]] = {}
-    for r in staged:
-        if r.contact or r.email not in contacts:
-            contacts.setdefault(r.email, {"email": r.email}).update(r.contact)
-    rows = [(r.row, r.id, r.email, r.occurred_at, r.properties) for r in staged]
-    await store.stage_import(req.portal_id, req.job_id, rows, contacts, body)
+def _count(checked: CheckedBatch, summary: ImportSummary, report: ErrorReport) -> None:
+    summary.valid_rows += len(checked.rows)
+    summary.rejected_rows += checked.rejected_rows
+    summary.problems += len(checked.rejections)
+    report.add(checked.rejections)

@@ -23,6 +23,7 @@ from collector.errors import FieldError, QuotaExceeded, StoreUnavailable
 from collector.storage.queries import Connection, month_of, now_ms
 
 _COMMIT_CACHE_KIB = 128 * 1024
+_compact = json.JSONEncoder(separators=(",", ":")).encode
 _JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
@@ -41,7 +42,7 @@ def _merge(conn: Connection, old: str, new: str) -> tuple[str, str]:
     """(merged JSON text, "merged differs from old" condition) in the backend's dialect."""
     if _sqlite(conn):
         merged = f"json_patch({old}, {new})"
-        return merged, f"{merged} <> {old}"
+        return merged, f"{merged} <> json({old})"  # json(): the same document, minified
     merged = f"({old}::jsonb || {new}::jsonb)"
     return merged + "::text", f"{merged} IS DISTINCT FROM {old}::jsonb"
 
@@ -56,8 +57,9 @@ def start(conn: Connection, portal_id: int, job_id: str, body: dict[str, Any],
                  " VALUES (?, ?, 'running', ?, ?, ?)",
                  (portal_id, job_id, now, now, json.dumps(body)))
     rows, contacts = _tables(job_id)
-    uuid_type = "TEXT" if _sqlite(conn) else "UUID"
-    conn.execute(f"CREATE TEMPORARY TABLE {rows} (row_no BIGINT PRIMARY KEY, id {uuid_type}"
+    # SQLite: INTEGER PRIMARY KEY is the rowid itself, so staging keeps no extra index.
+    row_no, uuid_type = ("INTEGER", "TEXT") if _sqlite(conn) else ("BIGINT", "UUID")
+    conn.execute(f"CREATE TEMPORARY TABLE {rows} (row_no {row_no} PRIMARY KEY, id {uuid_type}"
                  " NOT NULL, email TEXT NOT NULL, occurred_at BIGINT NOT NULL,"
                  " properties TEXT NOT NULL)")
     conn.execute(f"CREATE TEMPORARY TABLE {contacts} (email TEXT PRIMARY KEY,"
@@ -66,15 +68,23 @@ def start(conn: Connection, portal_id: int, job_id: str, body: dict[str, Any],
 
 def stage(conn: Connection, portal_id: int, job_id: str, rows: list[tuple[Any, ...]],
           contacts: dict[str, dict[str, str]], body: dict[str, Any]) -> None:
+    """Stage rows (in row order) and every email they name; ``contacts`` holds the contact
+    properties of those emails that have some, merged over earlier batches'."""
     rows_table, contacts_table = _tables(job_id)
     conn.executemany(f"INSERT INTO {rows_table} (row_no, id, email, occurred_at, properties)"
                      " VALUES (?,?,?,?,?)", rows)
+    if rows:
+        email_only = "json_object('email', email)" if _sqlite(conn) else \
+            "jsonb_build_object('email', email)::text"
+        conn.execute(f"INSERT INTO {contacts_table} (email, properties) SELECT email,"
+                     f" {email_only} FROM {rows_table} WHERE row_no >= ?"
+                     " ON CONFLICT (email) DO NOTHING", (rows[0][0],))
     if contacts:
         merged, _ = _merge(conn, f"{contacts_table}.properties", "excluded.properties")
         conn.executemany(
             f"INSERT INTO {contacts_table} (email, properties) VALUES (?,?)"
             f" ON CONFLICT (email) DO UPDATE SET properties = {merged}",
-            [(email, json.dumps(props)) for email, props in contacts.items()])
+            [(email, _compact({"email": email, **props})) for email, props in contacts.items()])
     save(conn, portal_id, job_id, "running", body)
 
 
