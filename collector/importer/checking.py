@@ -5,19 +5,21 @@ the database) has the other core. The child gets one ``CheckJob`` (picklable: th
 the plan, the date format, the limits, the clock) and sends back ``(rows read, checked
 batch)`` messages, then ``None``; an error it meets (such as a malformed row further down
 the file) is sent back and raised here. The pipe holds about one batch, so a slow writer
-slows the reader and memory stays bounded. If this process dies, the child's next send
+slows the reader and memory stays bounded. If this process dies, the child's next write
 fails and it exits; if the child dies, this side raises.
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
+import os
 import pickle
+import subprocess
+import sys
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from itertools import islice
-from multiprocessing.connection import Connection
+from typing import BinaryIO
 
 from collector.errors import FootfallError
 from collector.importer.batches import BatchChecker, CheckedBatch
@@ -57,25 +59,36 @@ async def checked_here(job: CheckJob) -> AsyncGenerator[Checked, None]:
 
 
 async def checked_in_child(job: CheckJob) -> AsyncGenerator[Checked, None]:
-    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(job, sender), name="footfall-import-check",
-                            daemon=True)
-    child.start()
-    sender.close()
+    # A fresh interpreter rather than multiprocessing: nothing of this process (its threads,
+    # its __main__ module) is forked or re-run; the job goes in on stdin, results come back
+    # on a pipe of their own, pickled (both ends are this module).
+    read_end, write_end = os.pipe()
     try:
-        while (message := await asyncio.to_thread(_receive, receiver)) is not None:
+        child = subprocess.Popen(  # noqa: S603  # this interpreter, a fixed command
+            [sys.executable, "-c", _CHILD, str(write_end)], stdin=subprocess.PIPE,
+            pass_fds=(write_end,))
+    finally:
+        os.close(write_end)
+    results = os.fdopen(read_end, "rb")
+    try:
+        assert child.stdin is not None
+        with child.stdin:
+            pickle.dump(job, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        while (message := await asyncio.to_thread(_receive, results)) is not None:
             yield message
     finally:
-        receiver.close()
-        if child.is_alive():
+        results.close()
+        if child.poll() is None:
             child.terminate()
-        await asyncio.to_thread(child.join)
+        await asyncio.to_thread(child.wait)
 
 
-def _receive(receiver: Connection) -> Checked | None:
+_CHILD = "import sys; from collector.importer.checking import child_main; child_main(int(sys.argv[1]))"
+
+
+def _receive(results: BinaryIO) -> Checked | None:
     try:
-        message = receiver.recv()
+        message = pickle.load(results)  # noqa: S301  # written by our own child process
     except EOFError:
         raise FootfallError("The import's checking process stopped unexpectedly; nothing of"
                             " the import was stored") from None
@@ -85,23 +98,33 @@ def _receive(receiver: Connection) -> Checked | None:
     return result
 
 
-def _child(job: CheckJob, sender: Connection) -> None:
-    try:
-        for item in check_batches(job):
-            sender.send(item)
-        sender.send(None)
-    except (BrokenPipeError, ConnectionResetError):
-        return  # the importing process is gone
-    except BaseException as exc:
-        _send_error(sender, exc)
-    finally:
-        sender.close()
+def child_main(fd: int) -> None:
+    """The checker process: a ``CheckJob`` from stdin, results to ``fd``."""
+    job = pickle.load(sys.stdin.buffer)  # noqa: S301  # written by the importing process
+    with os.fdopen(fd, "wb") as results:
+        try:
+            for item in check_batches(job):
+                _send(results, item)
+            _send(results, None)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the importing process is gone
+        except BaseException as exc:
+            _send_error(results, exc)
 
 
-def _send_error(sender: Connection, exc: BaseException) -> None:
+def _send(results: BinaryIO, message: object) -> None:
+    pickle.dump(message, results, protocol=pickle.HIGHEST_PROTOCOL)
+    results.flush()
+
+
+def _send_error(results: BinaryIO, exc: BaseException) -> None:
     try:
-        sender.send(exc)
+        data = pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
-        sender.send(FootfallError(f"Checking the rows failed: {type(exc).__name__}: {exc}"))
+        data = pickle.dumps(FootfallError(f"Checking the rows failed: {type(exc).__name__}:"
+                                          f" {exc}"))
+    try:
+        results.write(data)
+        results.flush()
     except (BrokenPipeError, ConnectionResetError):
         pass

@@ -24,7 +24,8 @@ from collector.importer.table import (
     file_hash,
     is_blank,
 )
-from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells
+from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells, xlsx_first_sheet
+from collector.importer.xlsxstream import xlsx_rows
 
 # Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
 # whole-sheet load would pass the memory budget: stream with openpyxl instead (slower).
@@ -92,31 +93,23 @@ def _calamine_xlsx(path: Path, max_rows: int) -> Table:
     return Table("xlsx", header, count, file_hash(path), _CalamineRows(path, sheet))
 
 
-def _openpyxl_rows(path: Path) -> Iterator[tuple[int, list[Cell]]]:
-    from openpyxl import load_workbook
-
-    book = load_workbook(path, read_only=True, data_only=True)
-    try:
-        for i, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            yield i, list(cells)
-    finally:
-        book.close()
-
-
-def _streamed_data_rows(path: Path) -> RowStream:
-    it = _openpyxl_rows(path)
-    next(it, None)
-    return _with_errors(it, path, 0)
+def _streamed_data_rows(path: Path, sheet: str) -> RowStream:
+    rows = xlsx_rows(path, sheet)
+    next(rows, None)  # the header
+    return rows
 
 
 def _streamed_xlsx(path: Path, max_rows: int) -> Table:
-    first = next(_openpyxl_rows(path), (1, []))
+    sheet = xlsx_first_sheet(path)
+    if sheet is None:
+        raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: it has no worksheet")
+    first = next(xlsx_rows(path, sheet), (1, []))
     header = clean_headers(list(first[1]))
-    # Counting would mean a second slow pass: the declared dimension stands in for it.
-    count = xlsx_dimension(path)[0] - 1
+    # Counting would mean a second pass: the declared dimension stands in for it.
+    count = xlsx_dimension(path)[0] - first[0]
     check_row_count(count, max_rows)
     return Table("xlsx", header, count, file_hash(path),
-                 functools.partial(_streamed_data_rows, path))
+                 functools.partial(_streamed_data_rows, path, sheet))
 
 
 def _xls_sheet(path: Path) -> tuple[Any, Any]:
