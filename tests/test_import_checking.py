@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 
 from collector.importer.batches import BatchChecker
 from collector.importer.checking import CheckJob, checked_in_child
+from collector.importer.columns import check_columns
 from collector.importer.dates import date_parser
 from collector.importer.mapping import Plan
+from collector.importer.pieces import fast_plan
 from collector.importer.pipeline import ImportRequest, run_import
 from collector.importer.rows import RowChecker
 from collector.importer.sheets import xlsx_table
@@ -182,3 +184,29 @@ def test_good_rows_do_take_the_fast_path() -> None:
     for column in range(3):
         row = [good[column % len(good)] for good in GOOD]
         assert fast(2, row) is not None, row
+
+
+# Values every column accepts under the "auto" date format, blanks included.
+VALID: list[list[Cell]] = [
+    ["a@example.com", " B@Example.COM ", "c@example.com"],
+    ["1700000000000", "2024-01-02T03:04:05Z", 1.7e12, datetime(2024, 1, 2)],
+    ["12.5", "-3", 7, None], ["gold", "silver;gold", None], ["note", "é", "x" * 256, None, 5],
+    ["true", "FALSE", True], ["2024-05-06", datetime(2024, 5, 6), None], ["Ann", "", None],
+    ["lead", "Customer", None]]
+valid_rows = st.lists(st.tuples(*(st.sampled_from(v) for v in VALID)).map(list), min_size=1,
+                      max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cells=valid_rows)
+def test_whole_columns_agree_with_the_full_check(cells: list[list[Cell]]) -> None:
+    def checker() -> RowChecker:
+        return RowChecker(HEADERS, PLAN, date_parser("auto"), Limits(), "ab" * 32, NOW, NOW)
+
+    batch = [(n + 2, row) for n, row in enumerate(cells)]
+    plan = fast_plan(checker())
+    assert plan is not None
+    whole = check_columns(plan, batch)
+    assert whole is not None  # the batch was checked column by column
+    assert (whole.rows, whole.contacts, whole.rejections, whole.rejected_rows) == \
+        _reference(checker(), batch)

@@ -1,72 +1,44 @@
-"""Check a batch of rows: a fast path for rows that pass, ``RowChecker.check`` for the rest.
+"""Check a batch of rows: whole columns at once, else row by row, else the full check.
 
 Most rows of a real file are valid and repeat a few values (plans, flags, amounts, the
-same contacts). The fast path takes such a row with memoised per-column conversions (the
-same ``value_converter``, so the same rules) and properties JSON assembled from encoded
-pieces; the moment anything about a row is not plainly fine it gives up, and the full check
-runs on that row and names every problem. A row's outcome is the same either way; the
-tests compare both paths on random rows.
+same contacts). A batch whose every row is plainly fine is checked column by column
+(``columns``); otherwise each row tries the fast path, memoised per column (the same
+``value_converter``, so the same rules) with properties JSON assembled from encoded pieces.
+The moment anything about a row is not plainly fine the full check runs on that row and
+names every problem. A row's outcome is the same on every path; the tests compare them on
+random rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from json.encoder import encode_basestring_ascii as _json_text
 
-from collector.completions import valid_email
-from collector.importer.rows import Reject, Rejection, RowChecker
-from collector.importer.table import Cell, CellError, is_blank
-from collector.storage.guard import problem as text_problem
+from collector.importer.columns import check_columns
+from collector.importer.pieces import (
+    CheckedBatch,
+    FastPlan,
+    Staged,
+    contact_values,
+    fast_plan,
+    parse_occurred,
+)
+from collector.importer.rows import Reject, RowChecker
+from collector.importer.table import Cell, is_blank
 
-Staged = tuple[int, str, str, int, str]  # (row, uuid, email, occurred_at, properties JSON)
-_MISSING = object()
-_MEMO_SIZE = 50_000
-_EMAIL_MEMO_SIZE = 200_000
+__all__ = ["BatchChecker", "CheckedBatch"]
 
-
-@dataclass(slots=True)
-class CheckedBatch:
-    rows: list[Staged] = field(default_factory=list)
-    contacts: dict[str, dict[str, str]] = field(default_factory=dict)  # only emails with some
-    rejections: list[Rejection] = field(default_factory=list)
-    rejected_rows: int = 0
-
-
-def json_piece(name: str, convert: Callable[[Cell], str | None], text_limit: int | None
-               ) -> Callable[[Cell], str | None]:
-    """A column's cell → ``"name":"text"`` as ``JSONEncoder`` writes it, None for a blank
-    cell; raises Reject. ``text_limit`` is given for string properties, whose plain text
-    (see ``plain_text``) is stored as it is; other results are memoised."""
-    prefix = _json_text(name) + ":"
-    memo: dict[object, str | None] = {}
-    limit = -1 if text_limit is None else text_limit
-
-    def piece(value: Cell) -> str | None:
-        if type(value) is str:
-            if len(value) <= limit and value.isascii() and value.isprintable() \
-                    and value[:1] not in ("", " ") and value[-1:] != " ":
-                return prefix + _json_text(value)
-            key: object = value
-        else:
-            key = (type(value), value)
-        found = memo.get(key, _MISSING)
-        if found is _MISSING:
-            text = convert(value)
-            found = None if text is None else prefix + _json_text(text)
-            if len(memo) < _MEMO_SIZE:
-                memo[key] = found
-        return found if isinstance(found, str) else None
-
-    return piece
+FastPath = Callable[[int, list[Cell]], tuple[Staged, dict[str, str] | None] | None]
 
 
 class BatchChecker:
     def __init__(self, checker: RowChecker) -> None:
         self.full = checker
-        self._fast = _fast_path(checker) if _fast_path_fits(checker) else _no_fast_path
+        self._plan = fast_plan(checker)
+        self._fast = _fast_path(self._plan) if self._plan else _no_fast_path
 
     def check(self, batch: list[tuple[int, list[Cell]]]) -> CheckedBatch:
+        if self._plan is not None and (whole := check_columns(self._plan, batch)) is not None:
+            return whole
         out = CheckedBatch()
         staged, contacts = out.rows, out.contacts
         fast, full = self._fast, self.full.check
@@ -88,30 +60,16 @@ class BatchChecker:
         return out
 
 
-FastPath = Callable[[int, list[Cell]], tuple[Staged, dict[str, str] | None] | None]
-
-
-def _fast_path_fits(checker: RowChecker) -> bool:
-    # The full path adds hs_asset_type after the fact, and checks a uuid column with its
-    # own rules: leave such (rare) plans to it.
-    return "hs_page_content_type" not in checker.event_types and checker.plan.uuid is None
-
-
 def _no_fast_path(_number: int, _cells: list[Cell]) -> None:
     return None
 
 
-def _fast_path(checker: RowChecker) -> FastPath:
-    """The fast path for one plan, its columns and rules bound once as locals."""
-    plan = checker.plan
-    email_at, occurred_at = plan.email, plan.occurred_at
-    width = 1 + max([email_at, occurred_at or 0, *(i for i, _ in plan.contact),
-                     *(i for i, _ in plan.event)])
-    pieces = [(i, json_piece(name, convert, checker.event_limits[name]
-                             if checker.event_types[name] == "string" else None))
-              for i, name, convert in checker.event]
-    emails: dict[object, str] = {}  # keyed by the cell: any other kind of cell misses
-    known_email = emails.get
+def _fast_path(fast_plan: FastPlan) -> FastPath:
+    """The row-by-row fast path, its columns and rules bound once as locals."""
+    checker, width, values, emails = (fast_plan.checker, fast_plan.width, fast_plan.values,
+                                      fast_plan.emails)
+    email_at, occurred_at = checker.plan.email, checker.plan.occurred_at
+    known_email, learn_email = emails.known.get, emails.learn
     row_id, now, latest, epoch_ms = checker.row_id, checker.now, checker.latest, checker.epoch_ms
     has_contact = bool(checker.contact)
 
@@ -119,62 +77,28 @@ def _fast_path(checker: RowChecker) -> FastPath:
         if len(cells) < width:
             return None
         value = cells[email_at]
-        email = known_email(value)
+        email = known_email(value) or learn_email(value)
         if email is None:
-            email = _learn_email(emails, value)
-            if email is None:
-                return None
+            return None
         occurred = now
         if occurred_at is not None:
             value = cells[occurred_at]
             if epoch_ms and type(value) is str and value.isdigit() and value.isascii():
                 ms: int | None = int(value)  # what parse_timestamp_ms makes of plain digits
             else:
-                ms = _parse_occurred(checker, value)
+                ms = parse_occurred(checker, value)
             if ms is None or ms > latest:
                 return None
             occurred = ms
         parts: list[str] = []
         try:
-            for index, piece in pieces:
+            for index, json_value in values:
                 value = cells[index]
-                if value is not None and (part := piece(value)) is not None:
-                    parts.append(part)
-            contact = _contact_of(checker, cells) if has_contact else None
+                if value is not None and (text := json_value(value)) is not None:
+                    parts.append(json_value.key + text)
+            contact = contact_values(checker, cells) if has_contact else None
         except Reject:
             return None
         return (number, row_id(number), email, occurred, "{" + ",".join(parts) + "}"), contact
 
     return fast
-
-
-def _learn_email(emails: dict[object, str], value: Cell) -> str | None:
-    """The stored form of a valid email cell (remembered), None for anything else."""
-    if type(value) is not str:
-        return None
-    text = value.strip()
-    if not valid_email(text) or text_problem(value):
-        return None
-    if len(emails) >= _EMAIL_MEMO_SIZE:
-        emails.clear()
-    email = emails[value] = text.lower()
-    return email
-
-
-def _parse_occurred(checker: RowChecker, value: Cell) -> int | None:
-    if value is None or isinstance(value, CellError) or (
-            isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return checker.parse_date(value)
-    except ValueError:
-        return None
-
-
-def _contact_of(checker: RowChecker, cells: list[Cell]) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for index, name, convert in checker.contact:
-        value = cells[index]
-        if value is not None and (text := convert(value)) is not None:
-            values[name] = text
-    return values

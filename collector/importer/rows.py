@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -66,10 +66,16 @@ class _RowIds:
                                   usedforsecurity=False)
 
     def __call__(self, row: int) -> str:
-        digest = self._base.copy()
-        digest.update(b"%d" % row)
-        h = digest.hexdigest()  # version 5 in the 13th hex digit, RFC 4122 variant in the 17th
-        return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
+        return self.many((row,))[0]
+
+    def many(self, rows: Iterable[int]) -> list[str]:
+        base, variant, ids = self._base, _VARIANT, []
+        for row in rows:
+            digest = base.copy()
+            digest.update(b"%d" % row)
+            h = digest.hexdigest()  # version 5 in the 13th hex digit, the variant in the 17th
+            ids.append(f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}")
+        return ids
 
 
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
