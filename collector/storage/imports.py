@@ -18,6 +18,7 @@ import sqlite3
 from typing import Any
 
 from collector.errors import FieldError, QuotaExceeded, StoreUnavailable
+from collector.storage.pgconn import PgConnection
 from collector.storage.queries import Connection, month_of, now_ms
 
 _compact = json.JSONEncoder(separators=(",", ":")).encode
@@ -68,8 +69,12 @@ def stage(conn: Connection, portal_id: int, job_id: str, rows: list[tuple[Any, .
     """Stage rows (in row order) and every email they name; ``contacts`` holds the contact
     properties of those emails that have some, merged over earlier batches'."""
     rows_table, contacts_table = _tables(job_id)
-    conn.executemany(f"INSERT INTO {rows_table} (row_no, id, email, occurred_at, properties)"
-                     " VALUES (?,?,?,?,?)", rows)
+    columns = ("row_no", "id", "email", "occurred_at", "properties")
+    if isinstance(conn, PgConnection):
+        conn.copy_rows(rows_table, columns, rows)
+    else:
+        conn.executemany(f"INSERT INTO {rows_table} ({', '.join(columns)}) VALUES (?,?,?,?,?)",
+                         rows)
     if rows:
         email_only = "json_object('email', email)" if _sqlite(conn) else \
             "jsonb_build_object('email', email)::text"
