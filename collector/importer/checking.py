@@ -20,6 +20,7 @@ import sys
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass
 from itertools import islice
+from pathlib import Path
 from typing import BinaryIO
 
 from collector.errors import FootfallError
@@ -67,7 +68,7 @@ async def checked_in_child(job: CheckJob) -> AsyncGenerator[Checked, None]:
     try:
         child = subprocess.Popen(  # noqa: S603  # this interpreter, a fixed command
             [sys.executable, "-c", _CHILD, str(write_end)], stdin=subprocess.PIPE,
-            pass_fds=(write_end,))
+            pass_fds=(write_end,), env=_child_environment())
     finally:
         os.close(write_end)
     results = os.fdopen(read_end, "rb")
@@ -86,6 +87,14 @@ async def checked_in_child(job: CheckJob) -> AsyncGenerator[Checked, None]:
 
 _COLLECT_EVERY = 20
 _CHILD = "import sys; from collector.importer.checking import child_main; child_main(int(sys.argv[1]))"
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment, with the folder this ``collector`` was imported from first on the
+    child's path: it runs the same code, however this process found it."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
 
 
 def _receive(results: BinaryIO) -> Checked | None:
