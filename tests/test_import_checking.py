@@ -4,6 +4,7 @@ in a child process imports exactly as one checked here."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from collector.importer.columns import check_columns
 from collector.importer.dates import date_parser
 from collector.importer.mapping import Plan
 from collector.importer.pieces import fast_plan
-from collector.importer.pipeline import ImportRequest, run_import
+from collector.importer.pipeline import ImportCancelled, ImportRequest, run_import
 from collector.importer.rows import RowChecker
 from collector.importer.sheets import xlsx_table
 from collector.importer.table import BadFile, Cell, CellError, is_blank
@@ -26,7 +27,7 @@ from collector.properties import Option, PropertyDef
 from collector.settings import Settings
 from collector.storage import open_store
 from tests.conftest import Api, count_rows
-from tests.importkit import define_purchase, report_lines, write_csv
+from tests.importkit import define_purchase, job_states, report_lines, write_csv
 
 HEADERS = ["Email", "When", "Amount", "Plan", "Note", "Paid", "Renews", "First", "Stage"]
 PLAN = Plan(email=0, occurred_at=1, contact=[(7, "firstname"), (8, "lifecyclestage")], event=[
@@ -210,3 +211,29 @@ def test_whole_columns_agree_with_the_full_check(cells: list[list[Cell]]) -> Non
     assert whole is not None  # the batch was checked column by column
     assert (whole.rows, whole.contacts, whole.rejections, whole.rejected_rows) == \
         _reference(checker(), batch)
+
+
+def test_cancel_while_a_child_checks_stores_nothing(api: Api, database: str,
+                                                    tmp_path: Path) -> None:
+    define_purchase(api)
+    rows = [["Email", "Amount"]] + [[f"u{i}@example.com", str(i)] for i in range(200)]
+    path = write_csv(tmp_path / "many.csv", rows)
+    cancel = threading.Event()
+
+    async def run() -> None:
+        store = open_store(database)
+        await store.open()
+        try:
+            request = ImportRequest(path, api.portal_id, "purchase", batch_rows=10,
+                                    child_process_rows=0)
+            await run_import(store, Settings(database=database), request,
+                             tmp_path / "report.csv", lambda done, total: cancel.set(), cancel)
+        finally:
+            await store.close()
+
+    with pytest.raises(ImportCancelled):
+        asyncio.run(run())
+    assert count_rows(database, "completions") == 0
+    assert count_rows(database, "objects") == 0
+    [(state, _body)] = job_states(database)
+    assert state == "cancelled"
