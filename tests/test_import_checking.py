@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from collector.importer.batches import BatchChecker
-from collector.importer.checking import CheckJob, checked_in_child
+from collector.importer.checking import CheckJob, checked_batches
 from collector.importer.columns import check_columns
 from collector.importer.dates import date_parser
 from collector.importer.mapping import Plan
@@ -110,7 +110,7 @@ def _import(database: str, portal_id: int, path: Path, report: Path, *, child: b
         await store.open()
         try:
             request = ImportRequest(path, portal_id, "purchase", dry_run=dry_run, batch_rows=3,
-                                    child_process_rows=0 if child else 10**9)
+                                    child_process_bytes=0 if child else 10**12)
             summary = await run_import(store, Settings(database=database), request, report)
             return summary.to_json()
         finally:
@@ -168,8 +168,9 @@ def test_an_error_met_by_the_child_is_raised_here(tmp_path: Path) -> None:
     seen: list[int] = []
 
     async def drain() -> None:
-        async for read, _checked in checked_in_child(job):
-            seen.append(read)
+        async with checked_batches(job, in_child=True) as batches:
+            async for read, _checked in batches:
+                seen.append(read)
 
     with pytest.raises(BadFile, match=r"Cannot read broken\.xlsx"):
         asyncio.run(drain())
@@ -225,7 +226,7 @@ def test_cancel_while_a_child_checks_stores_nothing(api: Api, database: str,
         await store.open()
         try:
             request = ImportRequest(path, api.portal_id, "purchase", batch_rows=10,
-                                    child_process_rows=0)
+                                    child_process_bytes=0)
             await run_import(store, Settings(database=database), request,
                              tmp_path / "report.csv", lambda done, total: cancel.set(), cancel)
         finally:
@@ -237,3 +238,26 @@ def test_cancel_while_a_child_checks_stores_nothing(api: Api, database: str,
     assert count_rows(database, "objects") == 0
     [(state, _body)] = job_states(database)
     assert state == "cancelled"
+
+
+def test_too_many_rows_are_refused_before_anything_is_written(api: Api, database: str,
+                                                            tmp_path: Path) -> None:
+    """The child checks while the rows are counted; the count still comes first."""
+    define_purchase(api)
+    path = write_csv(tmp_path / "long.csv", [["Email"]] + [[f"u{i}@example.com"] for i in range(50)])
+
+    async def run() -> None:
+        store = open_store(database)
+        await store.open()
+        try:
+            request = ImportRequest(path, api.portal_id, "purchase", batch_rows=5,
+                                    child_process_bytes=0)
+            await run_import(store, Settings(database=database, limits=Limits(import_rows=20)),
+                             request, tmp_path / "report.csv")
+        finally:
+            await store.close()
+
+    with pytest.raises(BadFile, match="has 50 data rows; at most 20"):
+        asyncio.run(run())
+    assert count_rows(database, "import_jobs") == 0
+    assert count_rows(database, "completions") == 0

@@ -4,20 +4,24 @@ A large file is read and checked in a child process so that the writer (staging 
 the database) has the other core. The child gets one ``CheckJob`` (picklable: the table,
 the plan, the date format, the limits, the clock) and sends back ``(rows read, checked
 batch)`` messages, then ``None``; an error it meets (such as a malformed row further down
-the file) is sent back and raised here. The pipe holds about one batch, so a slow writer
-slows the reader and memory stays bounded. If this process dies, the child's next write
+the file) is sent back and raised here. The child starts as soon as the header is read, so it
+checks while this process counts the rows; it runs at most a few batches ahead, so a slow
+writer slows the reader and memory stays bounded. If this process dies, the child's next write
 fails and it exits; if the child dies, this side raises.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import os
 import pickle
+import queue
 import subprocess
 import sys
-from collections.abc import AsyncGenerator, Iterator
+import threading
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -60,29 +64,73 @@ async def checked_here(job: CheckJob) -> AsyncGenerator[Checked, None]:
         await asyncio.sleep(0)  # let the writer take the previous batch before the next one
 
 
-async def checked_in_child(job: CheckJob) -> AsyncGenerator[Checked, None]:
-    # A fresh interpreter rather than multiprocessing: nothing of this process (its threads,
-    # its __main__ module) is forked or re-run; the job goes in on stdin, results come back
-    # on a pipe of their own, pickled (both ends are this module).
-    read_end, write_end = os.pipe()
+@contextlib.asynccontextmanager
+async def checked_batches(job: CheckJob, in_child: bool
+                          ) -> AsyncIterator[AsyncGenerator[Checked, None]]:
+    """The checked batches of ``job``. In a child process checking starts at once and runs
+    up to ``_AHEAD`` batches ahead of the caller; leaving the block stops it."""
+    if not in_child:
+        here = checked_here(job)
+        async with contextlib.aclosing(here):
+            yield here
+        return
+    child = _Child(job)
     try:
-        child = subprocess.Popen(  # noqa: S603  # this interpreter, a fixed command
-            [sys.executable, "-c", _CHILD, str(write_end)], stdin=subprocess.PIPE,
-            pass_fds=(write_end,), env=_child_environment())
+        batches = child.batches()
+        async with contextlib.aclosing(batches):
+            yield batches
     finally:
-        os.close(write_end)
-    results = os.fdopen(read_end, "rb")
-    try:
-        assert child.stdin is not None
-        with child.stdin:
-            pickle.dump(job, child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        while (message := await asyncio.to_thread(_receive, results)) is not None:
+        await asyncio.to_thread(child.close)
+
+
+_AHEAD = 8  # batches the child may check before they are taken (about 20 MB here)
+
+
+class _Child:
+    """The checker process, and a thread that takes its results off the pipe."""
+
+    def __init__(self, job: CheckJob) -> None:
+        # A fresh interpreter rather than multiprocessing: nothing of this process (its
+        # threads, its __main__ module) is forked or re-run; the job goes in on stdin,
+        # results come back on a pipe of their own, pickled (both ends are this module).
+        read_end, write_end = os.pipe()
+        try:
+            self._process = subprocess.Popen(  # noqa: S603  # this interpreter, a fixed command
+                [sys.executable, "-c", _CHILD, str(write_end)], stdin=subprocess.PIPE,
+                pass_fds=(write_end,), env=_child_environment())
+        finally:
+            os.close(write_end)
+        self._results = os.fdopen(read_end, "rb")
+        self._queue: queue.Queue[Checked | BaseException | None] = queue.Queue(_AHEAD)
+        assert self._process.stdin is not None
+        with self._process.stdin:
+            pickle.dump(job, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        self._reader = threading.Thread(target=self._read, name="footfall-import-results",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            while (message := _receive(self._results)) is not None:
+                self._queue.put(message)
+            self._queue.put(None)
+        except BaseException as exc:  # the child's error, or its death: raised by batches()
+            self._queue.put(exc)
+
+    async def batches(self) -> AsyncGenerator[Checked, None]:
+        while (message := await asyncio.to_thread(self._queue.get)) is not None:
+            if isinstance(message, BaseException):
+                raise message
             yield message
-    finally:
-        results.close()
-        if child.poll() is None:
-            child.terminate()
-        await asyncio.to_thread(child.wait)
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+        while self._reader.is_alive():  # it stops at the end of the pipe; make room for it
+            with contextlib.suppress(queue.Empty):
+                self._queue.get(timeout=0.05)
+        self._results.close()
+        self._process.wait()
 
 
 _COLLECT_EVERY = 20

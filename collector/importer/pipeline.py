@@ -10,11 +10,10 @@ distinct email, to say how many contacts the file names.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from collector.completions import resolve_event_name
 from collector.errors import ClientError
 from collector.importer.batches import CheckedBatch
-from collector.importer.checking import CheckJob, checked_here, checked_in_child
+from collector.importer.checking import Checked, CheckJob, checked_batches
 from collector.importer.dates import date_parser
 from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
 from collector.importer.report import ErrorReport
@@ -49,7 +48,7 @@ class ImportRequest:
     file_name: str | None = None
     job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     batch_rows: int = 10_000
-    child_process_rows: int = 50_000  # files this long are read and checked in a child
+    child_process_bytes: int = 2_000_000  # files this large are read and checked in a child
 
 
 @dataclass(slots=True)
@@ -92,7 +91,7 @@ def find_definition(definitions: list[EventDefinition], portal_id: int,
 async def run_import(store: Store, settings: Settings, req: ImportRequest, report_path: Path,
                      progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> ImportSummary:
-    table = open_table(req.path, settings.limits.import_rows, req.file_name)
+    table = open_table(req.path, settings.limits.import_rows, req.file_name, count=False)
     definition = find_definition(await store.load_definitions(req.portal_id), req.portal_id,
                                  req.event)
     mapping = apply_overrides(propose(table.headers, definition, settings.limits), req.overrides)
@@ -101,42 +100,52 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
     now = time.time_ns() // 1_000_000
     job = CheckJob(table, plan, req.date_format, settings.limits, now,
                    now + settings.future_skew_seconds * 1000, req.batch_rows)
-    summary = ImportSummary(req.job_id, rows=table.row_count, mapping=mapping,
-                            dry_run=req.dry_run)
-    body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
-            "rows": table.row_count, "dryRun": req.dry_run}
-    with ErrorReport(report_path) as report:
-        if req.dry_run:
-            await _check_all(job, req, summary, report, None, progress, cancel)
-            return summary
-        await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
-        try:
-            await _check_all(job, req, summary, report, store, progress, cancel)
-            summary.counts = await store.commit_import(
-                req.portal_id, req.job_id, definition.name, now,
-                settings.limits.completions_per_month, {**body, **summary.to_json()})
-        except BaseException as exc:
-            state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
-            await store.end_import(req.portal_id, req.job_id, state,
-                                   {**body, "message": str(exc) or type(exc).__name__})
-            raise
+    in_child = req.path.stat().st_size >= req.child_process_bytes
+    async with checked_batches(job, in_child) as batches:
+        # Counting (and refusing a file over the limit) comes before anything is written.
+        total = await asyncio.to_thread(table.count_rows)
+        summary = ImportSummary(req.job_id, rows=total, mapping=mapping, dry_run=req.dry_run)
+        body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
+                "rows": total, "dryRun": req.dry_run}
+        with ErrorReport(report_path) as report:
+            take = _Take(batches, total, req, summary, report, progress, cancel)
+            if req.dry_run:
+                await take.all(None)
+                return summary
+            await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
+            try:
+                await take.all(store)
+                summary.counts = await store.commit_import(
+                    req.portal_id, req.job_id, definition.name, now,
+                    settings.limits.completions_per_month, {**body, **summary.to_json()})
+            except BaseException as exc:
+                state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
+                await store.end_import(req.portal_id, req.job_id, state,
+                                       {**body, "message": str(exc) or type(exc).__name__})
+                raise
     return summary
 
 
-async def _check_all(job: CheckJob, req: ImportRequest, summary: ImportSummary,
-                     report: ErrorReport, store: Store | None, progress: Progress | None,
-                     cancel: threading.Event | None) -> None:
-    """Take checked batch after batch; batch N is staged by the writer while N+1 is checked."""
-    emails: set[int] = set()
-    pending: asyncio.Future[None] | None = None
-    total = job.table.row_count
-    source = checked_in_child(job) if total >= req.child_process_rows else checked_here(job)
-    try:
-        async with contextlib.aclosing(source):
-            async for read, checked in source:
-                if cancel is not None and cancel.is_set():
+@dataclass(slots=True)
+class _Take:
+    batches: AsyncIterator[Checked]
+    total: int
+    req: ImportRequest
+    summary: ImportSummary
+    report: ErrorReport
+    progress: Progress | None
+    cancel: threading.Event | None
+
+    async def all(self, store: Store | None) -> None:
+        """Take checked batch after batch; the writer stages batch N while N+1 is checked."""
+        req, summary = self.req, self.summary
+        emails: set[int] = set()
+        pending: asyncio.Future[None] | None = None
+        try:
+            async for read, checked in self.batches:
+                if self.cancel is not None and self.cancel.is_set():
                     raise ImportCancelled("The import was cancelled; nothing of it was stored")
-                _count(checked, summary, report)
+                _count(checked, summary, self.report)
                 if pending is not None:
                     await pending
                 if store is None:
@@ -145,16 +154,16 @@ async def _check_all(job: CheckJob, req: ImportRequest, summary: ImportSummary,
                     pending = asyncio.ensure_future(store.stage_import(
                         req.portal_id, req.job_id, checked.rows, checked.contacts,
                         summary.to_json()))
-                if progress is not None:
-                    progress(read, total)
-        if pending is not None:
-            await pending
-    except BaseException:
-        if pending is not None and not pending.done():
-            await asyncio.wait([pending])  # let the writer finish before the job is ended
-        raise
-    if store is None:
-        summary.contacts_in_file = len(emails)
+                if self.progress is not None:
+                    self.progress(read, self.total)
+            if pending is not None:
+                await pending
+        except BaseException:
+            if pending is not None and not pending.done():
+                await asyncio.wait([pending])  # let the writer finish before the job is ended
+            raise
+        if store is None:
+            summary.contacts_in_file = len(emails)
 
 
 def _count(checked: CheckedBatch, summary: ImportSummary, report: ErrorReport) -> None:

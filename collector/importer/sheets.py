@@ -17,6 +17,7 @@ from collector.importer.table import (
     BadFile,
     Cell,
     CellError,
+    Counted,
     RowStream,
     Table,
     check_row_count,
@@ -28,7 +29,7 @@ from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells, xlsx
 from collector.importer.xlsxstream import xlsx_rows
 
 # Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
-# whole-sheet load would pass the memory budget: stream with openpyxl instead (slower).
+# whole-sheet load would pass the memory budget: stream the sheet instead (xlsxstream).
 CALAMINE_CELL_BUDGET = 2_000_000
 
 
@@ -90,7 +91,7 @@ def _calamine_xlsx(path: Path, max_rows: int) -> Table:
     header = clean_headers(list(next(rows, [])))
     count = sum(1 for row in rows if not is_blank(row))
     check_row_count(count, max_rows)
-    return Table("xlsx", header, count, file_hash(path), _CalamineRows(path, sheet))
+    return Table("xlsx", header, file_hash(path), _CalamineRows(path, sheet), Counted(count))
 
 
 def _streamed_data_rows(path: Path, sheet: str) -> RowStream:
@@ -108,8 +109,8 @@ def _streamed_xlsx(path: Path, max_rows: int) -> Table:
     # Counting would mean a second pass: the declared dimension stands in for it.
     count = xlsx_dimension(path)[0] - first[0]
     check_row_count(count, max_rows)
-    return Table("xlsx", header, count, file_hash(path),
-                 functools.partial(_streamed_data_rows, path, sheet))
+    return Table("xlsx", header, file_hash(path),
+                 functools.partial(_streamed_data_rows, path, sheet), Counted(count))
 
 
 def _xls_sheet(path: Path) -> tuple[Any, Any]:
@@ -144,7 +145,7 @@ def xls_table(path: Path, max_rows: int) -> Table:
     header = clean_headers(_xls_row(book, sheet, 0))
     count = sum(1 for r in range(1, sheet.nrows) if not is_blank(_xls_row(book, sheet, r)))
     check_row_count(count, max_rows)
-    return Table("xls", header, count, file_hash(path), _XlsRows(path, (book, sheet)))
+    return Table("xls", header, file_hash(path), _XlsRows(path, (book, sheet)), Counted(count))
 
 
 def _xls_row(book: Any, sheet: Any, r: int) -> list[Cell]:
