@@ -21,6 +21,27 @@ def _big_csv(path: Path, rows: int) -> Path:
     return path
 
 
+def _checkers_of(pid: int) -> list[int]:
+    """Pids of the import checker processes that ``pid`` started (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == pid and b"child_main" in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (ValueError, OSError, IndexError):
+            continue
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return True
+    return state == "Z"  # exited, waiting to be reaped
+
+
 def _staged(database: str) -> bool:
     jobs = job_states(database)
     return bool(jobs) and jobs[0][1].get("validRows", 0) > 0
@@ -38,10 +59,16 @@ def test_killed_import_leaves_nothing_and_reruns(api: Api, database: str, tmp_pa
             assert proc.poll() is None, proc.communicate()[0].decode()
             assert time.monotonic() < deadline, "the import never staged a row"
             time.sleep(0.02)
+        checkers = _checkers_of(proc.pid)  # 120,000 rows are checked in a child process
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.communicate(timeout=30)  # also closes the pipe
     assert proc.returncode == -signal.SIGKILL
+    assert len(checkers) == 1
+    deadline = time.monotonic() + 30
+    while not all(_gone(pid) for pid in checkers):  # its next write fails: it exits too
+        assert time.monotonic() < deadline, "the checker process outlived the import"
+        time.sleep(0.05)
     assert count_rows(database, "completions") == 0
     assert count_rows(database, "objects") == 0
     assert count_rows(database, "usage") == 0

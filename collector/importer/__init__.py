@@ -2,12 +2,14 @@
 
 The flow, one module per step::
 
-    source.open_table     .csv (csvfile) / .xlsx, .xls (sheets, xlsxerrors) → Table
+    source.open_table     .csv (csvfile) / .xlsx, .xls (sheets, xlsxstream, xlsxerrors) → Table
     mapping               headers → proposed targets → owner overrides → checked Plan
     dates                 the occurred-at column's format → epoch milliseconds
     rows.RowChecker       one row → StagedRow, or Rejections (the HTTP API's rules)
+    batches, columns      a batch of rows at once: whole columns, else fast rows, else RowChecker
+    checking              read and check batch after batch, in a child process for large files
     report.ErrorReport    rejections → downloadable CSV (row, column, value, reason)
-    pipeline.run_import   stream batches → Store.stage_import → Store.commit_import once
+    pipeline.run_import   checked batches → Store.stage_import → Store.commit_import once
     command / jobs        the ``footfall import`` CLI and the HTTP API's background jobs
 
 Atomicity lives in ``collector.storage.imports``: staging in temporary tables of the

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from collector.importer.table import BadFile, RowStream, Table, check_row_count, clean_headers, file_hash
 
@@ -70,26 +71,42 @@ def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
                           " double quote") from None
 
 
-def csv_table(path: Path, max_rows: int) -> Table:
+def _data_rows(path: Path, encoding: str, delimiter: str) -> RowStream:
+    records = _records(path, encoding, delimiter)
+    next(records, None)  # the header
+    return cast(RowStream, records)  # rows of text cells
+
+
+class _Count:
+    """Counts the data rows that are not blank on first call (a pass over the file)."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str, max_rows: int) -> None:
+        self.path, self.encoding, self.delimiter, self.max_rows = path, encoding, delimiter, max_rows
+        self.found: int | None = None
+
+    def __call__(self) -> int:
+        if self.found is None:
+            records = _records(self.path, self.encoding, self.delimiter)
+            next(records, None)  # the header
+            count = sum(1 for _number, record in records if "".join(record).strip())
+            check_row_count(count, self.max_rows)
+            self.found = count
+        return self.found
+
+
+def csv_table(path: Path, max_rows: int, *, count: bool = True) -> Table:
+    """The table of a CSV file; ``count=False`` leaves counting its rows to the first
+    ``count_rows()`` (so that an import can check rows meanwhile)."""
     encoding = detect_encoding(path)
     with _open(path, encoding) as f:
         first_line = f.readline()
     delimiter = sniff_delimiter(first_line)
-    header: list[str] | None = None
-    count = 0
-    for _number, record in _records(path, encoding, delimiter):
-        if header is None:
-            header = clean_headers(list(record))
-        elif any(cell.strip() for cell in record):
-            count += 1
-    if header is None:
+    first = next(_records(path, encoding, delimiter), None)
+    if first is None:
         raise BadFile("The file is empty: it needs a header row and data rows")
-    check_row_count(count, max_rows)
-
-    def rows() -> RowStream:
-        records = _records(path, encoding, delimiter)
-        next(records)
-        for number, record in records:
-            yield number, list(record)
-
-    return Table("csv", header, count, file_hash(path), rows)
+    table = Table("csv", clean_headers(list(first[1])), file_hash(path),
+                  functools.partial(_data_rows, path, encoding, delimiter),
+                  _Count(path, encoding, delimiter, max_rows))
+    if count:
+        table.count_rows()
+    return table

@@ -73,6 +73,11 @@ def date_parser(fmt: str) -> DateParser:
     return parse
 
 
+def plain_digits_are_epoch_ms(parse: DateParser) -> bool:
+    """Does ``parse`` read a text of plain ASCII digits as that many epoch milliseconds?"""
+    return parse is _auto
+
+
 def _auto(value: object) -> int:
     found = native_ms(value)
     if found is not None:

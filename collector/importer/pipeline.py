@@ -1,5 +1,7 @@
 """Run one import: read → check each row → stage in batches → commit once (or write nothing).
 
+A large file is read and checked in a child process (``checking``) while this one stages.
+
 Memory stays bounded: rows stream from the reader in batches of ``batch_rows``; the error
 report streams to a file; the only per-row state kept is (for a dry run) a 64-bit hash per
 distinct email, to say how many contacts the file names.
@@ -11,22 +13,22 @@ import asyncio
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from collector.completions import resolve_event_name
 from collector.definitions import definition_json, parse_new_definition
 from collector.errors import ClientError
+from collector.importer.batches import CheckedBatch
+from collector.importer.checking import Checked, CheckJob, checked_batches
 from collector.importer.dates import date_parser
 from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
 from collector.importer.newevent import propose_definition
 from collector.importer.report import ErrorReport
-from collector.importer.rows import RowChecker, StagedRow
 from collector.importer.source import open_table
-from collector.importer.table import RowStream, Table, is_blank
+from collector.importer.table import Table
 from collector.model import EventDefinition
 from collector.settings import Settings
 from collector.storage import Store
@@ -49,6 +51,7 @@ class ImportRequest:
     file_name: str | None = None
     job_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     batch_rows: int = 10_000
+    child_process_bytes: int = 2_000_000  # files this large are read and checked in a child
     # Instead of ``event``: the label of a new event made from the file's columns
     # (``newevent.propose_definition``); a dry run only shows it.
     create_event: str | None = None
@@ -110,96 +113,87 @@ async def _event_for(store: Store, settings: Settings, req: ImportRequest,
     return replace(definition, id=new_id)
 
 
-def _batches(rows: RowStream, size: int) -> Iterator[list[tuple[int, list[object]]]]:
-    while batch := list(islice(rows, size)):
-        yield batch
-
-
 async def run_import(store: Store, settings: Settings, req: ImportRequest, report_path: Path,
                      progress: Progress | None = None,
                      cancel: threading.Event | None = None) -> ImportSummary:
-    table = open_table(req.path, settings.limits.import_rows, req.file_name)
+    table = open_table(req.path, settings.limits.import_rows, req.file_name, count=False)
     definition = await _event_for(store, settings, req, table)
     mapping = apply_overrides(propose(table.headers, definition, settings.limits), req.overrides)
     plan = build_plan(table.headers, mapping, definition, settings.limits)
+    date_parser(req.date_format)  # an unknown format is refused before anything is written
     now = time.time_ns() // 1_000_000
-    checker = RowChecker(table.headers, plan, date_parser(req.date_format), settings.limits,
-                         table.content_hash, now, now + settings.future_skew_seconds * 1000)
-    summary = ImportSummary(req.job_id, rows=table.row_count, mapping=mapping,
-                            dry_run=req.dry_run)
-    if req.create_event is not None:
-        summary.created_event = definition_json(definition)
-    body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
-            "rows": table.row_count, "dryRun": req.dry_run}
-    with ErrorReport(report_path) as report:
-        if req.dry_run:
-            await _check_all(table, checker, req, summary, report, None, progress, cancel)
-            return summary
-        await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
-        try:
-            await _check_all(table, checker, req, summary, report, store, progress, cancel)
-            summary.counts = await store.commit_import(
-                req.portal_id, req.job_id, definition.name, now,
-                settings.limits.completions_per_month, {**body, **summary.to_json()})
-        except BaseException as exc:
-            state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
-            await store.end_import(req.portal_id, req.job_id, state,
-                                   {**body, "message": str(exc) or type(exc).__name__})
-            raise
+    job = CheckJob(table, plan, req.date_format, settings.limits, now,
+                   now + settings.future_skew_seconds * 1000, req.batch_rows)
+    in_child = req.path.stat().st_size >= req.child_process_bytes
+    async with checked_batches(job, in_child) as batches:
+        # Counting (and refusing a file over the limit) comes before anything is written.
+        total = await asyncio.to_thread(table.count_rows)
+        summary = ImportSummary(req.job_id, rows=total, mapping=mapping, dry_run=req.dry_run)
+        if req.create_event is not None:
+            summary.created_event = definition_json(definition)
+        body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
+                "rows": total, "dryRun": req.dry_run}
+        with ErrorReport(report_path) as report:
+            take = _Take(batches, total, req, summary, report, progress, cancel)
+            if req.dry_run:
+                await take.all(None)
+                return summary
+            await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
+            try:
+                await take.all(store)
+                summary.counts = await store.commit_import(
+                    req.portal_id, req.job_id, definition.name, now,
+                    settings.limits.completions_per_month, {**body, **summary.to_json()})
+            except BaseException as exc:
+                state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
+                await store.end_import(req.portal_id, req.job_id, state,
+                                       {**body, "message": str(exc) or type(exc).__name__})
+                raise
     return summary
 
 
-async def _check_all(table: Table, checker: RowChecker, req: ImportRequest,
-                     summary: ImportSummary, report: ErrorReport, store: Store | None,
-                     progress: Progress | None, cancel: threading.Event | None) -> None:
-    """Check batch after batch; batch N is staged by the writer while N+1 is checked."""
-    emails: set[int] = set()
-    pending: asyncio.Task[None] | None = None
-    try:
-        for batch in _batches(table.open_rows(), req.batch_rows):
-            if cancel is not None and cancel.is_set():
-                raise ImportCancelled("The import was cancelled; nothing of it was stored")
-            staged = _check_batch(checker, batch, summary, report)
+@dataclass(slots=True)
+class _Take:
+    batches: AsyncIterator[Checked]
+    total: int
+    req: ImportRequest
+    summary: ImportSummary
+    report: ErrorReport
+    progress: Progress | None
+    cancel: threading.Event | None
+
+    async def all(self, store: Store | None) -> None:
+        """Take checked batch after batch; the writer stages batch N while N+1 is checked."""
+        req, summary = self.req, self.summary
+        emails: set[int] = set()
+        pending: asyncio.Future[None] | None = None
+        try:
+            async for read, checked in self.batches:
+                if self.cancel is not None and self.cancel.is_set():
+                    raise ImportCancelled("The import was cancelled; nothing of it was stored")
+                _count(checked, summary, self.report)
+                if pending is not None:
+                    await pending
+                if store is None:
+                    emails.update(hash(r[2]) for r in checked.rows)
+                else:
+                    pending = asyncio.ensure_future(store.stage_import(
+                        req.portal_id, req.job_id, checked.rows, checked.contacts,
+                        summary.to_json()))
+                if self.progress is not None:
+                    self.progress(read, self.total)
             if pending is not None:
                 await pending
-            if store is None:
-                emails.update(hash(r.email) for r in staged)
-            else:
-                pending = asyncio.ensure_future(_stage(store, req, staged, summary.to_json()))
-            if progress is not None:
-                progress(len(batch), table.row_count)
-        if pending is not None:
-            await pending
-    except BaseException:
-        if pending is not None and not pending.done():
-            await asyncio.wait([pending])  # let the writer finish before the job is ended
-        raise
-    if store is None:
-        summary.contacts_in_file = len(emails)
+        except BaseException:
+            if pending is not None and not pending.done():
+                await asyncio.wait([pending])  # let the writer finish before the job is ended
+            raise
+        if store is None:
+            summary.contacts_in_file = len(emails)
 
 
-def _check_batch(checker: RowChecker, batch: list[tuple[int, list[object]]],
-                 summary: ImportSummary, report: ErrorReport) -> list[StagedRow]:
-    staged: list[StagedRow] = []
-    for number, cells in batch:
-        if is_blank(cells):
-            continue
-        row, problems = checker.check(number, cells)
-        if problems:
-            summary.rejected_rows += 1
-            summary.problems += len(problems)
-            report.add(problems)
-        elif row is not None:
-            staged.append(row)
-    summary.valid_rows += len(staged)
-    return staged
-
-
-async def _stage(store: Store, req: ImportRequest, staged: list[StagedRow],
-                 body: dict[str, Any]) -> None:
-    contacts: dict[str, dict[str, str]] = {}
-    for r in staged:
-        if r.contact or r.email not in contacts:
-            contacts.setdefault(r.email, {"email": r.email}).update(r.contact)
-    rows = [(r.row, r.id, r.email, r.occurred_at, r.properties) for r in staged]
-    await store.stage_import(req.portal_id, req.job_id, rows, contacts, body)
+def _count(checked: CheckedBatch, summary: ImportSummary, report: ErrorReport) -> None:
+    summary.valid_rows += len(checked.rows)
+    summary.rejected_rows += checked.rejected_rows
+    summary.problems += len(checked.rejections)
+    report.add(checked.rejections)

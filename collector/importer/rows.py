@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from collector.completions import valid_email
-from collector.importer.dates import DateParser, native_ms
+from collector.importer.dates import DateParser, native_ms, plain_digits_are_epoch_ms
 from collector.importer.mapping import LIFECYCLE_STAGES, Plan
 from collector.importer.table import Cell, CellError
 from collector.limits import Limits
@@ -66,13 +66,19 @@ class _RowIds:
                                   usedforsecurity=False)
 
     def __call__(self, row: int) -> str:
-        digest = self._base.copy()
-        digest.update(str(row).encode())
-        raw = bytearray(digest.digest()[:16])
-        raw[6] = (raw[6] & 0x0F) | 0x50
-        raw[8] = (raw[8] & 0x3F) | 0x80
-        h = raw.hex()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return self.many((row,))[0]
+
+    def many(self, rows: Iterable[int]) -> list[str]:
+        base, variant, ids = self._base, _VARIANT, []
+        for row in rows:
+            digest = base.copy()
+            digest.update(b"%d" % row)
+            h = digest.hexdigest()  # version 5 in the 13th hex digit, the variant in the 17th
+            ids.append(f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}")
+        return ids
+
+
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _empty(cell: Cell) -> bool:
@@ -83,17 +89,27 @@ def _shown(cell: Cell) -> str:
     return "" if cell is None else str(cell)
 
 
+def plain_text(limit: int) -> Callable[[str], bool]:
+    """Is this text stored as it is under a string property: short printable ASCII, not
+    blank, no edge spaces (so no rule of the general path can change or refuse it)?"""
+
+    def plain(value: str) -> bool:
+        return len(value) <= limit and value.isascii() and value.isprintable() \
+            and value[:1] not in ("", " ") and value[-1:] != " "
+
+    return plain
+
+
 def value_converter(prop: PropertyDef, limit: int,
                     lifecycle: bool = False) -> Callable[[Cell], str | None]:
     """A column's cell → stored text, None for a blank cell (raises Reject); repeated text
     values are memoised, plain short text skips the general path."""
     memo: dict[str, str | Reject | None] = {}
-    plain_text = prop.type == "string" and not lifecycle
+    plain = plain_text(limit) if prop.type == "string" and not lifecycle else None
 
     def convert(value: Cell) -> str | None:
         if type(value) is str:
-            if plain_text and len(value) <= limit and value.isascii() and value.isprintable() \
-                    and value[:1] not in ("", " ") and value[-1:] != " ":
+            if plain is not None and plain(value):
                 return value
             found = memo.get(value, memo)
             if found is memo:
@@ -149,7 +165,10 @@ class RowChecker:
         self.headers, self.plan, self.parse_date = headers, plan, parse_date
         self.now, self.latest = now_ms, latest_ms
         self.row_id = _RowIds(content_hash)
-        self.event: Columns = [(i, p.name, value_converter(p, limits.value_length_for(p.name)))
+        self.epoch_ms = plain_digits_are_epoch_ms(parse_date)
+        self.event_types = {p.name: p.type for _, p in plan.event}
+        self.event_limits = {p.name: limits.value_length_for(p.name) for _, p in plan.event}
+        self.event: Columns = [(i, p.name, value_converter(p, self.event_limits[p.name]))
                                for i, p in plan.event]
         self.contact: Columns = [(i, n, value_converter(_TEXT, limits.value_length,
                                                         n == "lifecyclestage"))
@@ -168,7 +187,7 @@ class RowChecker:
 
         email = self._email(cell(plan.email), fail)
         occurred = self._occurred(cell(plan.occurred_at), fail)
-        row_id = self._uuid(row, cell(plan.uuid), fail)
+        row_id = self.uuid_of(row, cell(plan.uuid), fail)
         props = self._columns(self.event, cells, fail)
         contact = self._columns(self.contact, cells, fail)
         if problems or email is None:
@@ -228,7 +247,7 @@ class RowChecker:
             fail(index, "must not be in the future")
         return ms
 
-    def _uuid(self, row: int, value: Cell, fail: Callable[[int, str], None]) -> str:
+    def uuid_of(self, row: int, value: Cell, fail: Callable[[int, str], None]) -> str:
         if self.plan.uuid is None or _empty(value):
             return self.row_id(row)
         try:

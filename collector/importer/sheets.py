@@ -8,6 +8,7 @@ Merged cells keep their value in the top-left cell only, as in the file.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from collector.importer.table import (
     BadFile,
     Cell,
     CellError,
+    Counted,
     RowStream,
     Table,
     check_row_count,
@@ -23,10 +25,11 @@ from collector.importer.table import (
     file_hash,
     is_blank,
 )
-from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells
+from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells, xlsx_first_sheet
+from collector.importer.xlsxstream import xlsx_rows
 
 # Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
-# whole-sheet load would pass the memory budget: stream with openpyxl instead (slower).
+# whole-sheet load would pass the memory budget: stream the sheet instead (xlsxstream).
 CALAMINE_CELL_BUDGET = 2_000_000
 
 
@@ -51,72 +54,98 @@ def _with_errors(stream: Iterator[tuple[int, list[Cell]]], path: Path,
         yield number, cells
 
 
-def _calamine_xlsx(path: Path, max_rows: int) -> Table:
+def _calamine_sheet(path: Path) -> Any:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except (CalamineError, OSError, ValueError) as exc:
         raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: {exc}") from None
-    start = sheet.start or (0, 0)
+
+
+class _CalamineRows:
+    """``open_rows`` of a sheet calamine has loaded; pickled for the checker process, it
+    leaves the loaded sheet behind and loads it again there."""
+
+    def __init__(self, path: Path, sheet: Any) -> None:
+        self.path, self.sheet = path, sheet
+        self.start: tuple[int, int] = sheet.start or (0, 0)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "sheet": None, "start": self.start}
+
+    def __call__(self) -> RowStream:
+        return _with_errors(self._raw(), self.path, self.start[1])
+
+    def _raw(self) -> Iterator[tuple[int, list[Cell]]]:
+        sheet = self.sheet if self.sheet is not None else _calamine_sheet(self.path)
+        it = sheet.iter_rows()
+        next(it, None)
+        for i, cells in enumerate(it, start=self.start[0] + 2):
+            yield i, list(cells)
+
+
+def _calamine_xlsx(path: Path, max_rows: int) -> Table:
+    sheet = _calamine_sheet(path)
     rows = sheet.iter_rows()
     header = clean_headers(list(next(rows, [])))
     count = sum(1 for row in rows if not is_blank(row))
     check_row_count(count, max_rows)
+    return Table("xlsx", header, file_hash(path), _CalamineRows(path, sheet), Counted(count))
 
-    def raw() -> Iterator[tuple[int, list[Cell]]]:
-        it = sheet.iter_rows()
-        next(it, None)
-        for i, cells in enumerate(it, start=start[0] + 2):
-            yield i, list(cells)
 
-    return Table("xlsx", header, count, file_hash(path), lambda: _with_errors(raw(), path, start[1]))
+def _streamed_data_rows(path: Path, sheet: str) -> RowStream:
+    rows = xlsx_rows(path, sheet)
+    next(rows, None)  # the header
+    return rows
 
 
 def _streamed_xlsx(path: Path, max_rows: int) -> Table:
-    from openpyxl import load_workbook
-
-    def raw() -> Iterator[tuple[int, list[Cell]]]:
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            for i, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-                yield i, list(cells)
-        finally:
-            book.close()
-
-    first = next(raw(), (1, []))
+    sheet = xlsx_first_sheet(path)
+    if sheet is None:
+        raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: it has no worksheet")
+    first = next(xlsx_rows(path, sheet), (1, []))
     header = clean_headers(list(first[1]))
-    # Counting would mean a second slow pass: the declared dimension stands in for it.
-    count = xlsx_dimension(path)[0] - 1
+    # Counting would mean a second pass: the declared dimension stands in for it.
+    count = xlsx_dimension(path)[0] - first[0]
     check_row_count(count, max_rows)
-
-    def stream() -> RowStream:
-        it = raw()
-        next(it, None)
-        return _with_errors(it, path, 0)
-
-    return Table("xlsx", header, count, file_hash(path), stream)
+    return Table("xlsx", header, file_hash(path),
+                 functools.partial(_streamed_data_rows, path, sheet), Counted(count))
 
 
-def xls_table(path: Path, max_rows: int) -> Table:
+def _xls_sheet(path: Path) -> tuple[Any, Any]:
     import xlrd
 
     try:
         book = xlrd.open_workbook(str(path))
     except (xlrd.XLRDError, OSError, ValueError, AssertionError) as exc:
         raise BadFile(f"Cannot read {path.name} as an .xls workbook: {exc}") from None
-    sheet = book.sheet_by_index(0)
+    return book, book.sheet_by_index(0)
+
+
+class _XlsRows:
+    """``open_rows`` of a loaded .xls sheet (pickled: loaded again in the checker process)."""
+
+    def __init__(self, path: Path, loaded: tuple[Any, Any] | None) -> None:
+        self.path, self.loaded = path, loaded
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "loaded": None}
+
+    def __call__(self) -> Iterator[tuple[int, list[Cell]]]:
+        book, sheet = self.loaded or _xls_sheet(self.path)
+        for r in range(1, sheet.nrows):
+            yield r + 1, _xls_row(book, sheet, r)
+
+
+def xls_table(path: Path, max_rows: int) -> Table:
+    book, sheet = _xls_sheet(path)
     if sheet.nrows == 0:
         raise BadFile("The file is empty: it needs a header row and data rows")
     header = clean_headers(_xls_row(book, sheet, 0))
     count = sum(1 for r in range(1, sheet.nrows) if not is_blank(_xls_row(book, sheet, r)))
     check_row_count(count, max_rows)
-
-    def stream() -> Iterator[tuple[int, list[Cell]]]:
-        for r in range(1, sheet.nrows):
-            yield r + 1, _xls_row(book, sheet, r)
-
-    return Table("xls", header, count, file_hash(path), stream)
+    return Table("xls", header, file_hash(path), _XlsRows(path, (book, sheet)), Counted(count))
 
 
 def _xls_row(book: Any, sheet: Any, r: int) -> list[Cell]:

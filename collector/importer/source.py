@@ -11,8 +11,10 @@ from collector.importer.table import BadFile, Table
 FILE_TYPES = (".csv", ".xlsx", ".xls")
 
 
-def open_table(path: Path, max_rows: int, name: str | None = None) -> Table:
-    """Read the header and count the rows up front; ``name`` is the upload's own name."""
+def open_table(path: Path, max_rows: int, name: str | None = None, *,
+               count: bool = True) -> Table:
+    """Read the header and count the rows up front (a CSV's may be left to the first
+    ``count_rows()`` with ``count=False``); ``name`` is the upload's own name."""
     suffix = Path(name or path.name).suffix.lower()
     if suffix not in FILE_TYPES:
         raise BadFile(f"{name or path.name}: unsupported file type; import a .csv, .xlsx or"
@@ -22,7 +24,7 @@ def open_table(path: Path, max_rows: int, name: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise BadFile("The file is empty: it needs a header row and data rows")
     if suffix == ".csv":
-        return csv_table(path, max_rows)
+        return csv_table(path, max_rows, count=count)
     if suffix == ".xlsx":
         return xlsx_table(path, max_rows)
     return xls_table(path, max_rows)

@@ -36,9 +36,25 @@ RowStream = Iterator[tuple[int, list[Cell]]]
 class Table:
     kind: str
     headers: list[str]
-    row_count: int
     content_hash: str
     open_rows: Callable[[], RowStream]  # each call streams (row number, cells) afresh
+    # The data rows that are not blank: known on opening, or counted (a pass over the file)
+    # on first call; raises BadFile past the row limit.
+    count_rows: Callable[[], int]
+
+    @property
+    def row_count(self) -> int:
+        return self.count_rows()
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A row count known when the file was opened."""
+
+    count: int
+
+    def __call__(self) -> int:
+        return self.count
 
 
 def file_hash(path: Path) -> str:

@@ -52,6 +52,15 @@ def xlsx_error_cells(path: Path) -> dict[tuple[int, int], str]:
         return {}
 
 
+def xlsx_first_sheet(path: Path) -> str | None:
+    """The archive member that holds the workbook's first sheet."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _first_sheet(archive)
+    except (zipfile.BadZipFile, OSError):
+        return None
+
+
 def _first_sheet(archive: zipfile.ZipFile) -> str | None:
     names = set(archive.namelist())
     try:

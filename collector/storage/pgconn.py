@@ -104,6 +104,13 @@ class PgConnection:
             total += self.raw.execute(statement, params).rowcount
         return RowCount(total)
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """``COPY table (columns) FROM STDIN``: bulk rows in one stream (imports' staging)."""
+        with self.raw.cursor() as cur, cur.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def close(self) -> None:
         self.raw.close()
 
