@@ -29,9 +29,9 @@ def test_import_way_upload_map_dry_run_and_import(browser: Browser, portal: Port
     base = portal.collector.url
     try:
         sign_in(page, portal, "/app/import")
-        expect(page.get_by_text("No event to import into yet")).to_be_visible()
+        expect(page.get_by_label("New event made from the file's columns")).to_be_visible()
         shoot(page, "import-empty")
-        page.get_by_role("link", name="Create an event for an import").click()
+        page.get_by_role("link", name="create the event first").click()
         expect(page.get_by_text("Imported events can only be associated with contacts.")).to_be_visible()
         page.get_by_label("Event name").fill("Fair visit")
         page.get_by_role("button", name="Create and add properties").click()
@@ -40,7 +40,7 @@ def test_import_way_upload_map_dry_run_and_import(browser: Browser, portal: Port
         page.get_by_role("button", name="Add property").click()
         page.get_by_role("link", name="Next: import a spreadsheet").click()
 
-        expect(page.get_by_label("Event")).to_have_value("fair_visit")
+        expect(page.get_by_label("Event", exact=True)).to_have_value("fair_visit")
         page.get_by_label("Spreadsheet").set_input_files(sheet)
         shoot(page, "import-upload")
         page.get_by_role("button", name="Upload and map columns").click()
