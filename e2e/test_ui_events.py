@@ -112,6 +112,20 @@ def test_create_edit_copy_click_and_sign_out(browser: Browser, desktop: BrowserC
     assert completion["properties"]["hs_page_title"] == "Pricing"
     site.close()
 
+    # The click shows in the event's chart and on its contact's timeline.
+    page.goto(f"{base}/app/events/plan_upgraded")
+    expect(page.locator("[data-stat=completions]")).to_have_text("1")
+    expect(page.locator("svg g.bar[data-tip]").first).to_be_attached()
+    expect(page.locator("li.completion")).to_have_count(1)
+    shoot(page, "event-detail")
+    page.goto(f"{base}/app/contacts/{completion['objectId']}")
+    upgraded = page.locator("ol.timeline li.completion").filter(has_text="Plan upgraded")
+    expect(upgraded).to_have_count(1)  # beside the page's own page view
+    upgraded.locator("summary").click()
+    expect(upgraded.locator("dl")).to_contain_text("team")
+    shoot(page, "contact-timeline")
+    page.goto(f"{base}/app/events/plan_upgraded/code?way=javascript")
+
     # Saved code becomes part of the tracking script: a page without event code tracks it.
     code = ("document.addEventListener('click', function (e) {\n"
             "  if (e.target.id !== 'buy-team') return;\n"
