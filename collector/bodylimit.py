@@ -4,25 +4,16 @@ The JSON endpoints enforce ``max_body_bytes`` themselves (``collector.jsonbody``
 bodies are parsed by Starlette, which reads whatever arrives; ``limit_receive`` wraps an ASGI
 ``receive`` so that a body whose ``Content-Length`` is over the cap is refused before any of
 it is read, and a body without one is refused as soon as it passes the cap. Either way the
-parse raises ``BodyTooLarge``, a 413 ``ClientError`` that the API renders as JSON and the UI
-as a page.
+parse raises ``jsonbody.too_large``'s 413 ``ClientError``, which the API renders as JSON and
+the UI as a page.
 """
 
 from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from collector.errors import FieldError, PayloadTooLarge
+from collector.jsonbody import too_large
 from collector.services import Services
-
-
-class BodyTooLarge(PayloadTooLarge):
-    pass
-
-
-def too_large(limit: int) -> BodyTooLarge:
-    return BodyTooLarge(f"The request body is larger than {limit:,} bytes",
-                        (FieldError("body", f"must be at most {limit:,} bytes", "TOO_LARGE"),))
 
 
 def declared_length(scope: Scope) -> int | None:

@@ -75,18 +75,19 @@ async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], ma
         )
     declared = headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
+        raise too_large(max_bytes)
     parts: list[bytes] = []
     size = 0
     async for chunk in chunks:
         size += len(chunk)
         if size > max_bytes:
-            raise _too_large(max_bytes)
+            raise too_large(max_bytes)
         parts.append(chunk)
     return b"".join(parts)
 
 
-def _too_large(max_bytes: int) -> PayloadTooLarge:
+def too_large(max_bytes: int) -> PayloadTooLarge:
+    """The 413 for a body over ``max_bytes`` (JSON bodies here, forms in ``bodylimit``)."""
     return PayloadTooLarge(
         f"Request body is larger than {max_bytes} bytes",
         (FieldError("body", f"must be at most {max_bytes} bytes", "TOO_LARGE"),),

@@ -129,6 +129,7 @@ def test_http_proposes_then_creates(api: Api, database: str, tmp_path: Path) -> 
     status = api.get(f"/footfall/v1/imports/{started.json()['id']}").json()
     assert status["state"] == "committed", status
     assert status["createdEvent"]["name"] == "webinar_attended"
+    assert status["eventName"] == "webinar_attended"
     assert len(api.events(eventType=f"pe{api.portal_id}_webinar_attended")["results"]) == 2
 
 

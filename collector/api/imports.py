@@ -166,10 +166,9 @@ async def _propose(request: Request, portal_id: int, form: FormData) -> Response
 @authenticated
 async def get_import(request: Request, portal_id: int) -> Response:
     job_id = request.path_params["job_id"]
-    job = _jobs(request).get(portal_id, job_id)
+    job, stored = await _jobs(request).find(services(request).store, portal_id, job_id)
     if job is not None:
         return JSONResponse(job.to_json())
-    stored = await services(request).store.load_import(portal_id, job_id) if _is_uuid(job_id) else None
     if stored is None:
         raise NotFound(f"No import {job_id!r} in this portal")
     return JSONResponse(stored)
@@ -177,12 +176,12 @@ async def get_import(request: Request, portal_id: int) -> Response:
 
 @authenticated
 async def error_report(request: Request, portal_id: int) -> Response:
-    job = _jobs(request).get(portal_id, request.path_params["job_id"])
-    if job is None or not job.report.is_file():
+    job_id = request.path_params["job_id"]
+    report = _jobs(request).report(portal_id, job_id)
+    if report is None:
         raise NotFound("No error report for this import here (reports are kept by the"
                        " collector process that ran the import, until it stops)")
-    return FileResponse(job.report, media_type="text/csv; charset=utf-8",
-                        filename=f"import-{job.request.job_id}-errors.csv")
+    return report_response(report, job_id)
 
 
 @authenticated
@@ -194,9 +193,7 @@ async def cancel_import(request: Request, portal_id: int) -> Response:
     return JSONResponse(job.to_json(), status_code=202)
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
+def report_response(report: Path, job_id: str) -> FileResponse:
+    """An import's error report as a CSV download (the API's and the UI's)."""
+    return FileResponse(report, media_type="text/csv; charset=utf-8",
+                        filename=f"import-{job_id}-errors.csv")

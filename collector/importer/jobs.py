@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import tempfile
 import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,23 @@ class ImportJobs:
         with self._lock:
             return self._jobs.get((portal_id, job_id))
 
+    async def find(self, store: Store, portal_id: int,
+                   job_id: str) -> tuple[Job | None, dict[str, Any] | None]:
+        """``(live job, None)`` when this process runs or ran it, else ``(None, stored
+        state)`` from the store (another process's job, or one from before a restart), else
+        ``(None, None)``."""
+        job = self.get(portal_id, job_id)
+        if job is not None:
+            return job, None
+        if not _is_uuid(job_id):
+            return None, None
+        return None, await store.load_import(portal_id, job_id)
+
+    def report(self, portal_id: int, job_id: str) -> Path | None:
+        """The job's error report, if this process holds one."""
+        job = self.get(portal_id, job_id)
+        return job.report if job is not None and job.report.is_file() else None
+
     def start(self, store: Store, settings: Settings, request: ImportRequest,
               folder: Path) -> Job:
         job = Job(request, folder)
@@ -107,3 +125,11 @@ class ImportJobs:
             if job.thread is not None:
                 job.thread.join(timeout)
             shutil.rmtree(job.folder, ignore_errors=True)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

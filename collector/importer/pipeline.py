@@ -75,8 +75,9 @@ class ImportSummary:
                  "validRows": self.valid_rows, "rejectedRows": self.rejected_rows,
                  "problems": self.problems, "contactsInFile": self.contacts_in_file,
                  "mapping": self.mapping, **self.counts}
-        if self.created_event is not None:
+        if self.created_event is not None:  # the job was started without an event name
             found["createdEvent"] = self.created_event
+            found["eventName"] = self.created_event["name"]
         return found
 
 

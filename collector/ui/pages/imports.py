@@ -10,9 +10,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
 from collector.api.common import services
+from collector.api.imports import report_response
 from collector.definitions import parse_new_definition
 from collector.errors import ClientError, NotFound
 from collector.importer.dates import NAMED_FORMATS, BadDateFormat, date_parser
@@ -114,37 +115,42 @@ def _samples(table: Table) -> list[list[str]]:
     return columns
 
 
-async def _mapping_context(request: Request, viewer: Viewer, upload_id: str,
-                           overrides: list[str] | None = None,
-                           ) -> tuple[uploads.Upload, EventDefinition, Table]:
-    """The upload, the event (chosen, or proposed from the file's columns as the mapping
-    stands) and the file's table."""
-    found = uploads.find(viewer.portal_id, upload_id)
+def _upload_table(request: Request, viewer: Viewer) -> tuple[uploads.Upload, Table]:
+    found = uploads.find(viewer.portal_id, request.path_params["upload_id"])
     if found is None:
         raise NotFound("This upload does not exist (uploads are kept for a day): upload the"
                        " file again.")
+    return found, open_table(found.path, services(request).settings.limits.import_rows,
+                             found.name)
+
+
+async def _event(request: Request, viewer: Viewer, table: Table,
+                 overrides: list[str]) -> EventDefinition:
+    """The chosen event, or the one the file's columns make as the mapping stands."""
     svc = services(request)
     definitions = await svc.store.load_definitions(viewer.portal_id)
-    table = open_table(found.path, svc.settings.limits.import_rows, found.name)
     label = request.query_params.get("create", "").strip()
     if not label:
-        definition = find_definition(definitions, viewer.portal_id,
-                                     request.query_params.get("event", ""))
-        return found, definition, table
-    body = propose_definition(table, label, overrides or [], svc.settings.limits)
+        return find_definition(definitions, viewer.portal_id,
+                               request.query_params.get("event", ""))
+    body = propose_definition(table, label, overrides, svc.settings.limits)
     definition = parse_new_definition(body, viewer.portal_id, svc.settings.limits, now_ms())
     if any(d.name == definition.name for d in definitions):
         raise BadMapping(f"An event named {definition.name!r} exists already: import into it,"
                          " or give the new event another label")
-    return found, definition, table
+    return definition
+
+
+def _overrides(chosen: dict[str, str] | None) -> list[str]:
+    return [f"{header}={target}" for header, target in (chosen or {}).items()]
 
 
 async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, str] | None = None,
                         date_format: str = "auto", errors: FieldErrors | None = None,
                         status: int = 200) -> Response:
     try:
-        found, definition, table = await _mapping_context(request, viewer,
-                                                          request.path_params["upload_id"])
+        found, table = _upload_table(request, viewer)
+        definition = await _event(request, viewer, table, _overrides(chosen))
     except NotFound:
         raise
     except ClientError as exc:  # an unreadable file or an unusable event
@@ -171,27 +177,21 @@ async def mapping_page(request: Request, viewer: Viewer) -> Response:
 @portal_page
 async def start_import(request: Request, viewer: Viewer) -> Response:
     form = await request.form()
-    found, definition, table = await _mapping_context(request, viewer,
-                                                      request.path_params["upload_id"])
+    found, table = _upload_table(request, viewer)
     chosen = {h: text(form, f"map_{i}", "ignore") for i, h in enumerate(table.headers)}
     creating = request.query_params.get("create", "").strip() or None
     date_format = text(form, "date_pattern").strip() or text(form, "date_format", "auto")
-    if creating is not None:  # the new event as this mapping makes it
-        try:
-            found, definition, table = await _mapping_context(
-                request, viewer, request.path_params["upload_id"],
-                [f"{h}={t}" for h, t in chosen.items()])
-        except NotFound:
-            raise
-        except ClientError as exc:
-            return await _mapping_page(request, viewer, chosen=chosen, date_format=date_format,
-                                       errors={"mapping": f"Column mapping: {exc.message}"},
-                                       status=400)
+    try:
+        definition = await _event(request, viewer, table, _overrides(chosen))
+    except ClientError as exc:
+        return await _mapping_page(request, viewer, chosen=chosen, date_format=date_format,
+                                   errors={"mapping": f"Column mapping: {exc.message}"},
+                                   status=400)
     svc = services(request)
     errors: FieldErrors = {}
     try:
         build_plan(table.headers, apply_overrides(propose(table.headers, definition, svc.settings.limits),
-                   [f"{h}={t}" for h, t in chosen.items()]), definition, svc.settings.limits)
+                   _overrides(chosen)), definition, svc.settings.limits)
     except ClientError as exc:
         errors["mapping"] = f"Column mapping: {exc.message}"
     try:
@@ -204,21 +204,18 @@ async def start_import(request: Request, viewer: Viewer) -> Response:
     dry_run = text(form, "action") != "run"
     path = uploads.copy_for_job(found)
     req = ImportRequest(path, viewer.portal_id, "" if creating else definition.name,
-                        [f"{h}={t}" for h, t in chosen.items()], date_format, dry_run,
+                        _overrides(chosen), date_format, dry_run,
                         file_name=found.name, job_id=str(uuid.uuid4()), create_event=creating)
     _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return redirect(f"{PATH}/jobs/{req.job_id}?upload={found.id}")
 
 
 async def _job_state(request: Request, portal_id: int) -> dict[str, Any]:
-    job_id = request.path_params["job_id"]
-    job = _jobs(request).get(portal_id, job_id)
+    job, stored = await _jobs(request).find(services(request).store, portal_id,
+                                            request.path_params["job_id"])
     if job is not None:
         return {**_JOB_DEFAULTS, **job.to_json(), "hasReport": job.report.is_file(),
                 "overrides": job.request.overrides, "dateFormat": job.request.date_format}
-    stored = None
-    if _is_uuid(job_id):
-        stored = await services(request).store.load_import(portal_id, job_id)
     if stored is None:
         raise NotFound("This portal has no import with that id.")
     return {**_JOB_DEFAULTS, **stored, "hasReport": False, "overrides": [], "dateFormat": "auto"}
@@ -244,12 +241,12 @@ async def job_status(request: Request, viewer: Viewer) -> Response:
 
 @portal_page
 async def error_report(request: Request, viewer: Viewer) -> Response:
-    job = _jobs(request).get(viewer.portal_id, request.path_params["job_id"])
-    if job is None or not job.report.is_file():
+    job_id = request.path_params["job_id"]
+    report = _jobs(request).report(viewer.portal_id, job_id)
+    if report is None:
         raise NotFound("No error report for this import here (reports are kept by the"
                        " collector process that ran the import, until it stops).")
-    return FileResponse(job.report, media_type="text/csv; charset=utf-8",
-                        filename=f"import-{job.request.job_id}-errors.csv")
+    return report_response(report, job_id)
 
 
 @portal_page
@@ -260,11 +257,3 @@ async def cancel(request: Request, viewer: Viewer) -> Response:
     job.cancel.set()
     return redirect(f"{PATH}/jobs/{job.request.job_id}", "Cancelling the import: nothing of"
                     " it will be stored.", request=request)
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
