@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
+from starlette._utils import get_route_path
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from collector.api import (
     analytics,
@@ -117,14 +120,37 @@ def visualizer_routes() -> list[Route]:
     ]
 
 
-def _ingest_first(routes: list[Route]) -> list[Route]:
-    """Starlette tries routes in order: the ingest endpoints, which carry nearly all the
-    traffic, go first (the JS collect path used to be tried after some 30 other routes)."""
-    ingest = [r for r in routes if isinstance(r.endpoint, PlainEndpoint)]
-    return ingest + [r for r in routes if r not in ingest]
+class Collector(Starlette):
+    """Starlette, with the ingest endpoints dispatched ahead of its middleware stack.
+
+    The ingest endpoints (``PlainEndpoint``: send, batch, JS collect) carry nearly all the
+    traffic and render their own errors, 500s included; the error middleware, the exception
+    middleware and the route scan cost as much per request as our whole validation. They are
+    found by one dictionary lookup on (method, path); every other request, and any other
+    method on those paths (405), goes through Starlette as usual.
+    """
+
+    def __init__(self, routes: list[BaseRoute], **kwargs: Any) -> None:
+        super().__init__(routes=routes, **kwargs)
+        self.ingest: dict[tuple[str, str], PlainEndpoint] = {
+            (method, route.path): route.endpoint
+            for route in routes
+            if isinstance(route, Route) and isinstance(route.endpoint, PlainEndpoint)
+            for method in route.methods or ()
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            endpoint = self.ingest.get((scope["method"], path))
+            if endpoint is not None:
+                scope["app"] = self
+                await endpoint(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+def create_app(settings: Settings, store: Store | None = None) -> Collector:
     """Build the collector; the store opens on startup and closes on shutdown."""
     services = Services(settings, store or open_store(settings.database,
                                                       commit_batch=settings.commit_batch))
@@ -138,9 +164,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             await asyncio.to_thread(app.state.imports.stop)  # before the store closes
             await services.stop()
 
-    routes: list[BaseRoute] = [*_ingest_first(ROUTES + tracking_routes(settings)),
-                               Mount("/app", app=ui_app())]
-    app = Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
+    routes: list[BaseRoute] = [*ROUTES, *tracking_routes(settings), Mount("/app", app=ui_app())]
+    app = Collector(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.services = services
     app.state.tracking = TrackingState(services.store)
     app.state.imports = ImportJobs()

@@ -4,9 +4,10 @@ These routes carry nearly all of the traffic, and Starlette's per-request wrappi
 ``Request``, a scan of every header per lookup, a ``Response`` object, closures per request)
 cost about as much as our own validation. A ``PlainEndpoint`` reads the headers it needs in
 one pass over the ASGI scope, hands the body chunks straight from ``receive`` to the
-handler, and answers 204 with two ASGI messages. Errors stay ``FootfallError``s rendered by
-``responses.footfall_error``, the one place errors become responses, plus the endpoint's
-fixed headers (CORS for the collect path).
+handler, and answers 204 with two ASGI messages. The app calls these endpoints ahead of
+Starlette's middleware (``collector.app.Collector``), so they render every error themselves,
+through the handlers of ``collector.responses`` (the one place errors become responses), plus
+the endpoint's fixed headers (CORS for the collect path).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from collector.errors import FootfallError
-from collector.responses import footfall_error
+from collector.responses import footfall_error, internal_error
 from collector.services import Services
 
 
@@ -74,8 +75,9 @@ class PlainEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self.handler(Incoming(scope, receive))
-        except FootfallError as exc:
-            response = await footfall_error(Request(scope), exc)
+        except Exception as exc:  # past Starlette's handlers: every error is rendered here
+            handler = footfall_error if isinstance(exc, FootfallError) else internal_error
+            response = await handler(Request(scope), exc)
             response.headers.update(self.headers)
             await response(scope, receive, send)
             return
