@@ -19,6 +19,7 @@ SEND_FIELDS = frozenset({"eventName", "objectId", "email", "utk", "occurredAt", 
 _UTK = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\Z")
 _OTHER_PORTAL = re.compile(r"pe\d+_")
+_NO_PROPERTIES: dict[str, Any] = {}
 
 
 def resolve_event_name(raw: str, portal_id: int) -> str | None:
@@ -36,9 +37,12 @@ class SendValidator:
                  now_ms: int, future_skew_ms: int) -> None:
         self.portal_id, self.definitions, self.limits = portal_id, definitions, limits
         self.now, self.latest = now_ms, now_ms + future_skew_ms
+        self._prefix = f"pe{portal_id}_"
 
     def validate(self, body: Any, where: str, errors: list[FieldError]) -> NewCompletion | None:
-        """A NewCompletion, or None with every problem of ``body`` appended to ``errors``."""
+        """A NewCompletion, or None with every problem of ``body`` appended to ``errors``.
+
+        This runs once per completion sent; absent optional fields cost one lookup each."""
         start = len(errors)
 
         def fail(field: str, message: str, code: str = "INVALID") -> None:
@@ -48,17 +52,21 @@ class SendValidator:
             errors.append(FieldError(where.rstrip(".") or "body", "must be a JSON object",
                                      "WRONG_TYPE"))
             return None
-        for key in sorted(body.keys() - SEND_FIELDS):
-            fail(key, f"unknown field (allowed: {', '.join(sorted(SEND_FIELDS))})", "UNKNOWN_FIELD")
-        definition = self._definition(body.get("eventName"), fail)
-        occurred_at = self._occurred_at(body.get("occurredAt"), fail)
-        completion_id = self._uuid(body.get("uuid"), fail)
-        identity = self._identity(body, definition, fail)
-        props = self._properties(body.get("properties", {}), definition, fail)
+        if not body.keys() <= SEND_FIELDS:
+            for key in sorted(body.keys() - SEND_FIELDS):
+                fail(key, f"unknown field (allowed: {', '.join(sorted(SEND_FIELDS))})",
+                     "UNKNOWN_FIELD")
+        get = body.get
+        definition = self._definition(get("eventName"), fail)
+        raw_time, raw_id = get("occurredAt"), get("uuid")
+        occurred_at = self.now if raw_time is None else self._occurred_at(raw_time, fail)
+        completion_id = new_uuid7(self.now) if raw_id is None else self._uuid(raw_id, fail)
+        object_id, email, utk = self._identity(body, definition, fail)
+        props = self._properties(get("properties", _NO_PROPERTIES), definition, fail)
         if len(errors) > start or definition is None:
             return None
         match = None
-        if identity[0] is None and definition.matching_rule is not None:
+        if object_id is None and definition.matching_rule is not None:
             rule = definition.matching_rule
             if rule.event_property in props:
                 match = (rule.target_object_property, props[rule.event_property],
@@ -67,11 +75,9 @@ class SendValidator:
                 fail("objectId", f"objectId or the {rule.event_property} property is required",
                      "REQUIRED")
                 return None
-        return NewCompletion(
-            id=completion_id, event_name=definition.name, object_type=definition.primary_object,
-            occurred_at=occurred_at, received_at=self.now, properties=props, source="HTTP",
-            where=where, object_id=identity[0], email=identity[1], utk=identity[2], match=match,
-        )
+        return NewCompletion(completion_id, definition.name, definition.primary_object,
+                             occurred_at, self.now, props, "HTTP", where, object_id, email, utk,
+                             match)
 
     def _definition(self, raw: Any, fail: Any) -> EventDefinition | None:
         if raw is None:
@@ -80,8 +86,11 @@ class SendValidator:
         if not isinstance(raw, str):
             fail("eventName", "must be a string", "WRONG_TYPE")
             return None
-        name = resolve_event_name(raw, self.portal_id)
-        definition = self.definitions.get(name) if name is not None else None
+        if raw.startswith(self._prefix):
+            definition = self.definitions.get(raw[len(self._prefix):])
+        else:
+            name = resolve_event_name(raw, self.portal_id)
+            definition = self.definitions.get(name) if name is not None else None
         if definition is None:
             fail("eventName", f"unknown event {raw!r} (use the fullyQualifiedName, "
                  f"pe{self.portal_id}_<name>)", "UNKNOWN_EVENT")
@@ -92,8 +101,6 @@ class SendValidator:
         return definition
 
     def _occurred_at(self, raw: Any, fail: Any) -> int:
-        if raw is None:
-            return self.now
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
             fail("occurredAt", "must be an ISO 8601 string or epoch milliseconds", "WRONG_TYPE")
             return self.now
@@ -107,8 +114,6 @@ class SendValidator:
         return ms
 
     def _uuid(self, raw: Any, fail: Any) -> str:
-        if raw is None:
-            return new_uuid7(self.now)
         try:
             return str(uuid.UUID(raw)) if isinstance(raw, str) else _bad_uuid()
         except ValueError:
@@ -162,27 +167,31 @@ class SendValidator:
         if len(raw) > limits.properties_per_completion:
             fail("properties", f"at most {limits.properties_per_completion} properties"
                  f" (got {len(raw)})", "TOO_MANY")
-        if len({name.lower() for name in raw}) < len(raw):
+        if len(raw) > 1 and len({name.lower() for name in raw}) < len(raw):
             for group in case_duplicates(list(raw)):
                 fail(f"properties.{group[-1]}", "names differing only by case are duplicates: "
                      + ", ".join(group), "DUPLICATE")
         if definition is None:
             return {}
+        lookup = definition.property_named
         values: dict[str, str] = {}
         for name, value in raw.items():
             assert isinstance(name, str)
             canonical: str = PROPERTY_ALIASES.get(name, name)
-            prop = definition.property_named(canonical)
+            prop = lookup(canonical)
             if prop is None:
-                hint = " (property names are lowercase)" if definition.property_named(name.lower()) else ""
+                hint = " (property names are lowercase)" if lookup(name.lower()) else ""
                 fail(f"properties.{name}", f"unknown property of {definition.name}{hint}",
                      "UNKNOWN_PROPERTY")
                 continue
-            try:
-                text = coerce_value(prop, value)
-            except BadValue as exc:
-                fail(f"properties.{name}", str(exc), "WRONG_TYPE")
-                continue
+            if type(value) is str and prop.type == "string":
+                text = value
+            else:
+                try:
+                    text = coerce_value(prop, value)
+                except BadValue as exc:
+                    fail(f"properties.{name}", str(exc), "WRONG_TYPE")
+                    continue
             max_length = limits.value_length_for(canonical)
             if len(text) > max_length:
                 fail(f"properties.{name}", f"must be at most {max_length} characters"
