@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from collector.errors import FieldError
-from collector.ids import new_uuid7
 from collector.limits import Limits, case_duplicates
 from collector.model import EventDefinition, NewCompletion, is_decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
@@ -60,7 +59,7 @@ class SendValidator:
         definition = self._definition(get("eventName"), fail)
         raw_time, raw_id = get("occurredAt"), get("uuid")
         occurred_at = self.now if raw_time is None else self._occurred_at(raw_time, fail)
-        completion_id = new_uuid7(self.now) if raw_id is None else self._uuid(raw_id, fail)
+        completion_id = "" if raw_id is None else self._uuid(raw_id, fail)  # "": the writer's
         object_id, email, utk = self._identity(body, definition, fail)
         props = self._properties(get("properties", _NO_PROPERTIES), definition, fail)
         if len(errors) > start or definition is None:
@@ -167,7 +166,8 @@ class SendValidator:
         if len(raw) > limits.properties_per_completion:
             fail("properties", f"at most {limits.properties_per_completion} properties"
                  f" (got {len(raw)})", "TOO_MANY")
-        if len(raw) > 1 and len({name.lower() for name in raw}) < len(raw):
+        if (len(raw) > 1 and not "".join(raw).islower()  # no capitals: no two names alike
+                and len({name.lower() for name in raw}) < len(raw)):
             for group in case_duplicates(list(raw)):
                 fail(f"properties.{group[-1]}", "names differing only by case are duplicates: "
                      + ", ".join(group), "DUPLICATE")
@@ -184,14 +184,11 @@ class SendValidator:
                 fail(f"properties.{name}", f"unknown property of {definition.name}{hint}",
                      "UNKNOWN_PROPERTY")
                 continue
-            if type(value) is str and prop.type == "string":
-                text = value
-            else:
-                try:
-                    text = coerce_value(prop, value)
-                except BadValue as exc:
-                    fail(f"properties.{name}", str(exc), "WRONG_TYPE")
-                    continue
+            try:
+                text = coerce_value(prop, value)
+            except BadValue as exc:
+                fail(f"properties.{name}", str(exc), "WRONG_TYPE")
+                continue
             max_length = limits.value_length_for(canonical)
             if len(text) > max_length:
                 fail(f"properties.{name}", f"must be at most {max_length} characters"

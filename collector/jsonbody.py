@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -110,7 +109,7 @@ def parse_json(body: bytes, max_depth: int) -> Any:
         raise _body_error(f"JSON is nested deeper than {max_depth} levels", "TOO_DEEP") from None
     except ValueError as exc:
         raise _body_error(f"Malformed JSON: {exc}", "MALFORMED_JSON") from None
-    too_deep = body.count(b"{") + body.count(b"[") > max_depth and _depth(body, max_depth) > max_depth
+    too_deep = body.count(b"{") + body.count(b"[") > max_depth and deeper_than(value, max_depth)
     if too_deep or b"\\u" in body or b"\x00" in body:
         problems = list(_walk_problems(value, max_depth))
         if problems:
@@ -118,24 +117,22 @@ def parse_json(body: bytes, max_depth: int) -> Any:
     return value
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # unrolled: no alternation per character
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-_EMPTY_PAIR = re.compile(rb"\{\}|\[\]")
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether the parsed JSON ``value`` nests containers more than ``limit`` levels deep.
 
-
-def _depth(body: bytes, limit: int) -> int:
-    """The nesting depth of well-formed JSON ``body`` (counted up to ``limit + 1``).
-
-    Only the brackets outside strings matter. Each pass deletes every empty pair, that is the
-    innermost containers, so the number of passes until nothing is left is the depth; every
-    step is a C-level scan.
-    """
-    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKET)
-    depth = 0
-    while brackets and depth <= limit:
-        brackets = _EMPTY_PAIR.sub(b"", brackets)
-        depth += 1
-    return depth
+    One level at a time, so a batch of 500 shallow objects costs one pass over its
+    containers; a value nested past ``limit`` is found after ``limit`` levels."""
+    level = [value] if type(value) is dict or type(value) is list else []
+    for _ in range(limit):
+        below = []
+        for container in level:
+            for item in container.values() if type(container) is dict else container:
+                if type(item) is dict or type(item) is list:
+                    below.append(item)
+        if not below:
+            return False
+        level = below
+    return bool(level)
 
 
 def _body_error(message: str, code: str) -> ClientError:

@@ -80,7 +80,7 @@ class EventDefinition:
 class NewCompletion:
     """A validated completion whose object is not resolved yet (the writer resolves it)."""
 
-    id: str
+    id: str  # "" when sent without a uuid: the writer gives it a time-ordered one
     event_name: str
     object_type: str
     occurred_at: int

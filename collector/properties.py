@@ -105,11 +105,19 @@ assert len(STANDARD_PROPERTIES) == 32
 PROPERTY_ALIASES = {"hs_asset_title": "hs_page_title"}
 
 
+_PLAIN_KINDS = frozenset({"string", "number"})  # an int is stored as its decimal text
+
+
 def coerce_value(prop: PropertyDef, value: object) -> str:
     """The canonical stored string for ``value`` under ``prop``'s type."""
+    kind = prop.type
+    # The usual cases first (this runs for every property of every completion sent).
+    if type(value) is str and kind == "string":
+        return value
+    if type(value) is int and kind in _PLAIN_KINDS and -MAX_SAFE_NUMBER <= value <= MAX_SAFE_NUMBER:
+        return str(value)
     if value is None or isinstance(value, dict | list):
         raise BadValue(f"must be a {prop.type} value, not {_kind(value)}")
-    kind = prop.type
     if kind == "string":
         if isinstance(value, bool):
             return "true" if value else "false"

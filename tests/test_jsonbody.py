@@ -7,7 +7,7 @@ import json
 import pytest
 
 from collector.errors import ClientError, ValidationFailed
-from collector.jsonbody import _depth, parse_json
+from collector.jsonbody import deeper_than, parse_json
 
 
 def nested(depth: int, inner: str = "1") -> bytes:
@@ -20,13 +20,24 @@ def nested(depth: int, inner: str = "1") -> bytes:
 @pytest.mark.parametrize("depth", [1, 2, 5, 31, 32, 33, 40])
 def test_depth_is_counted_exactly(depth: int) -> None:
     body = nested(depth)
-    json.loads(body)  # well formed
-    assert _depth(body, 32) == min(depth, 33)
+    value = json.loads(body)
+    assert deeper_than(value, 32) is (depth > 32)
+    assert deeper_than(value, depth) is False
+    assert deeper_than(value, depth - 1) is True
+
+
+def test_scalars_and_empty_containers() -> None:
+    assert deeper_than(1, 0) is False
+    assert deeper_than("[[[", 1) is False
+    assert deeper_than([], 1) is False
+    assert deeper_than([], 0) is True
+    assert deeper_than({"a": [{}]}, 3) is False
+    assert deeper_than({"a": [{}]}, 2) is True
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
     body = json.dumps({"a": "[[[[{{{{" * 20, "b": ['\\"]]]', "x\\\\"]}).encode()
-    assert _depth(body, 32) == 2
+    assert parse_json(body, 2) is not None
 
 
 def test_the_cap_accepts_32_levels_and_refuses_33() -> None:
@@ -37,5 +48,6 @@ def test_the_cap_accepts_32_levels_and_refuses_33() -> None:
 
 def test_a_batch_with_many_shallow_objects_is_not_too_deep() -> None:
     body = json.dumps({"inputs": [{"properties": {"a": [i]}} for i in range(500)]}).encode()
-    assert _depth(body, 32) == 5
+    assert deeper_than(json.loads(body), 4) is True
+    assert deeper_than(json.loads(body), 5) is False
     assert len(parse_json(body, 32)["inputs"]) == 500

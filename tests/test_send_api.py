@@ -112,6 +112,17 @@ def test_batch_answers_204_and_stores_every_input(api: Api, event: str, database
     assert stored(database) == 3
 
 
+def test_completions_sent_without_a_uuid_get_time_ordered_ones(api: Api, event: str) -> None:
+    before = now_ms()
+    api.post("/events/v3/send/batch", json={"inputs": [
+        {"eventName": event, "email": "ann@example.com"} for _ in range(3)]})
+    api.send(eventName=event, email="ann@example.com")
+    ids = [uuid.UUID(r["id"]) for r in results(api)]
+    assert len(set(ids)) == 4
+    assert {i.version for i in ids} == {7}
+    assert all(before <= i.int >> 80 <= now_ms() for i in ids)  # 48 bits of Unix ms
+
+
 # -- identity ----------------------------------------------------------------------------
 
 

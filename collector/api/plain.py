@@ -12,7 +12,8 @@ the endpoint's fixed headers (CORS for the collect path).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
@@ -20,6 +21,29 @@ from starlette.types import Receive, Scope, Send
 from collector.errors import FootfallError
 from collector.responses import footfall_error, internal_error
 from collector.services import Services
+
+
+class RawHeaders(Mapping[str, str]):
+    """The request's headers, each decoded only when asked for (the first of repeated
+    headers, as Starlette's ``Headers.get``). ASGI gives header names in lowercase."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: Iterable[tuple[bytes, bytes]]) -> None:
+        self._raw = dict(reversed(list(raw)))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._raw.get(key.encode("latin-1"))
+        return default if value is None else value.decode("latin-1")
+
+    def __getitem__(self, key: str) -> str:
+        return self._raw[key.encode("latin-1")].decode("latin-1")
+
+    def __iter__(self) -> Iterator[str]:
+        return (name.decode("latin-1") for name in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 class Incoming:
@@ -30,12 +54,7 @@ class Incoming:
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
         self._receive = receive
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1")
-            if key not in headers:  # the first of repeated headers, as Starlette's .get()
-                headers[key] = value.decode("latin-1")
-        self.headers: Mapping[str, str] = headers
+        self.headers: Mapping[str, str] = RawHeaders(scope["headers"])
 
     @property
     def services(self) -> Services:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from collector.errors import Conflict, FieldError, QuotaExceeded, ValidationFailed
+from collector.ids import new_uuid7
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
 from collector.storage import rollup
@@ -43,7 +44,22 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-_compact_json = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per call
+def _compact_encoder() -> Callable[[Any], str]:
+    """Compact JSON text of stored properties, as ``json.dumps(value, separators=(",", ":"))``.
+
+    ``JSONEncoder.encode`` builds json's C encoder again on every call, which cost more than
+    the encoding (1.4 µs against 0.5 µs for a completion's properties); this builds it once.
+    Python without json's C accelerations gets the plain encoder."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    plain = json.JSONEncoder(separators=(",", ":"))
+    if make is None:
+        return plain.encode
+    encode = make(None, plain.default, json.encoder.encode_basestring_ascii, None, ":", ",",
+                  False, False, True)  # no circularity markers: our values are plain trees
+    return lambda value: "".join(encode(value, 0))
+
+
+_compact_json = _compact_encoder()
 
 
 @functools.lru_cache(maxsize=64)
@@ -101,6 +117,9 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     anything is written or buffered, so the job needs no savepoint of its own.
     Returns how many completions the request carried.
     """
+    for c in completions:
+        if not c.id:
+            c.id = new_uuid7(c.received_at)
     conn: Connection = tx.conn
     month = month_of(completions[0].received_at)
     key = (portal_id, month)
