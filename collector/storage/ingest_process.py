@@ -85,67 +85,95 @@ class _Pending:
 
 @dataclass
 class IngestProcess:
-    """Parent side: owns the child, batches jobs, settles each request after the commit."""
+    """Parent side: owns the child, batches jobs, settles each request after the commit.
+
+    Up to ``depth`` groups are in the child's pipe at once, so the child starts the next
+    transaction as soon as it has answered one, even while the event loop is busy (say,
+    validating a batch of 500) and has not read that answer yet. Each group is still its own
+    transaction, committed and answered in order. Jobs that arrive while ``depth`` groups are
+    out wait and leave together as the next group when an answer comes back.
+    """
 
     path: str
     busy_timeout_ms: int
     max_weight: int = 5000
+    depth: int = 2
     transactions: int = 0
     _process: asyncio.subprocess.Process | None = None
     _waiting: deque[_Pending] = field(default_factory=deque)
-    _weight: int = 0
-    _pump: asyncio.Task[None] | None = None
+    _in_flight: deque[list[_Pending]] = field(default_factory=deque)
+    _starting: asyncio.Task[None] | None = None
+    _reader: asyncio.Task[None] | None = None
 
     async def submit(self, kind: str, portal_id: int, args: tuple[Any, ...], weight: int) -> int:
-        """Run one job in the child's next group transaction; its result once committed."""
+        """Run one job in one of the child's next group transactions; its result once
+        committed."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Pending((kind, portal_id, args), future, weight))
-        if self._pump is None or self._pump.done():
-            self._pump = asyncio.get_running_loop().create_task(self._run())
+        self._send_waiting()
         return await future
 
-    async def _run(self) -> None:
-        """Send groups one at a time until nothing waits (one transaction in flight)."""
-        while self._waiting:
+    def _send_waiting(self) -> None:
+        """Write waiting jobs to the child, one group per write, until ``depth`` are out."""
+        if not self._waiting or len(self._in_flight) >= self.depth:
+            return
+        process = self._process
+        if process is None or process.returncode is not None:
+            if self._starting is None or self._starting.done():
+                self._starting = asyncio.get_running_loop().create_task(self._start())
+            return
+        assert process.stdin is not None
+        while self._waiting and len(self._in_flight) < self.depth:
             group: list[_Pending] = []
             weight = 0
             while self._waiting and (not group or weight < self.max_weight):
                 pending = self._waiting.popleft()
                 group.append(pending)
                 weight += pending.weight
-            await self._commit(group)
+            process.stdin.write(encode(jobs_to_wire([p.job for p in group])))
+            self._in_flight.append(group)
+        if self._reader is None or self._reader.done():
+            self._reader = asyncio.get_running_loop().create_task(self._read(process))
 
-    async def _commit(self, group: list[_Pending]) -> None:
+    async def _start(self) -> None:
         try:
-            outcomes = await self._exchange([p.job for p in group])
-        except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
-            await self._discard()
-            outcomes = ("unavailable", f"the ingest writer stopped ({type(exc).__name__})")
-        if isinstance(outcomes, tuple):  # ("unavailable", reason)
-            failure = StoreUnavailable(f"The store could not write: {outcomes[1]}")
-            for pending in group:
-                _settle(pending.future, failure)
-            return
-        self.transactions += 1
-        for pending, (ok, value) in zip(group, outcomes, strict=True):
-            _settle(pending.future, value if ok else error_from_wire(*value))
-
-    async def _exchange(self, jobs: list[Job]) -> Any:
-        process = await self._child()
-        assert process.stdin is not None
-        assert process.stdout is not None
-        process.stdin.write(encode(jobs_to_wire(jobs)))
-        await process.stdin.drain()
-        size = _HEADER.unpack(await process.stdout.readexactly(_HEADER.size))[0]
-        return pickle.loads(await process.stdout.readexactly(size))  # noqa: S301 - our child
-
-    async def _child(self) -> asyncio.subprocess.Process:
-        if self._process is None or self._process.returncode is not None:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "collector.storage.ingest_worker", self.path,
                 str(self.busy_timeout_ms), stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, limit=2**26)
-        return self._process
+        except OSError as exc:
+            failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
+            while self._waiting:
+                _settle(self._waiting.popleft().future, failure)
+            return
+        self._send_waiting()
+
+    async def _read(self, process: asyncio.subprocess.Process) -> None:
+        """Settle the groups out, oldest first, as the child answers; send what waits."""
+        assert process.stdout is not None
+        while self._in_flight:
+            try:
+                size = _HEADER.unpack(await process.stdout.readexactly(_HEADER.size))[0]
+                outcomes = pickle.loads(await process.stdout.readexactly(size))  # noqa: S301
+            except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
+                await self._discard()
+                failure = StoreUnavailable(
+                    f"The store could not write: the ingest writer stopped ({type(exc).__name__})")
+                while self._in_flight:  # none of them is known to have committed
+                    for pending in self._in_flight.popleft():
+                        _settle(pending.future, failure)
+                self._send_waiting()  # to a new child
+                return
+            group = self._in_flight.popleft()
+            if isinstance(outcomes, tuple):  # ("unavailable", reason): rolled back
+                failure = StoreUnavailable(f"The store could not write: {outcomes[1]}")
+                for pending in group:
+                    _settle(pending.future, failure)
+            else:
+                self.transactions += 1
+                for pending, (ok, value) in zip(group, outcomes, strict=True):
+                    _settle(pending.future, value if ok else error_from_wire(*value))
+            self._send_waiting()
 
     async def _discard(self) -> None:
         process, self._process = self._process, None
@@ -155,8 +183,12 @@ class IngestProcess:
             await process.wait()
 
     async def close(self) -> None:
-        if self._pump is not None:
-            await self._pump
+        """Wait for every job submitted to be settled, then stop the child."""
+        while True:
+            busy = [t for t in (self._starting, self._reader) if t is not None and not t.done()]
+            if not busy:
+                break
+            await asyncio.gather(*busy, return_exceptions=True)
         process, self._process = self._process, None
         if process is not None and process.returncode is None:
             assert process.stdin is not None
