@@ -16,7 +16,9 @@ import os
 import time
 
 _POOL_BYTES = 4096
-_VARIANT = "89ab"  # RFC 9562 variant: the top two bits of the clock-seq byte are 10
+# RFC 9562 variant: the top two bits of the clock-seq byte are 10, so a random hex digit
+# there becomes one of 8, 9, a, b.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _pool = b""
 _at = _POOL_BYTES
 
@@ -31,6 +33,8 @@ os.register_at_fork(after_in_child=_reset)
 
 def _random_hex(count: int) -> str:
     global _pool, _at
+    if count > _POOL_BYTES:
+        return os.urandom(count).hex()
     at = _at
     if at + count > _POOL_BYTES:
         _pool, at = os.urandom(_POOL_BYTES), 0
@@ -43,4 +47,13 @@ def new_uuid7(now_ms: int | None = None) -> str:
     ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
     t = f"{ms & 0xFFFF_FFFF_FFFF:012x}"
     r = _random_hex(10)
-    return f"{t[:8]}-{t[8:]}-7{r[:3]}-{_VARIANT[int(r[3], 16) & 3]}{r[4:7]}-{r[7:19]}"
+    return f"{t[:8]}-{t[8:]}-7{r[:3]}-{_VARIANT[r[3]]}{r[4:7]}-{r[7:19]}"
+
+
+def new_uuid7s(now_ms: int, count: int) -> list[str]:
+    """``count`` version-7 UUIDs for ``now_ms`` at once (the writer's ids for a batch)."""
+    t = f"{now_ms & 0xFFFF_FFFF_FFFF:012x}"
+    head = f"{t[:8]}-{t[8:]}-7"
+    digits = _random_hex(10 * count)
+    return [f"{head}{r[:3]}-{_VARIANT[r[3]]}{r[4:7]}-{r[7:19]}"
+            for r in (digits[at:at + 20] for at in range(0, 20 * count, 20))]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import uuid
 
-from collector.ids import new_uuid7
+import pytest
+
+from collector.ids import new_uuid7, new_uuid7s
 
 
 def test_ids_are_canonical_version_7_uuids_carrying_the_time() -> None:
@@ -48,3 +50,13 @@ def test_a_forked_child_does_not_reuse_the_parents_pool() -> None:
     parent = {new_uuid7(1) for _ in range(50)}
     assert len(child) == 50
     assert not parent & child
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 500, 1000])
+def test_many_at_once_are_distinct_v7_ids_of_that_millisecond(count: int) -> None:
+    texts = new_uuid7s(1_764_000_000_123, count)
+    ids = [uuid.UUID(text) for text in texts]
+    assert [str(i) for i in ids] == texts  # canonical lowercase form
+    assert len(set(ids)) == count
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert all(i.int >> 80 == 1_764_000_000_123 for i in ids)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from collector.errors import Conflict, FieldError, QuotaExceeded, ValidationFailed
-from collector.ids import new_uuid7
+from collector.ids import new_uuid7s
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
 from collector.storage import rollup
@@ -117,9 +117,9 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     anything is written or buffered, so the job needs no savepoint of its own.
     Returns how many completions the request carried.
     """
-    for c in completions:
-        if not c.id:
-            c.id = new_uuid7(c.received_at)
+    unnamed = [c for c in completions if not c.id]  # sent without a uuid: ids made here
+    for c, made in zip(unnamed, new_uuid7s(completions[0].received_at, len(unnamed)), strict=True):
+        c.id = made
     conn: Connection = tx.conn
     month = month_of(completions[0].received_at)
     key = (portal_id, month)
