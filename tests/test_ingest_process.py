@@ -8,8 +8,6 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-import pytest
-
 from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
 from collector.portals import create_portal
@@ -31,24 +29,30 @@ def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> Non
         try:
             portal = (await create_portal(store, "p")).portal_id
             assert await store.append_completions(portal, [_completion()], 10**9) == 1
-            child = store._ingest_process._process
-            assert child is not None
+            assert store._ingest_process._child is not None
+            child = store._ingest_process._child.process
             # Hold the write lock so the child's next transaction waits inside BEGIN ...
             with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
                 blocker.execute("BEGIN IMMEDIATE")
-                stuck = asyncio.ensure_future(
-                    store.append_completions(portal, [_completion()], 10**9))
-                await asyncio.sleep(0)  # let it reach the child
+                # Two groups reach its pipe (one in BEGIN, one waiting); a third waits here.
+                stuck = [asyncio.ensure_future(
+                    store.append_completions(portal, [_completion()], 10**9)) for _ in range(3)]
+                await asyncio.sleep(0.2)
+                assert len(store._ingest_process._child.in_flight) == 2
                 child.kill()  # ... and die there, mid-transaction
-                with pytest.raises(StoreUnavailable):
-                    await stuck
+                outcomes = await asyncio.gather(*stuck[:2], return_exceptions=True)
                 blocker.execute("ROLLBACK")
-            # The next write starts a new child and commits.
-            assert await store.append_completions(portal, [_completion()], 10**9) == 1
-            assert store._ingest_process._process is not child
+            # The groups sent to the dead child fail; the one that waited went to a new child.
+            assert [type(o) for o in outcomes] == [StoreUnavailable, StoreUnavailable]
+            assert await stuck[2] == 1
+            # Later writes, many at once, all go to the new child and commit.
+            assert await asyncio.gather(*(store.append_completions(
+                portal, [_completion()], 10**9) for _ in range(20))) == [1] * 20
+            assert store._ingest_process._child is not None
+            assert store._ingest_process._child.process is not child
             return portal, await store.count_completions(portal)
         finally:
             await store.close()
 
     _, stored = asyncio.run(scenario())
-    assert stored == 2  # the acknowledged two; nothing of the failed group
+    assert stored == 22  # the acknowledged ones; nothing of the failed groups

@@ -84,6 +84,15 @@ class _Pending:
 
 
 @dataclass
+class _Child:
+    """One writer process and the groups it has been sent, oldest first."""
+
+    process: asyncio.subprocess.Process
+    in_flight: deque[list[_Pending]] = field(default_factory=deque)
+    reader: asyncio.Task[None] | None = None
+
+
+@dataclass
 class IngestProcess:
     """Parent side: owns the child, batches jobs, settles each request after the commit.
 
@@ -99,11 +108,9 @@ class IngestProcess:
     max_weight: int = 5000
     depth: int = 2
     transactions: int = 0
-    _process: asyncio.subprocess.Process | None = None
+    _child: _Child | None = None
     _waiting: deque[_Pending] = field(default_factory=deque)
-    _in_flight: deque[list[_Pending]] = field(default_factory=deque)
     _starting: asyncio.Task[None] | None = None
-    _reader: asyncio.Task[None] | None = None
 
     async def submit(self, kind: str, portal_id: int, args: tuple[Any, ...], weight: int) -> int:
         """Run one job in one of the child's next group transactions; its result once
@@ -115,56 +122,61 @@ class IngestProcess:
 
     def _send_waiting(self) -> None:
         """Write waiting jobs to the child, one group per write, until ``depth`` are out."""
-        if not self._waiting or len(self._in_flight) >= self.depth:
+        child = self._child
+        if not self._waiting or (child is not None and len(child.in_flight) >= self.depth):
             return
-        process = self._process
-        if process is None or process.returncode is not None:
+        if child is None or child.process.returncode is not None:
             if self._starting is None or self._starting.done():
                 self._starting = asyncio.get_running_loop().create_task(self._start())
             return
-        assert process.stdin is not None
-        while self._waiting and len(self._in_flight) < self.depth:
+        stdin = child.process.stdin
+        assert stdin is not None
+        while self._waiting and len(child.in_flight) < self.depth:
             group: list[_Pending] = []
             weight = 0
             while self._waiting and (not group or weight < self.max_weight):
                 pending = self._waiting.popleft()
                 group.append(pending)
                 weight += pending.weight
-            process.stdin.write(encode(jobs_to_wire([p.job for p in group])))
-            self._in_flight.append(group)
-        if self._reader is None or self._reader.done():
-            self._reader = asyncio.get_running_loop().create_task(self._read(process))
+            try:
+                stdin.write(encode(jobs_to_wire([p.job for p in group])))
+            except (OSError, RuntimeError) as exc:  # the pipe closed: the child is gone
+                _fail(group, exc)
+                self._drop(child)  # its reader fails what it had been sent
+                return
+            child.in_flight.append(group)
+        if child.reader is None or child.reader.done():
+            child.reader = asyncio.get_running_loop().create_task(self._read(child))
 
     async def _start(self) -> None:
         try:
-            self._process = await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "collector.storage.ingest_worker", self.path,
                 str(self.busy_timeout_ms), stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE, limit=2**26)
         except OSError as exc:
-            failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
-            while self._waiting:
-                _settle(self._waiting.popleft().future, failure)
+            failed = list(self._waiting)
+            self._waiting.clear()
+            _fail(failed, exc)
             return
+        self._child = _Child(process)
         self._send_waiting()
 
-    async def _read(self, process: asyncio.subprocess.Process) -> None:
-        """Settle the groups out, oldest first, as the child answers; send what waits."""
-        assert process.stdout is not None
-        while self._in_flight:
+    async def _read(self, child: _Child) -> None:
+        """Settle the child's groups, oldest first, as it answers; send what waits."""
+        stdout = child.process.stdout
+        assert stdout is not None
+        while child.in_flight:
             try:
-                size = _HEADER.unpack(await process.stdout.readexactly(_HEADER.size))[0]
-                outcomes = pickle.loads(await process.stdout.readexactly(size))  # noqa: S301
+                size = _HEADER.unpack(await stdout.readexactly(_HEADER.size))[0]
+                outcomes = pickle.loads(await stdout.readexactly(size))  # noqa: S301 - our child
             except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
-                await self._discard()
-                failure = StoreUnavailable(
-                    f"The store could not write: the ingest writer stopped ({type(exc).__name__})")
-                while self._in_flight:  # none of them is known to have committed
-                    for pending in self._in_flight.popleft():
-                        _settle(pending.future, failure)
+                self._drop(child)
+                while child.in_flight:  # none of them is known to have committed
+                    _fail(child.in_flight.popleft(), exc)
                 self._send_waiting()  # to a new child
                 return
-            group = self._in_flight.popleft()
+            group = child.in_flight.popleft()
             if isinstance(outcomes, tuple):  # ("unavailable", reason): rolled back
                 failure = StoreUnavailable(f"The store could not write: {outcomes[1]}")
                 for pending in group:
@@ -175,22 +187,25 @@ class IngestProcess:
                     _settle(pending.future, value if ok else error_from_wire(*value))
             self._send_waiting()
 
-    async def _discard(self) -> None:
-        process, self._process = self._process, None
-        if process is not None and process.returncode is None:
+    def _drop(self, child: _Child) -> None:
+        """Stop using ``child`` (killed if it still runs); the next write starts another."""
+        if self._child is child:
+            self._child = None
+        if child.process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+                child.process.kill()
 
     async def close(self) -> None:
         """Wait for every job submitted to be settled, then stop the child."""
         while True:
-            busy = [t for t in (self._starting, self._reader) if t is not None and not t.done()]
+            reader = self._child.reader if self._child is not None else None
+            busy = [t for t in (self._starting, reader) if t is not None and not t.done()]
             if not busy:
                 break
             await asyncio.gather(*busy, return_exceptions=True)
-        process, self._process = self._process, None
-        if process is not None and process.returncode is None:
+        child, self._child = self._child, None
+        if child is not None and child.process.returncode is None:
+            process = child.process
             assert process.stdin is not None
             process.stdin.close()
             try:
@@ -198,6 +213,13 @@ class IngestProcess:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+def _fail(group: list[_Pending], exc: BaseException) -> None:
+    failure = StoreUnavailable(
+        f"The store could not write: the ingest writer stopped ({type(exc).__name__})")
+    for pending in group:
+        _settle(pending.future, failure)
 
 
 def _settle(future: asyncio.Future[int], value: Any) -> None:
