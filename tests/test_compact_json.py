@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.storage.queries import _compact_json
+from collector.storage.jsontext import compact_json
 
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -19,9 +19,9 @@ _VALUES = st.recursive(
 
 @given(_VALUES)
 def test_same_text_as_json_dumps(value: Any) -> None:
-    assert _compact_json(value) == json.dumps(value, separators=(",", ":"))
+    assert compact_json(value) == json.dumps(value, separators=(",", ":"))
 
 
 def test_unserializable_values_are_a_type_error() -> None:
     with pytest.raises(TypeError):
-        _compact_json({"a": object()})
+        compact_json({"a": object()})

@@ -176,12 +176,7 @@ async def get_import(request: Request, portal_id: int) -> Response:
 
 @authenticated
 async def error_report(request: Request, portal_id: int) -> Response:
-    job_id = request.path_params["job_id"]
-    report = _jobs(request).report(portal_id, job_id)
-    if report is None:
-        raise NotFound("No error report for this import here (reports are kept by the"
-                       " collector process that ran the import, until it stops)")
-    return report_response(report, job_id)
+    return report_response(_jobs(request), portal_id, request.path_params["job_id"])
 
 
 @authenticated
@@ -193,7 +188,11 @@ async def cancel_import(request: Request, portal_id: int) -> Response:
     return JSONResponse(job.to_json(), status_code=202)
 
 
-def report_response(report: Path, job_id: str) -> FileResponse:
-    """An import's error report as a CSV download (the API's and the UI's)."""
+def report_response(jobs: ImportJobs, portal_id: int, job_id: str) -> FileResponse:
+    """The portal's import's error report as a CSV download (the API's and the UI's)."""
+    report = jobs.report(portal_id, job_id)
+    if report is None:
+        raise NotFound("No error report for this import here (reports are kept by the"
+                       " collector process that ran the import, until it stops)")
     return FileResponse(report, media_type="text/csv; charset=utf-8",
                         filename=f"import-{job_id}-errors.csv")

@@ -10,7 +10,6 @@ each problem becomes one line of the error report. Conversions of repeated text 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,11 +22,11 @@ from collector.importer.table import Cell, CellError
 from collector.limits import Limits
 from collector.properties import BadValue, PropertyDef, coerce_value
 from collector.storage.guard import problem as text_problem
+from collector.storage.jsontext import compact_json
 from collector.timeparse import format_ms
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://footfall.invalid/import")
 _TEXT = PropertyDef("contact", "Contact property", "string")
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 _MEMO_SIZE = 50_000
 
 
@@ -194,7 +193,7 @@ class RowChecker:
             return None, problems
         if "hs_page_content_type" in props:
             props["hs_asset_type"] = props["hs_page_content_type"]
-        return StagedRow(row, row_id, email, occurred, _ENCODE(props), contact), problems
+        return StagedRow(row, row_id, email, occurred, compact_json(props), contact), problems
 
     @staticmethod
     def _columns(columns: Columns, cells: list[Cell],

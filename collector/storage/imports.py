@@ -19,10 +19,10 @@ from typing import Any
 
 from collector.errors import FieldError, QuotaExceeded, StoreUnavailable
 from collector.storage import rollup
+from collector.storage.jsontext import compact_json
 from collector.storage.pgconn import PgConnection
 from collector.storage.queries import Connection, month_of, now_ms
 
-_compact = json.JSONEncoder(separators=(",", ":")).encode
 _JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
@@ -87,7 +87,7 @@ def stage(conn: Connection, portal_id: int, job_id: str, rows: list[tuple[Any, .
         conn.executemany(
             f"INSERT INTO {contacts_table} (email, properties) VALUES (?,?)"
             f" ON CONFLICT (email) DO UPDATE SET properties = {merged}",
-            [(email, _compact({"email": email, **props})) for email, props in contacts.items()])
+            [(email, compact_json({"email": email, **props})) for email, props in contacts.items()])
     save(conn, portal_id, job_id, "running", body)
 
 

@@ -19,6 +19,7 @@ from collector.ids import new_uuid7s
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
 from collector.storage import rollup
+from collector.storage.jsontext import compact_json
 from collector.storage.writer import Tx
 
 
@@ -44,22 +45,6 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _compact_encoder() -> Callable[[Any], str]:
-    """Compact JSON text of stored properties, as ``json.dumps(value, separators=(",", ":"))``.
-
-    ``JSONEncoder.encode`` builds json's C encoder again on every call, which cost more than
-    the encoding (1.4 µs against 0.5 µs for a completion's properties); this builds it once.
-    Python without json's C accelerations gets the plain encoder."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    plain = json.JSONEncoder(separators=(",", ":"))
-    if make is None:
-        return plain.encode
-    encode = make(None, plain.default, json.encoder.encode_basestring_ascii, None, ":", ",",
-                  False, False, True)  # no circularity markers: our values are plain trees
-    return lambda value: "".join(encode(value, 0))
-
-
-_compact_json = _compact_encoder()
 
 
 @functools.lru_cache(maxsize=64)
@@ -141,8 +126,8 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     for c in completions:
         pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
                         c.occurred_at, c.received_at, c.source,
-                        _compact_json(c.properties),
-                        _compact_json(c.adjustments) if c.adjustments else None))
+                        compact_json(c.properties),
+                        compact_json(c.adjustments) if c.adjustments else None))
         rollup.count(days, c.event_name, c.occurred_at, bool(c.adjustments))
     tx.before_commit("completions", _flush_completions)
     tx.after_commit(resolver.publish)

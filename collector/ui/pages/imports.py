@@ -241,12 +241,7 @@ async def job_status(request: Request, viewer: Viewer) -> Response:
 
 @portal_page
 async def error_report(request: Request, viewer: Viewer) -> Response:
-    job_id = request.path_params["job_id"]
-    report = _jobs(request).report(viewer.portal_id, job_id)
-    if report is None:
-        raise NotFound("No error report for this import here (reports are kept by the"
-                       " collector process that ran the import, until it stops).")
-    return report_response(report, job_id)
+    return report_response(_jobs(request), viewer.portal_id, request.path_params["job_id"])
 
 
 @portal_page
