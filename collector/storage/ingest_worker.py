@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 
 from collector.errors import ClientError
 from collector.storage import queries, tracking
+from collector.storage.checkpoint import Checkpointer
 from collector.storage.ingest_process import _HEADER, encode, error_to_wire, jobs_from_wire
 from collector.storage.sqlite import DIALECT, SQLiteTransactor
 from collector.storage.writer import Tx
@@ -49,12 +50,22 @@ def _read(stream: BinaryIO) -> Any:
 def main(path: str, busy_timeout_ms: int) -> None:
     transactor = SQLiteTransactor(path, busy_timeout_ms)
     conn = transactor.connect()
+    # Its statement journals stay in memory (small: one group's rows), not in a temporary
+    # file opened and unlinked per group. Imports, which stage large temporary tables,
+    # write through the server's own writer and keep files.
+    conn.execute("PRAGMA temp_store = MEMORY")
     cache = queries.IdentityCache()
+    checkpointer = Checkpointer(transactor.connect)  # commits never wait for the copy back
+    checkpointer.start()
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    while (jobs := _read(source)) is not None:
-        sink.write(encode(run_group(transactor, conn, cache, jobs_from_wire(jobs))))
-        sink.flush()
-    conn.close()
+    try:
+        while (jobs := _read(source)) is not None:
+            sink.write(encode(run_group(transactor, conn, cache, jobs_from_wire(jobs))))
+            sink.flush()
+            checkpointer.committed()
+    finally:
+        checkpointer.stop()
+        conn.close()
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ class SQLiteTransactor:
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # an acknowledged commit survives power loss
-        # Random uuids scatter index writes; a larger page cache and fewer, larger
-        # checkpoints write each hot page to the database file once per many commits.
+        # Random uuids scatter index writes; a larger page cache helps. The ingest writer's
+        # log is copied back by its background checkpointer (storage.checkpoint); this
+        # threshold is the bound under sustained full load, and the other writers' own.
         conn.execute("PRAGMA cache_size = -65536")
         conn.execute("PRAGMA wal_autocheckpoint = 10000")
         return conn
