@@ -119,6 +119,15 @@ def test_retried_hits_are_stored_once(api: Api) -> None:
     assert len(api.events()["results"]) == 1
 
 
+def test_hit_ids_are_stored_in_canonical_form(api: Api) -> None:
+    ids = ["0f0e0d0c-0b0a-4908-8706-050403020100", "{0F0E0D0C-0B0A-4908-8706-050403020101}"]
+    for hit_id in [*ids, "not-a-uuid"]:
+        assert post_hits(api.client, api.portal_id, hit(i=hit_id)).status_code == 204
+    stored = {e["id"] for e in api.events()["results"]}
+    assert stored >= {"0f0e0d0c-0b0a-4908-8706-050403020100", "0f0e0d0c-0b0a-4908-8706-050403020101"}
+    assert len(stored) == 3  # the unreadable id got one made by the collector
+
+
 def test_identify_ties_anonymous_completions_to_the_contact(api: Api) -> None:
     api.define("clicked")
     utk = "b" * 32

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from collector.enrich import page
 from collector.enrich.page import page_properties
 from collector.enrich.useragent import parse_agent
 
@@ -32,6 +33,19 @@ def test_utm_parameters_become_properties() -> None:
     props = page_properties("https://s.example/?utm_source=a&utm_term=b%20c", "", "", "", (None, None))
     assert props["hs_utm_source"] == "a"
     assert props["hs_utm_term"] == "b c"
+
+
+def test_page_urls_are_cached_only_when_short() -> None:
+    short = "https://s.example/cached?utm_source=a"
+    long = "https://s.example/" + "x" * page.CACHED_LENGTH + "?utm_source=b&utm_medium=email"
+    before = page._page_url.cached.cache_info()
+    first = page_properties(short, "", "", "", (None, None))
+    assert page_properties(short, "", "", "", (None, None)) == first
+    props = page_properties(long, "", "https://www.google.com/", "", (None, None))
+    after = page._page_url.cached.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)  # short only
+    assert props["hs_utm_source"] == "b"
+    assert props["hs_touchpoint_source"] == "EMAIL_MARKETING"
 
 
 @pytest.mark.parametrize(("agent", "crawler", "headless"), [

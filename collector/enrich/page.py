@@ -1,26 +1,57 @@
-"""Standard page properties of a JS hit: URL, title, referrer, language, screen, UTM, source."""
+"""Standard page properties of a JS hit: URL, title, referrer, language, screen, UTM, source.
+
+A site's hits repeat a few page URLs, referrers and origins many times over, so what is
+derived from each of them is cached (LRU, only for strings of up to ``CACHED_LENGTH``
+characters, so the caches stay small whatever a client sends).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from collector.enrich.touchpoint import classify
+from collector.enrich.touchpoint import campaign_source, referral_source
 
+CACHED_LENGTH = 2048
+T = TypeVar("T")
 _UTM = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term")
 
+# What a page URL gives a hit: its host, its hs_utm_* properties, its campaign touchpoint.
+PageUrl = tuple[str, tuple[tuple[str, str], ...], str | None]
 
-def _host(url: str) -> str:
+
+class _Cached(Generic[T]):
+    """``fn`` behind an LRU cache for arguments of up to ``CACHED_LENGTH`` characters."""
+
+    def __init__(self, fn: Callable[[str], T]) -> None:
+        self.fn, self.cached = fn, lru_cache(maxsize=4096)(fn)
+
+    def __call__(self, text: str) -> T:
+        return self.cached(text) if len(text) <= CACHED_LENGTH else self.fn(text)
+
+
+def _parse_host(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
 
 
-def _query(url: str) -> dict[str, str]:
+def _parse_page_url(url: str) -> PageUrl:
     try:
-        return dict(parse_qsl(urlsplit(url).query, keep_blank_values=False))
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        query = dict(parse_qsl(parts.query, keep_blank_values=False))
     except ValueError:
-        return {}
+        host, query = "", {}
+    utm = tuple((f"hs_{key}", query[key]) for key in _UTM if query.get(key))
+    return host, utm, campaign_source(query)
+
+
+_host = _Cached(_parse_host)
+_page_url = _Cached(_parse_page_url)
 
 
 def page_properties(url: str, title: str, referrer: str, language: str,
@@ -35,12 +66,10 @@ def page_properties(url: str, title: str, referrer: str, language: str,
         props["hs_screen_width"] = screen[0]
     if screen[1]:
         props["hs_screen_height"] = screen[1]
-    query = _query(url)
-    for key in _UTM:
-        if query.get(key):
-            props[f"hs_{key}"] = query[key]
+    host, utm, campaign = _page_url(url)
+    props.update(utm)
     if url:
-        props["hs_touchpoint_source"] = classify(_host(referrer), _host(url), query)
+        props["hs_touchpoint_source"] = campaign or referral_source(_host(referrer), host)
     return props
 
 
@@ -48,4 +77,4 @@ def origin_host(origin: str | None, page_url: str) -> str:
     """The host a hit came from: the Origin header, else the page URL the tracker sent."""
     if origin and origin != "null":
         return _host(origin)
-    return _host(page_url)
+    return _page_url(page_url)[0]

@@ -31,9 +31,11 @@ def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
 
 def classify(referrer_host: str, page_host: str, query: Mapping[str, str]) -> str:
     """One of SPEC section 6's touchpoint values."""
-    from_medium = _from_campaign(query, referrer_host)
-    if from_medium:
-        return from_medium
+    return campaign_source(query) or referral_source(referrer_host, page_host)
+
+
+def referral_source(referrer_host: str, page_host: str) -> str:
+    """The touchpoint of a visit without campaign parameters, from where it came."""
     host = referrer_host.lower().removeprefix("www.")
     if not host or host == page_host.lower().removeprefix("www."):
         return "DIRECT_TRAFFIC"
@@ -46,7 +48,8 @@ def classify(referrer_host: str, page_host: str, query: Mapping[str, str]) -> st
     return "REFERRALS"
 
 
-def _from_campaign(query: Mapping[str, str], referrer_host: str) -> str | None:
+def campaign_source(query: Mapping[str, str]) -> str | None:
+    """The touchpoint a page URL's UTM and click-id parameters name, if any."""
     medium = query.get("utm_medium", "").strip().lower()
     source = query.get("utm_source", "").strip().lower()
     social = _host_matches(source, _SOCIAL) or source in ("facebook", "instagram", "linkedin",

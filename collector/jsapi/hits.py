@@ -20,6 +20,7 @@ from collector.errors import ClientError, FieldError
 from collector.jsapi.normalize import safe_text
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 @dataclass(slots=True)
@@ -116,6 +117,8 @@ def _int(value: Any) -> int | None:
 def _uuid(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
+    if _CANONICAL_UUID.match(value):  # what the tracker sends: already in stored form
+        return value
     try:
         return str(uuid.UUID(value))
     except ValueError:
