@@ -150,14 +150,15 @@ class Collector(Starlette):
         await super().__call__(scope, receive, send)
 
 
-def create_app(settings: Settings, store: Store | None = None) -> Collector:
-    """Build the collector; the store opens on startup and closes on shutdown."""
+def create_app(settings: Settings, store: Store | None = None, *, warm: bool = False) -> Collector:
+    """Build the collector; the store opens on startup and closes on shutdown. ``warm``
+    (server processes) also starts ahead what the first write would wait for."""
     services = Services(settings, store or open_store(settings.database,
                                                       commit_batch=settings.commit_batch))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.start()
+        await services.start(warm=warm)
         try:
             yield
         finally:

@@ -1,5 +1,8 @@
 """The ASGI entry point uvicorn imports: settings from the environment, read once here.
 
+Server processes start the store's writer ahead (``warm``): the first requests after a
+start would otherwise wait for the SQLite ingest writer's child process to come up.
+
 Each server process also tunes Python's garbage collector here (tests and embedders keep
 the defaults). Everything imported so far lives as long as the process, so ``gc.freeze``
 takes it out of every later collection; and collections of the youngest generation start
@@ -16,7 +19,7 @@ import os
 from collector.app import create_app
 from collector.settings import Settings
 
-app = create_app(Settings.from_mapping(os.environ))
+app = create_app(Settings.from_mapping(os.environ), warm=True)
 
 gc.collect()
 gc.freeze()

@@ -61,8 +61,10 @@ class Services:
         self.auth = Authenticator(self.store)
         self.definitions = DefinitionCache(self.store)
 
-    async def start(self) -> None:
+    async def start(self, *, warm: bool = False) -> None:
         await self.store.open()
+        if warm:
+            await self.store.warm_up()
         self.cursors = CursorCodec(await self.store.secret("cursor"))
 
     async def stop(self) -> None:

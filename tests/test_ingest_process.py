@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 
+from starlette.testclient import TestClient
+
+from collector.app import create_app
 from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
 from collector.portals import create_portal
+from collector.settings import Settings
 from collector.storage.sqlite import SQLiteStore
 
 
@@ -56,3 +62,20 @@ def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> Non
 
     _, stored = asyncio.run(scenario())
     assert stored == 22  # the acknowledged ones; nothing of the failed groups
+
+
+def test_a_server_starts_the_writer_before_the_first_write(tmp_path: Path) -> None:
+    """``create_app(warm=True)`` (what ``collector.asgi`` builds) starts the child at startup."""
+    settings = dataclasses.replace(Settings(), database=str(tmp_path / "f.db"))
+    for warm in (False, True):
+        app = create_app(settings, warm=warm)
+        with TestClient(app):
+            ingest = app.state.services.store._ingest_process
+            deadline = time.monotonic() + 10
+            while warm and ingest._child is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # the spawn runs on the app's loop, in the client's thread
+            if warm:
+                assert ingest._child is not None
+                assert ingest._child.process.returncode is None
+            else:
+                assert (ingest._starting, ingest._child) == (None, None)

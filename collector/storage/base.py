@@ -39,6 +39,10 @@ class Store(ABC):
     async def close(self) -> None:
         """Finish queued writes and release every connection."""
 
+    async def warm_up(self) -> None:  # noqa: B027 - most backends have nothing to start ahead
+        """Start now what the first write would otherwise wait for. Server processes call
+        it; a command or a test that writes little does not pay for it."""
+
     # Deployment-wide secrets (cursor signing) shared by every collector process.
     @abstractmethod
     async def secret(self, name: str) -> bytes: ...

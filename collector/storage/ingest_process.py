@@ -120,6 +120,11 @@ class IngestProcess:
         self._send_waiting()
         return await future
 
+    def prestart(self) -> None:
+        """Start the child now rather than on the first write (which would wait for it)."""
+        if self._child is None and (self._starting is None or self._starting.done()):
+            self._starting = asyncio.get_running_loop().create_task(self._start())
+
     def _send_waiting(self) -> None:
         """Write waiting jobs to the child, one group per write, until ``depth`` are out."""
         child = self._child

@@ -11,7 +11,7 @@ from collector.errors import ClientError
 from collector.storage import queries, tracking
 from collector.storage.checkpoint import Checkpointer
 from collector.storage.ingest_process import _HEADER, encode, error_to_wire, jobs_from_wire
-from collector.storage.sqlite import DIALECT, SQLiteTransactor
+from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from collector.storage.writer import Tx
 
 

@@ -14,51 +14,11 @@ from collector.errors import StoreUnavailable
 from collector.storage import queries
 from collector.storage.ingest_process import IngestProcess
 from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
+from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from collector.storage.sqlstore import SqlStore
 from collector.storage.writer import GroupCommitWriter, Tx
 
 T = TypeVar("T")
-DIALECT = queries.Dialect(json_text=lambda column, key: f"json_extract({column}, '$.{key}')")
-
-
-class SQLiteTransactor:
-    def __init__(self, path: str, busy_timeout_ms: int) -> None:
-        self.path, self.busy_timeout_ms = path, busy_timeout_ms
-
-    def connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")  # an acknowledged commit survives power loss
-        # Random uuids scatter index writes; a larger page cache helps. The ingest writer's
-        # log is copied back by its background checkpointer (storage.checkpoint); this
-        # threshold is the bound under sustained full load, and the other writers' own.
-        conn.execute("PRAGMA cache_size = -65536")
-        conn.execute("PRAGMA wal_autocheckpoint = 10000")
-        return conn
-
-    def begin(self, conn: sqlite3.Connection) -> None:
-        conn.execute("BEGIN IMMEDIATE")
-
-    def commit(self, conn: sqlite3.Connection) -> None:
-        conn.execute("COMMIT")
-
-    def rollback(self, conn: sqlite3.Connection) -> None:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-
-    def savepoint(self, conn: sqlite3.Connection) -> None:
-        conn.execute("SAVEPOINT job")
-
-    def release(self, conn: sqlite3.Connection) -> None:
-        conn.execute("RELEASE job")
-
-    def rollback_savepoint(self, conn: sqlite3.Connection) -> None:
-        conn.execute("ROLLBACK TO job")
-        conn.execute("RELEASE job")
-
-    def close(self, conn: sqlite3.Connection) -> None:
-        conn.close()
 
 
 class SQLiteStore(SqlStore):
@@ -78,6 +38,9 @@ class SQLiteStore(SqlStore):
         await asyncio.to_thread(self._migrate)
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="footfall-reader")
         self._writer.start()
+
+    async def warm_up(self) -> None:
+        self._ingest_process.prestart()  # its child imports while the server starts
 
     async def close(self) -> None:
         await self._ingest_process.close()
