@@ -21,7 +21,7 @@ log = logging.getLogger("footfall.checkpoint")
 
 
 class Checkpointer:
-    def __init__(self, connect: Callable[[], sqlite3.Connection], interval: float = 0.05) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection], interval: float = 0.01) -> None:
         self._connect, self.interval = connect, interval
         self._committed = threading.Event()
         self._stop = threading.Event()
