@@ -28,12 +28,39 @@ class Connection(Protocol):
     def executemany(self, sql: str, params: Any, /) -> Any: ...
 
 
+_INSERT_COMPLETIONS = (
+    "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
+    " received_at, source, properties, adjustments) VALUES {values}"
+    " ON CONFLICT (portal_id, id) DO NOTHING"
+)
+_ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
+# Multi-row statements of a few fixed sizes: one statement step (and one trip through the
+# driver) per chunk instead of per row, while the statement cache stays small.
+_CHUNKS = (1000, 100, 10, 1)
+
+
+def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
+    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows."""
+    inserted = 0
+    start = 0
+    for size in _CHUNKS:
+        while len(rows) - start >= size:
+            chunk = rows[start:start + size]
+            sql = _INSERT_COMPLETIONS.format(values=",".join([_ROW_MARKS] * size))
+            inserted += conn.execute(sql, [v for row in chunk for v in row]).rowcount
+            start += size
+    return inserted
+
+
 @dataclass(frozen=True, slots=True)
 class Dialect:
     json_text: Callable[[str, str], str]
     # Appended to a text ORDER BY term: compare code points on every backend (SQLite's
     # default; PostgreSQL's default collation follows the server's locale).
     binary_order: str = ""
+    # Stores completion rows (the columns of _INSERT_COMPLETIONS), skipping stored uuids;
+    # returns how many were new. The backend's fastest bulk form.
+    insert_completions: Callable[[Any, list[tuple[Any, ...]]], int] = insert_completion_rows
 
     def prop(self, column: str, key: str) -> str:
         if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names
@@ -43,8 +70,6 @@ class Dialect:
 
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
-
-
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,30 +93,6 @@ class IdentityCache:
         if len(self.emails) > limit or len(self.objects) > limit:
             self.emails.clear()
             self.objects.clear()
-
-
-_INSERT_COMPLETIONS = (
-    "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
-    " received_at, source, properties, adjustments) VALUES {values}"
-    " ON CONFLICT (portal_id, id) DO NOTHING"
-)
-_ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
-# Multi-row statements of a few fixed sizes: one statement step (and one trip through the
-# driver) per chunk instead of per row, while the statement cache stays small.
-_CHUNKS = (1000, 100, 10, 1)
-
-
-def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows."""
-    inserted = 0
-    start = 0
-    for size in _CHUNKS:
-        while len(rows) - start >= size:
-            chunk = rows[start:start + size]
-            sql = _INSERT_COMPLETIONS.format(values=",".join([_ROW_MARKS] * size))
-            inserted += conn.execute(sql, [v for row in chunk for v in row]).rowcount
-            start += size
-    return inserted
 
 
 def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, portal_id: int,
@@ -129,7 +130,7 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
                         compact_json(c.properties),
                         compact_json(c.adjustments) if c.adjustments else None))
         rollup.count(days, c.event_name, c.occurred_at, bool(c.adjustments))
-    tx.before_commit("completions", _flush_completions)
+    tx.before_commit("completions", functools.partial(_flush_completions, dialect))
     tx.after_commit(resolver.publish)
     return len(completions)
 
@@ -152,13 +153,13 @@ def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompleti
         )
 
 
-def _flush_completions(tx: Tx[Any]) -> None:
+def _flush_completions(dialect: Dialect, tx: Tx[Any]) -> None:
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
     tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state["days"]
     changes: dict[int, rollup.Changes] = {}
     for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
-        inserted = insert_completion_rows(conn, rows)
+        inserted = dialect.insert_completions(conn, rows)
         # Every row new (the usual case): the tally is exact. A uuid stored before makes
         # the insert skip its row; the days of this buffer are then counted again.
         changes.setdefault(portal_id, rollup.Changes()).merge(
