@@ -8,6 +8,7 @@ These go straight to the ``Store``, below the HTTP API's own checks.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -123,3 +124,26 @@ def test_times_are_epoch_milliseconds_whatever_the_time_zone(database: str) -> N
     everything, window = _with_store(database, act)
     assert everything == instants
     assert window == instants[:2]
+
+
+def test_bulk_insert_keeps_every_character_and_skips_stored_uuids(database: str) -> None:
+    """The backends' bulk forms (PostgreSQL: one JSON document of rows) lose nothing."""
+    portal = make_portals(database, "P")[0].portal_id
+    tricky = ['"quoted" \\back\\slash', "{\"json\": [1, \"x\"]}", "tab\tnew\nline\x01\x1f",
+              "NULL", "", "ø😀 \u2028\u2029 日本語", "'; DROP TABLE completions; --"]
+    first = [_completion({"plan": text, "n": str(i)}, email=f"u{i}@example.com")
+             for i, text in enumerate(tricky)]
+    again = [*first[:3], dataclasses.replace(first[3]),  # stored already, and twice here
+             *(_completion({"plan": text}) for text in tricky)]
+
+    async def act(store: Store) -> tuple[int, list[Any]]:
+        await store.append_completions(portal, first, 1000)
+        await store.append_completions(portal, again, 1000)
+        return (await store.count_completions(portal),
+                await store.query_completions(portal, CompletionQuery(limit=100)))
+
+    count, stored = _with_store(database, act)
+    assert count == 2 * len(tricky)
+    by_id = {c.id: c.properties for c in stored}
+    assert [by_id[c.id] for c in first] == [c.properties for c in first]
+    assert sorted(p["plan"] for p in by_id.values()) == sorted(tricky * 2)
