@@ -3,10 +3,16 @@
 Each operation validates with ``collector.definitions`` (raising ``ClientError`` subclasses
 that name every offending field), writes through the store and invalidates the portal's
 definition cache, so the HTTP handlers and the management UI behave identically.
+
+A change is a function of the definition it applies to, saved only if nobody saved the
+definition since it was read (``Store.save_definition``'s version check). When someone
+did — another request, another collector — the change runs again on the fresh definition,
+its checks included, so concurrent changes are all kept or cleanly refused, never lost.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +25,7 @@ from collector.services import Services
 from collector.storage.queries import now_ms
 
 MAX_CODE_CHARS = 20_000
+_ATTEMPTS = 8  # a change that loses this many races (with other processes) is refused: 409
 
 
 async def find_definition(svc: Services, portal_id: int, raw: str) -> EventDefinition:
@@ -32,10 +39,22 @@ async def find_definition(svc: Services, portal_id: int, raw: str) -> EventDefin
     return found
 
 
-async def save(svc: Services, definition: EventDefinition) -> EventDefinition:
-    await svc.store.save_definition(definition)
-    svc.definitions.invalidate(definition.portal_id)
-    return definition
+async def change(svc: Services, current: EventDefinition,
+                 make: Callable[[EventDefinition], EventDefinition]) -> EventDefinition:
+    """Save ``make(definition)``, re-applied to the fresh definition whenever another writer
+    saved it first; returns what was saved (``current`` itself when ``make`` returns it)."""
+    async with svc.definitions.changing(current):
+        for _ in range(_ATTEMPTS):
+            changed = make(current)
+            if changed is current:
+                return current
+            saved = await svc.store.save_definition(changed)
+            svc.definitions.invalidate(current.portal_id)
+            if saved:
+                return replace(changed, version=changed.version + 1)
+            current = await find_definition(svc, current.portal_id, current.name)
+    raise Conflict(f"The event definition {current.name} is being changed by others; try again",
+                   (FieldError("eventName", "changed concurrently", "CONFLICT"),))
 
 
 async def create_definition(svc: Services, portal_id: int, body: Any) -> EventDefinition:
@@ -48,29 +67,39 @@ async def create_definition(svc: Services, portal_id: int, body: Any) -> EventDe
 
 async def update_definition(svc: Services, current: EventDefinition, body: Any) -> EventDefinition:
     """Change the label and/or description (the PATCH fields)."""
-    return await save(svc, apply_patch(current, body, svc.settings.limits, now_ms()))
+    return await change(svc, current,
+                        lambda d: apply_patch(d, body, svc.settings.limits, now_ms()))
 
 
 async def archive_definition(svc: Services, current: EventDefinition) -> EventDefinition:
-    if current.archived:
-        return current
+    return await change(svc, current, archived)
+
+
+def archived(definition: EventDefinition) -> EventDefinition:
+    if definition.archived:
+        return definition
     now = now_ms()
-    return await save(svc, replace(current, archived=True, archived_at=now, updated_at=now))
+    return replace(definition, archived=True, archived_at=now, updated_at=now)
 
 
 async def add_property(svc: Services, current: EventDefinition, body: Any) -> PropertyDef:
     limits = svc.settings.limits
     prop = parse_property(body, limits)
     assert prop is not None  # parse_property raises when it cannot build one
-    if any(p.name == prop.name for p in current.custom_properties):
-        raise Conflict(f"Property {prop.name!r} already exists on {current.name}",
-                       (FieldError("name", "is already taken", "CONFLICT"),))
-    if len(current.custom_properties) >= limits.properties_per_definition:
-        raise ClientError(f"An event can have at most {limits.properties_per_definition} properties",
-                          (FieldError("name", f"limit of {limits.properties_per_definition}"
-                                      " properties reached", "LIMIT"),))
-    await save(svc, replace(current, custom_properties=(*current.custom_properties, prop),
-                            updated_at=now_ms()))
+
+    def add(definition: EventDefinition) -> EventDefinition:
+        if any(p.name == prop.name for p in definition.custom_properties):
+            raise Conflict(f"Property {prop.name!r} already exists on {definition.name}",
+                           (FieldError("name", "is already taken", "CONFLICT"),))
+        if len(definition.custom_properties) >= limits.properties_per_definition:
+            raise ClientError(
+                f"An event can have at most {limits.properties_per_definition} properties",
+                (FieldError("name", f"limit of {limits.properties_per_definition}"
+                            " properties reached", "LIMIT"),))
+        return replace(definition, custom_properties=(*definition.custom_properties, prop),
+                       updated_at=now_ms())
+
+    await change(svc, current, add)
     return prop
 
 
@@ -88,21 +117,28 @@ def custom_property_index(definition: EventDefinition, name: str) -> int:
 async def update_property(svc: Services, current: EventDefinition, name: str,
                           body: Any) -> PropertyDef:
     """Change a custom property's label, description and/or options (the PATCH fields)."""
-    index = custom_property_index(current, name)
-    props = list(current.custom_properties)
-    props[index] = patch_property(props[index], body, svc.settings.limits)
-    await save(svc, replace(current, custom_properties=tuple(props), updated_at=now_ms()))
-    return props[index]
+
+    def patch(definition: EventDefinition) -> EventDefinition:
+        index = custom_property_index(definition, name)
+        props = list(definition.custom_properties)
+        props[index] = patch_property(props[index], body, svc.settings.limits)
+        return replace(definition, custom_properties=tuple(props), updated_at=now_ms())
+
+    saved = await change(svc, current, patch)
+    return saved.custom_properties[custom_property_index(saved, name)]
 
 
 async def delete_property(svc: Services, current: EventDefinition, name: str) -> None:
-    index = custom_property_index(current, name)
-    rule = current.matching_rule
-    if rule is not None and rule.event_property == name:
-        raise ClientError(f"{name!r} is used by customMatchingId and cannot be deleted",
-                          (FieldError("propertyName", "used by customMatchingId", "IN_USE"),))
-    props = current.custom_properties[:index] + current.custom_properties[index + 1:]
-    await save(svc, replace(current, custom_properties=props, updated_at=now_ms()))
+    def delete(definition: EventDefinition) -> EventDefinition:
+        index = custom_property_index(definition, name)
+        rule = definition.matching_rule
+        if rule is not None and rule.event_property == name:
+            raise ClientError(f"{name!r} is used by customMatchingId and cannot be deleted",
+                              (FieldError("propertyName", "used by customMatchingId", "IN_USE"),))
+        props = definition.custom_properties[:index] + definition.custom_properties[index + 1:]
+        return replace(definition, custom_properties=props, updated_at=now_ms())
+
+    await change(svc, current, delete)
 
 
 async def save_code(svc: Services, current: EventDefinition, code: str | None) -> EventDefinition:
@@ -111,7 +147,11 @@ async def save_code(svc: Services, current: EventDefinition, code: str | None) -
     if code is not None and len(code) > MAX_CODE_CHARS:
         raise ValidationFailed([FieldError("code", f"must be at most {MAX_CODE_CHARS} characters",
                                            "TOO_LONG")])
-    tracking = {k: v for k, v in current.tracking.items() if k != "code"}
-    if code:
-        tracking["code"] = code
-    return await save(svc, replace(current, tracking=tracking, updated_at=now_ms()))
+
+    def attach(definition: EventDefinition) -> EventDefinition:
+        tracking = {k: v for k, v in definition.tracking.items() if k != "code"}
+        if code:
+            tracking["code"] = code
+        return replace(definition, tracking=tracking, updated_at=now_ms())
+
+    return await change(svc, current, attach)

@@ -56,6 +56,7 @@ class EventDefinition:
     archived: bool = False
     archived_at: int | None = None
     tracking: dict[str, Any] = field(default_factory=dict)
+    version: int = 0  # the stored row's version when read (see storage.records.save_definition)
     # name -> property, standard ones included when they apply (derived; validation's hot path)
     _by_name: dict[str, PropertyDef] = field(init=False, repr=False, compare=False)
 

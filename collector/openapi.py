@@ -175,6 +175,11 @@ _VISUALIZER_PATHS: dict[str, Any] = {
 }
 
 
+# Changes are re-applied when another writer saved the definition first; one that keeps
+# losing (many collectors changing it at once) is refused (collector.definition_ops).
+_RACED = {"409": _json(_ref("Error"), "The definition kept changing meanwhile; retry")}
+
+
 def openapi_document() -> dict[str, Any]:
     base = "/events/v3/event-definitions"
     return {
@@ -194,20 +199,23 @@ def openapi_document() -> dict[str, Any]:
             base + "/{eventName}": {
                 "get": _op("Read an event definition", {"200": _json(_ref("Definition"))},
                            params=[_EVENT]),
-                "patch": _op("Change label or description", {"200": _json(_ref("Definition"))},
+                "patch": _op("Change label or description", {"200": _json(_ref("Definition")),
+                                                                       **_RACED},
                              body="DefinitionUpdate", params=[_EVENT]),
-                "delete": _op("Archive an event definition", {"204": {"description": "Archived"}},
-                              params=[_EVENT]),
+                "delete": _op("Archive an event definition", {"204": {"description": "Archived"},
+                                                              **_RACED}, params=[_EVENT]),
             },
             base + "/{eventName}/property": {
-                "post": _op("Add a custom property", {"201": _json(_ref("Property"))},
+                "post": _op("Add a custom property", {"201": _json(_ref("Property")), "409": _json(
+                    _ref("Error"), "Name taken, or the definition kept changing meanwhile")},
                             body="PropertyCreate", params=[_EVENT]),
             },
             base + "/{eventName}/property/{propertyName}": {
-                "patch": _op("Change a custom property", {"200": _json(_ref("Property"))},
+                "patch": _op("Change a custom property", {"200": _json(_ref("Property")),
+                                                            **_RACED},
                              body="PropertyUpdate", params=[_EVENT, _PROPERTY]),
-                "delete": _op("Delete a custom property", {"204": {"description": "Deleted"}},
-                              params=[_EVENT, _PROPERTY]),
+                "delete": _op("Delete a custom property", {"204": {"description": "Deleted"},
+                                                           **_RACED}, params=[_EVENT, _PROPERTY]),
             },
             "/events/v3/send": {"post": _op("Send one completion", {
                 **_NO_CONTENT, "429": _json(_ref("Error"), "Monthly quota reached")},

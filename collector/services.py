@@ -26,6 +26,7 @@ class DefinitionCache:
         self._ttl = ttl
         self._entries: dict[int, tuple[float, dict[str, EventDefinition]]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self._changing: dict[tuple[int, int], asyncio.Lock] = {}
 
     async def get(self, portal_id: int, *, fresh: bool = False) -> dict[str, EventDefinition]:
         asked = time.monotonic()
@@ -47,6 +48,12 @@ class DefinitionCache:
 
     def invalidate(self, portal_id: int) -> None:
         self._entries.pop(portal_id, None)
+
+    def changing(self, definition: EventDefinition) -> asyncio.Lock:
+        """Held while this process changes ``definition``: its changes queue here instead of
+        racing each other (other processes' are caught by the store's version check)."""
+        key = (definition.portal_id, definition.id)
+        return self._changing.setdefault(key, asyncio.Lock())
 
 
 @dataclass

@@ -19,6 +19,7 @@ from collector.api.common import json_body, services
 from collector.autotrack import session
 from collector.autotrack.definitions import auto_json, changed_definition, is_auto, new_definition
 from collector.completions import resolve_event_name
+from collector.definition_ops import archived, change
 from collector.errors import FieldError, FootfallError, NotFound
 from collector.model import EventDefinition
 from collector.responses import JSONResponse, footfall_error
@@ -61,11 +62,6 @@ async def _find(request: Request, portal_id: int) -> EventDefinition:
     return found
 
 
-async def _save(request: Request, definition: EventDefinition) -> None:
-    await services(request).store.save_definition(definition)
-    services(request).definitions.invalidate(definition.portal_id)
-
-
 @with_token
 async def list_definitions(request: Request, portal_id: int) -> Response:
     everything = (await services(request).definitions.get(portal_id, fresh=True)).values()
@@ -86,15 +82,14 @@ async def create_definition(request: Request, portal_id: int) -> Response:
 @with_token
 async def update_definition(request: Request, portal_id: int) -> Response:
     current = await _find(request, portal_id)
-    changed = changed_definition(current, await json_body(request),
-                                 services(request).settings.limits, now_ms())
-    await _save(request, changed)
+    body = await json_body(request)
+    limits = services(request).settings.limits
+    changed = await change(services(request), current,
+                           lambda d: changed_definition(d, body, limits, now_ms()))
     return JSONResponse(auto_json(changed))
 
 
 @with_token
 async def delete_definition(request: Request, portal_id: int) -> Response:
-    current = await _find(request, portal_id)
-    now = now_ms()
-    await _save(request, replace(current, archived=True, archived_at=now, updated_at=now))
+    await change(services(request), await _find(request, portal_id), archived)
     return Response(status_code=204)

@@ -84,7 +84,9 @@ class Store(ABC):
         """Store a new definition and return its id; Conflict on a taken name."""
 
     @abstractmethod
-    async def save_definition(self, definition: EventDefinition) -> None: ...
+    async def save_definition(self, definition: EventDefinition) -> bool:
+        """Store a changed definition if nobody saved it since it was read (its ``version``);
+        False, with nothing written, otherwise."""
 
     # CRM objects.
     @abstractmethod

@@ -28,7 +28,7 @@ def definition_to_doc(d: EventDefinition) -> str:
 
 
 def definition_from_doc(portal_id: int, def_id: int, name: str, archived: bool,
-                        body: str) -> EventDefinition:
+                        body: str, version: int = 0) -> EventDefinition:
     doc = json.loads(body)
     rule = doc["matchingRule"]
     return EventDefinition(
@@ -43,5 +43,5 @@ def definition_from_doc(portal_id: int, def_id: int, name: str, archived: bool,
         include_default_properties=doc["includeDefaultProperties"],
         matching_rule=MatchingRule(rule[0], rule[1]) if rule else None,
         created_at=doc["createdAt"], updated_at=doc["updatedAt"], archived=archived,
-        archived_at=doc["archivedAt"], tracking=doc["tracking"],
+        archived_at=doc["archivedAt"], tracking=doc["tracking"], version=version,
     )

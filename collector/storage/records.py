@@ -82,9 +82,9 @@ def revoke_token(conn: Connection, portal_id: int, token_id: str) -> str:
 
 
 def load_definitions(conn: Connection, portal_id: int) -> list[EventDefinition]:
-    rows = conn.execute("SELECT id, name, archived, body FROM event_definitions"
+    rows = conn.execute("SELECT id, name, archived, body, version FROM event_definitions"
                         " WHERE portal_id = ? ORDER BY id", (portal_id,)).fetchall()
-    return [definition_from_doc(portal_id, r[0], r[1], bool(r[2]), r[3]) for r in rows]
+    return [definition_from_doc(portal_id, r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
 
 
 def insert_definition(conn: Connection, d: EventDefinition, max_active: int) -> int:
@@ -105,9 +105,14 @@ def insert_definition(conn: Connection, d: EventDefinition, max_active: int) -> 
     return new_id
 
 
-def save_definition(conn: Connection, d: EventDefinition) -> None:
-    conn.execute("UPDATE event_definitions SET archived = ?, body = ? WHERE portal_id = ? AND id = ?",
-                 (int(d.archived), definition_to_doc(d), d.portal_id, d.id))
+def save_definition(conn: Connection, d: EventDefinition) -> bool:
+    """Store ``d`` if the row is still at ``d.version`` (and raise the version); False, with
+    nothing written, when another writer saved the definition since ``d`` was read."""
+    saved = conn.execute(
+        "UPDATE event_definitions SET archived = ?, body = ?, version = version + 1"
+        " WHERE portal_id = ? AND id = ? AND version = ?",
+        (int(d.archived), definition_to_doc(d), d.portal_id, d.id, d.version))
+    return bool(saved.rowcount == 1)
 
 
 def count_completions(conn: Connection, portal_id: int) -> int:

@@ -105,9 +105,9 @@ class SqlStore(Store):
         _check_definition(definition)
         return await self._write(lambda conn: records.insert_definition(conn, definition, max_active))
 
-    async def save_definition(self, definition: EventDefinition) -> None:
+    async def save_definition(self, definition: EventDefinition) -> bool:
         _check_definition(definition)
-        await self._write(lambda conn: records.save_definition(conn, definition))
+        return await self._write(lambda conn: records.save_definition(conn, definition))
 
     # -- objects --------------------------------------------------------------------------
 
