@@ -6,8 +6,9 @@ requests waiting on that commit also wait for thousands of pages to be copied an
 and tells it after each commit; at most every ``interval`` seconds it copies what the log
 holds with a PASSIVE checkpoint, which never blocks a writer or a reader. Small, frequent
 copies disturb the commits' own syncs least. When the log is fully copied between two
-commits, the next commit starts it over from the beginning. The connections' own automatic checkpoint
-stays as the bound on the log under sustained full load, and then finds little left to copy.
+commits, the next commit starts it over from the beginning. The connections' own automatic
+checkpoint stays as the bound on the log under sustained full load, and then finds little
+left to copy.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ class Checkpointer:
             self._thread = None
 
     def _run(self) -> None:
-        conn = self._connect()
+        try:
+            conn = self._connect()
+        except sqlite3.Error as exc:  # the commits' own checkpoints still bound the log
+            log.warning("No background checkpoints: %s", exc)
+            return
         failing = False
         try:
             while self._committed.wait() and not self._stop.is_set():
