@@ -1,4 +1,5 @@
-"""The SQLite ingest writer child process: it dies, requests get 503, the next write restarts it."""
+"""The SQLite ingest writer child process: how jobs become groups; it dies, requests get 503, the
+next write restarts it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
 from collector.portals import create_portal
 from collector.settings import Settings
+from collector.storage.ingest_process import IngestProcess
 from collector.storage.sqlite import SQLiteStore
+
+OVERLAP = IngestProcess.overlap_weight
 
 
 def _completion() -> NewCompletion:
@@ -40,9 +44,10 @@ def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> Non
             # Hold the write lock so the child's next transaction waits inside BEGIN ...
             with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
                 blocker.execute("BEGIN IMMEDIATE")
-                # Two groups reach its pipe (one in BEGIN, one waiting); a third waits here.
-                stuck = [asyncio.ensure_future(
-                    store.append_completions(portal, [_completion()], 10**9)) for _ in range(3)]
+                # Two groups reach its pipe (one in BEGIN, one waiting, each heavy enough
+                # to go out beside the other); a third waits here.
+                stuck = [asyncio.ensure_future(store.append_completions(
+                    portal, [_completion() for _ in range(OVERLAP)], 10**9)) for _ in range(3)]
                 await asyncio.sleep(0.2)
                 assert len(store._ingest_process._child.in_flight) == 2
                 child.kill()  # ... and die there, mid-transaction
@@ -50,7 +55,7 @@ def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> Non
                 blocker.execute("ROLLBACK")
             # The groups sent to the dead child fail; the one that waited went to a new child.
             assert [type(o) for o in outcomes] == [StoreUnavailable, StoreUnavailable]
-            assert await stuck[2] == 1
+            assert await stuck[2] == OVERLAP
             # Later writes, many at once, all go to the new child and commit.
             assert await asyncio.gather(*(store.append_completions(
                 portal, [_completion()], 10**9) for _ in range(20))) == [1] * 20
@@ -61,7 +66,7 @@ def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> Non
             await store.close()
 
     _, stored = asyncio.run(scenario())
-    assert stored == 22  # the acknowledged ones; nothing of the failed groups
+    assert stored == 21 + OVERLAP  # the acknowledged ones; nothing of the failed groups
 
 
 def test_a_server_starts_the_writer_before_the_first_write(tmp_path: Path) -> None:
@@ -79,3 +84,39 @@ def test_a_server_starts_the_writer_before_the_first_write(tmp_path: Path) -> No
                 assert ingest._child.process.returncode is None
             else:
                 assert (ingest._starting, ingest._child) == (None, None)
+
+
+def test_small_jobs_wait_to_leave_together_and_heavy_ones_go_out_beside(tmp_path: Path) -> None:
+    """While a group is in flight, single completions gather into the next group; a group of
+    ``overlap_weight`` completions goes out at once (the child starts it right after)."""
+    path = str(tmp_path / "f.db")
+
+    async def scenario() -> list[int]:
+        store = SQLiteStore(path, busy_timeout_ms=60_000)
+        await store.open()
+        ingest = store._ingest_process
+        try:
+            portal = (await create_portal(store, "p")).portal_id
+            await store.append_completions(portal, [_completion()], 10**9)  # child started
+            assert ingest._child is not None
+            in_flight = []
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
+                blocker.execute("BEGIN IMMEDIATE")  # the first group waits inside BEGIN
+                jobs = [asyncio.ensure_future(store.append_completions(
+                    portal, [_completion()], 10**9)) for _ in range(4)]
+                await asyncio.sleep(0.1)
+                in_flight.append(len(ingest._child.in_flight))  # the first one only
+                jobs.append(asyncio.ensure_future(store.append_completions(
+                    portal, [_completion() for _ in range(OVERLAP)], 10**9)))  # heavy
+                await asyncio.sleep(0.1)
+                in_flight.append(len(ingest._child.in_flight))  # the rest, with the heavy one
+                blocker.execute("ROLLBACK")
+            assert await asyncio.gather(*jobs) == [1, 1, 1, 1, OVERLAP]
+            return [*in_flight, ingest.transactions, await store.count_completions(portal)]
+        finally:
+            await store.close()
+
+    first, second, transactions, stored = asyncio.run(scenario())
+    assert (first, second) == (1, 2)
+    assert transactions == 3  # the warm-up; the first single; the other three with the heavy one
+    assert stored == 5 + OVERLAP

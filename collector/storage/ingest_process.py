@@ -101,15 +101,21 @@ class IngestProcess:
     validating a batch of 500) and has not read that answer yet. Each group is still its own
     transaction, committed and answered in order. Jobs that arrive while ``depth`` groups are
     out wait and leave together as the next group when an answer comes back.
+
+    A group goes out beside one in flight only when it carries ``overlap_weight``
+    completions or more: small jobs (single sends, JS hits) are cheaper merged into one
+    larger group than committed as two (the child's CPU per single send 31 → 24 µs).
     """
 
     path: str
     busy_timeout_ms: int
     max_weight: int = 5000
     depth: int = 2
+    overlap_weight: int = 100
     transactions: int = 0
     _child: _Child | None = None
     _waiting: deque[_Pending] = field(default_factory=deque)
+    _waiting_weight: int = 0
     _starting: asyncio.Task[None] | None = None
 
     async def submit(self, kind: str, portal_id: int, args: tuple[Any, ...], weight: int) -> int:
@@ -117,6 +123,7 @@ class IngestProcess:
         committed."""
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Pending((kind, portal_id, args), future, weight))
+        self._waiting_weight += weight
         self._send_waiting()
         return await future
 
@@ -137,12 +144,15 @@ class IngestProcess:
         stdin = child.process.stdin
         assert stdin is not None
         while self._waiting and len(child.in_flight) < self.depth:
+            if child.in_flight and self._waiting_weight < self.overlap_weight:
+                break  # joins the group that leaves when the answer comes back
             group: list[_Pending] = []
             weight = 0
             while self._waiting and (not group or weight < self.max_weight):
                 pending = self._waiting.popleft()
                 group.append(pending)
                 weight += pending.weight
+            self._waiting_weight -= weight
             try:
                 stdin.write(encode(jobs_to_wire([p.job for p in group])))
             except (OSError, RuntimeError) as exc:  # the pipe closed: the child is gone
@@ -162,6 +172,7 @@ class IngestProcess:
         except OSError as exc:
             failed = list(self._waiting)
             self._waiting.clear()
+            self._waiting_weight = 0
             _fail(failed, exc)
             return
         self._child = _Child(process)
