@@ -120,3 +120,32 @@ def test_small_jobs_wait_to_leave_together_and_heavy_ones_go_out_beside(tmp_path
     assert (first, second) == (1, 2)
     assert transactions == 3  # the warm-up; the first single; the other three with the heavy one
     assert stored == 5 + OVERLAP
+
+
+def test_live_ingest_waits_out_another_writers_long_transaction(tmp_path: Path) -> None:
+    """An import's final commit holds the write lock for seconds; sends wait, then commit.
+    Only past the ingest writer's own (longer) busy timeout do they get 503."""
+    path = str(tmp_path / "f.db")
+
+    async def scenario(ingest_timeout_ms: int) -> tuple[bool, object]:
+        store = SQLiteStore(path, busy_timeout_ms=100, ingest_busy_timeout_ms=ingest_timeout_ms)
+        await store.open()
+        try:
+            portal = (await create_portal(store, f"p{ingest_timeout_ms}")).portal_id
+            await store.append_completions(portal, [_completion()], 10**9)  # child started
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
+                blocker.execute("BEGIN IMMEDIATE")
+                job = asyncio.ensure_future(store.append_completions(portal, [_completion()],
+                                                                     10**9))
+                await asyncio.sleep(1.0)  # ten times the store's general busy timeout
+                waited = not job.done()
+                blocker.execute("ROLLBACK")
+            outcome = await asyncio.gather(job, return_exceptions=True)
+            return waited, outcome[0]
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario(10_000)) == (True, 1)
+    waited, outcome = asyncio.run(scenario(100))
+    assert not waited
+    assert isinstance(outcome, StoreUnavailable)

@@ -24,12 +24,16 @@ T = TypeVar("T")
 class SQLiteStore(SqlStore):
     dialect = DIALECT
 
-    def __init__(self, path: str, *, busy_timeout_ms: int = 5000, commit_batch: int = 5000) -> None:
+    def __init__(self, path: str, *, busy_timeout_ms: int = 5000,
+                 ingest_busy_timeout_ms: int = 30_000, commit_batch: int = 5000) -> None:
         super().__init__()
         self.path = str(Path(path))
         self._transactor = SQLiteTransactor(self.path, busy_timeout_ms)
         self._writer = GroupCommitWriter(self._transactor, max_weight=commit_batch)
-        self._ingest_process = IngestProcess(self.path, busy_timeout_ms, commit_batch)
+        # Sends and hits wait out another writer's long transaction before they get 503: an
+        # import's final commit holds the write lock for about 7 s per million rows.
+        self._ingest_process = IngestProcess(
+            self.path, max(busy_timeout_ms, ingest_busy_timeout_ms), commit_batch)
         self._readers: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
