@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from starlette.testclient import TestClient
@@ -21,8 +21,10 @@ from starlette.testclient import TestClient
 from collector.app import create_app
 from collector.portals import NewPortal, create_portal
 from collector.settings import Settings
-from collector.storage import open_store
+from collector.storage import Store, open_store
 from tests.pgcluster import Cluster
+
+T = TypeVar("T")
 
 
 def count_rows(database: str, table: str) -> int:
@@ -68,18 +70,27 @@ def refused_inserts(database: str, table: str = "completions") -> Iterator[None]
                 conn.commit()
 
 
-def make_portals(database: str, *names: str) -> list[NewPortal]:
-    """Create portals directly in the store (as ``footfall portals create`` does)."""
+def in_store(database: str, action: Callable[[Store], Awaitable[T]]) -> T:
+    """Run ``action`` on the database's store, opened for it and closed after."""
 
-    async def run() -> list[NewPortal]:
+    async def run() -> T:
         store = open_store(database)
         await store.open()
         try:
-            return [await create_portal(store, name) for name in names]
+            return await action(store)
         finally:
             await store.close()
 
     return asyncio.run(run())
+
+
+def make_portals(database: str, *names: str) -> list[NewPortal]:
+    """Create portals directly in the store (as ``footfall portals create`` does)."""
+
+    async def create(store: Store) -> list[NewPortal]:
+        return [await create_portal(store, name) for name in names]
+
+    return in_store(database, create)
 
 
 @dataclass

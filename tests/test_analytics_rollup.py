@@ -15,8 +15,7 @@ from starlette.testclient import TestClient
 
 from collector.app import create_app
 from collector.settings import Settings
-from collector.storage import open_store
-from tests.conftest import Api, make_portals
+from tests.conftest import Api, in_store, make_portals
 from tests.importkit import define_purchase, run_import, write_csv
 from tests.jshits import hit, post_hits
 from tests.pgcluster import Cluster
@@ -164,10 +163,5 @@ def test_the_migration_fills_the_rollup_from_stored_completions(private_database
                 conn.execute(sql)
             conn.commit()
 
-    async def reopen() -> None:
-        store = open_store(database)
-        await store.open()
-        await store.close()
-
-    asyncio.run(reopen())
+    in_store(database, lambda store: asyncio.sleep(0))  # opening applies the migration
     assert len(assert_exact(database)) == 3

@@ -25,8 +25,8 @@ from collector.importer.table import BadFile, Cell, CellError, is_blank
 from collector.limits import Limits
 from collector.properties import Option, PropertyDef
 from collector.settings import Settings
-from collector.storage import open_store
-from tests.conftest import Api, count_rows
+from collector.storage import Store
+from tests.conftest import Api, count_rows, in_store
 from tests.importkit import define_purchase, job_states, report_lines, write_csv
 
 HEADERS = ["Email", "When", "Amount", "Plan", "Note", "Paid", "Renews", "First", "Stage"]
@@ -105,18 +105,13 @@ def test_repeated_values_take_the_fast_path_with_the_same_result() -> None:
 
 def _import(database: str, portal_id: int, path: Path, report: Path, *, child: bool,
             dry_run: bool = False) -> dict[str, object]:
-    async def run() -> dict[str, object]:
-        store = open_store(database)
-        await store.open()
-        try:
-            request = ImportRequest(path, portal_id, "purchase", dry_run=dry_run, batch_rows=3,
-                                    child_process_bytes=0 if child else 10**12)
-            summary = await run_import(store, Settings(database=database), request, report)
-            return summary.to_json()
-        finally:
-            await store.close()
+    async def run(store: Store) -> dict[str, object]:
+        request = ImportRequest(path, portal_id, "purchase", dry_run=dry_run, batch_rows=3,
+                                child_process_bytes=0 if child else 10**12)
+        summary = await run_import(store, Settings(database=database), request, report)
+        return summary.to_json()
 
-    return asyncio.run(run())
+    return in_store(database, run)
 
 
 def test_checking_in_a_child_process_imports_the_same(api: Api, database: str,
@@ -221,19 +216,14 @@ def test_cancel_while_a_child_checks_stores_nothing(api: Api, database: str,
     path = write_csv(tmp_path / "many.csv", rows)
     cancel = threading.Event()
 
-    async def run() -> None:
-        store = open_store(database)
-        await store.open()
-        try:
-            request = ImportRequest(path, api.portal_id, "purchase", batch_rows=10,
-                                    child_process_bytes=0)
-            await run_import(store, Settings(database=database), request,
-                             tmp_path / "report.csv", lambda done, total: cancel.set(), cancel)
-        finally:
-            await store.close()
+    async def run(store: Store) -> None:
+        request = ImportRequest(path, api.portal_id, "purchase", batch_rows=10,
+                                child_process_bytes=0)
+        await run_import(store, Settings(database=database), request,
+                         tmp_path / "report.csv", lambda done, total: cancel.set(), cancel)
 
     with pytest.raises(ImportCancelled):
-        asyncio.run(run())
+        in_store(database, run)
     assert count_rows(database, "completions") == 0
     assert count_rows(database, "objects") == 0
     [(state, _body)] = job_states(database)
@@ -246,18 +236,13 @@ def test_too_many_rows_are_refused_before_anything_is_written(api: Api, database
     define_purchase(api)
     path = write_csv(tmp_path / "long.csv", [["Email"]] + [[f"u{i}@example.com"] for i in range(50)])
 
-    async def run() -> None:
-        store = open_store(database)
-        await store.open()
-        try:
-            request = ImportRequest(path, api.portal_id, "purchase", batch_rows=5,
-                                    child_process_bytes=0)
-            await run_import(store, Settings(database=database, limits=Limits(import_rows=20)),
-                             request, tmp_path / "report.csv")
-        finally:
-            await store.close()
+    async def run(store: Store) -> None:
+        request = ImportRequest(path, api.portal_id, "purchase", batch_rows=5,
+                                child_process_bytes=0)
+        await run_import(store, Settings(database=database, limits=Limits(import_rows=20)),
+                         request, tmp_path / "report.csv")
 
     with pytest.raises(BadFile, match="has 50 data rows; at most 20"):
-        asyncio.run(run())
+        in_store(database, run)
     assert count_rows(database, "import_jobs") == 0
     assert count_rows(database, "completions") == 0

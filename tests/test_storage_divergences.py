@@ -7,30 +7,16 @@ These go straight to the ``Store``, below the HTTP API's own checks.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 
 from collector.errors import ValidationFailed
 from collector.model import CompletionQuery, NewCompletion
-from collector.storage import Store, open_store
-from tests.conftest import make_portals
-
-
-def _with_store(database: str, action: Callable[[Store], Awaitable[Any]]) -> Any:
-    async def run() -> Any:
-        store = open_store(database)
-        await store.open()
-        try:
-            return await action(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+from collector.storage import Store
+from tests.conftest import in_store, make_portals
 
 
 def _completion(properties: dict[str, str], *, email: str = "a@example.com",
@@ -54,7 +40,7 @@ def test_unstorable_text_is_refused_and_nothing_is_stored(database: str, text: s
             await store.append_completions(portal, [good, bad], 1000)
         return caught.value, await store.count_completions(portal)
 
-    error, count = _with_store(database, act)
+    error, count = in_store(database, act)
     assert count == 0
     assert [e.code for e in error.errors] == ["UNSTORABLE_TEXT"]
 
@@ -69,7 +55,7 @@ def test_filters_with_unstorable_text_match_nothing(database: str) -> None:
                 await store.find_object(portal, "CONTACT", "email", "\ud800"),
                 await store.query_completions(portal, CompletionQuery(properties=(("plan", "a"),)))]
 
-    nul_filter, nul_event, surrogate, plain = _with_store(database, act)
+    nul_filter, nul_event, surrogate, plain = in_store(database, act)
     assert (nul_filter, nul_event, surrogate) == ([], [], None)
     assert len(plain) == 1
 
@@ -85,7 +71,7 @@ def test_long_and_non_ascii_text_round_trips(database: str) -> None:
         return hit, await store.query_completions(
             portal, CompletionQuery(properties=(("note", props["note"]),)))
 
-    by_long, by_note = _with_store(database, act)
+    by_long, by_note = in_store(database, act)
     assert by_long[0].properties == props
     assert by_note[0].properties == props
 
@@ -101,7 +87,7 @@ def test_comparisons_are_case_sensitive(database: str) -> None:
                 await store.query_completions(portal, CompletionQuery(properties=(("plan", "pro"),))),
                 await store.query_completions(portal, CompletionQuery(event_name="Viewed")))
 
-    lower, exact, pro, event = _with_store(database, act)
+    lower, exact, pro, event = in_store(database, act)
     assert lower is None
     assert exact is not None
     assert pro == []
@@ -121,7 +107,7 @@ def test_times_are_epoch_milliseconds_whatever_the_time_zone(database: str) -> N
         return [c.occurred_at for c in await store.query_completions(portal, CompletionQuery(
             descending=False))], [c.occurred_at for c in await store.query_completions(portal, window)]
 
-    everything, window = _with_store(database, act)
+    everything, window = in_store(database, act)
     assert everything == instants
     assert window == instants[:2]
 
@@ -142,7 +128,7 @@ def test_bulk_insert_keeps_every_character_and_skips_stored_uuids(database: str)
         return (await store.count_completions(portal),
                 await store.query_completions(portal, CompletionQuery(limit=100)))
 
-    count, stored = _with_store(database, act)
+    count, stored = in_store(database, act)
     assert count == 2 * len(tricky)
     by_id = {c.id: c.properties for c in stored}
     assert [by_id[c.id] for c in first] == [c.properties for c in first]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 
@@ -13,11 +12,10 @@ from starlette.testclient import TestClient
 
 from collector.portals import NewPortal
 from collector.settings import Settings
-from collector.storage import open_store
 from collector.ui import session as ui_session
 from collector.ui.routes import ROUTES
 from collector.ui.security import CSP
-from tests.conftest import Api
+from tests.conftest import Api, in_store
 from tests.uikit import Browser
 
 ADMIN_PASSWORD = "correct horse battery staple"
@@ -159,15 +157,7 @@ def test_tampered_cookie_is_ignored(signed_in: Browser) -> None:
 
 
 def test_expired_session_signs_out(signed_in: Browser, database: str) -> None:
-    async def key() -> bytes:
-        store = open_store(database)
-        await store.open()
-        try:
-            return await store.secret("ui-session")
-        finally:
-            await store.close()
-
-    secret = asyncio.run(key())
+    secret = in_store(database, lambda store: store.secret("ui-session"))
     session = ui_session.decode(secret, signed_in.jar[ui_session.COOKIE], int(time.time()))
     assert session is not None
     session.issued_at -= ui_session.LIFETIME_SECONDS + 1

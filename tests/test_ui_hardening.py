@@ -3,16 +3,13 @@ column mapping by exact header."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from starlette.testclient import TestClient
 
 from collector.importer.mapping import apply_overrides
-from collector.portals import NewPortal, create_portal
+from collector.portals import NewPortal
 from collector.settings import Settings
-from collector.storage import open_store
-from tests.conftest import Api
+from tests.conftest import Api, make_portals
 from tests.uikit import Browser
 
 PASSWORD = "review password"
@@ -91,15 +88,7 @@ def test_a_form_from_another_portals_tab_is_refused(browser: Browser,
 
 def test_opening_a_portal_with_a_long_name_keeps_the_session(
         database: str, browser: Browser, portals: list[NewPortal]) -> None:
-    async def make() -> int:
-        store = open_store(database)
-        await store.open()
-        try:
-            return (await create_portal(store, "Ä" * 3000)).portal_id
-        finally:
-            await store.close()
-
-    long_id = asyncio.run(make())
+    long_id = make_portals(database, "Ä" * 3000)[0].portal_id
     browser.sign_in_admin(PASSWORD)
     browser.get("/app/portals")
     chosen = browser.post("/app/portals", {"portal_id": str(long_id)})

@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from collector.auth import hash_token
 from collector.portals import NewPortal
-from collector.storage import open_store
-from tests.conftest import Api
+from collector.storage import Store
+from tests.conftest import Api, in_store
 from tests.uikit import Browser
 
 
@@ -103,28 +103,23 @@ def test_another_portals_token_is_not_found(browser: Browser, client: TestClient
 
 
 def test_store_lists_and_revokes_tokens(database: str, portals: list[NewPortal]) -> None:
-    async def run() -> None:
-        store = open_store(database)
-        await store.open()
-        try:
-            await store.add_token(portals[0].portal_id, hash_token("ffpat-second"), "second")
-            listed = await store.list_tokens(portals[0].portal_id)
-            assert [t.name for t in listed] == ["default", "second"]
-            assert listed[1].id == hash_token("ffpat-second")[:16]
-            assert await store.revoke_token(portals[1].portal_id, listed[1].id) == "unknown"
-            assert await store.revoke_token(portals[0].portal_id, "not-an-id") == "unknown"
-            assert await store.revoke_token(portals[0].portal_id, listed[1].id) == "revoked"
-            assert await store.revoke_token(portals[0].portal_id, listed[1].id) == "unknown"
-            # The portal's last active token is kept, whoever asks.
-            assert await store.revoke_token(portals[0].portal_id, listed[0].id) == "last"
-            assert await store.portal_for_token(hash_token("ffpat-second")) is None
-            again = await store.list_tokens(portals[0].portal_id)
-            assert again[1].revoked_at is not None
-            assert [p.name for p in await store.list_portals()] == ["Portal A", "Portal B"]
-        finally:
-            await store.close()
+    async def run(store: Store) -> None:
+        await store.add_token(portals[0].portal_id, hash_token("ffpat-second"), "second")
+        listed = await store.list_tokens(portals[0].portal_id)
+        assert [t.name for t in listed] == ["default", "second"]
+        assert listed[1].id == hash_token("ffpat-second")[:16]
+        assert await store.revoke_token(portals[1].portal_id, listed[1].id) == "unknown"
+        assert await store.revoke_token(portals[0].portal_id, "not-an-id") == "unknown"
+        assert await store.revoke_token(portals[0].portal_id, listed[1].id) == "revoked"
+        assert await store.revoke_token(portals[0].portal_id, listed[1].id) == "unknown"
+        # The portal's last active token is kept, whoever asks.
+        assert await store.revoke_token(portals[0].portal_id, listed[0].id) == "last"
+        assert await store.portal_for_token(hash_token("ffpat-second")) is None
+        again = await store.list_tokens(portals[0].portal_id)
+        assert again[1].revoked_at is not None
+        assert [p.name for p in await store.list_portals()] == ["Portal A", "Portal B"]
 
-    asyncio.run(run())
+    in_store(database, run)
 
 
 def test_tracking_settings_are_saved_through_the_api_rules(browser: Browser, api: Api) -> None:
@@ -169,18 +164,13 @@ def test_too_many_domains(browser: Browser) -> None:
 def test_concurrent_revocations_keep_one_active_token(database: str,
                                                      portals: list[NewPortal]) -> None:
     """Two revocations at once (say two tabs) must not lock the portal out."""
-    async def run() -> None:
-        store = open_store(database)
-        await store.open()
-        try:
-            portal = portals[0].portal_id
-            await store.add_token(portal, hash_token("ffpat-second"), "second")
-            first, second = await store.list_tokens(portal)
-            outcomes = await asyncio.gather(store.revoke_token(portal, first.id),
-                                            store.revoke_token(portal, second.id))
-            assert sorted(outcomes) == ["last", "revoked"]
-            assert sum(t.revoked_at is None for t in await store.list_tokens(portal)) == 1
-        finally:
-            await store.close()
+    async def run(store: Store) -> None:
+        portal = portals[0].portal_id
+        await store.add_token(portal, hash_token("ffpat-second"), "second")
+        first, second = await store.list_tokens(portal)
+        outcomes = await asyncio.gather(store.revoke_token(portal, first.id),
+                                        store.revoke_token(portal, second.id))
+        assert sorted(outcomes) == ["last", "revoked"]
+        assert sum(t.revoked_at is None for t in await store.list_tokens(portal)) == 1
 
-    asyncio.run(run())
+    in_store(database, run)
