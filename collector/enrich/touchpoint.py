@@ -1,4 +1,5 @@
-"""``hs_touchpoint_source`` from the referrer and the page URL's UTM/click-id parameters."""
+"""``hs_touchpoint_source`` (SPEC section 6): from the page URL's UTM and click-id parameters
+when it has them (``campaign_source``), else from where the visit came (``referral_source``)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,6 @@ def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
         elif host == pattern or host.endswith("." + pattern):
             return True
     return False
-
-
-def classify(referrer_host: str, page_host: str, query: Mapping[str, str]) -> str:
-    """One of SPEC section 6's touchpoint values."""
-    return campaign_source(query) or referral_source(referrer_host, page_host)
 
 
 def referral_source(referrer_host: str, page_host: str) -> str:

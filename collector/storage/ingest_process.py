@@ -129,7 +129,11 @@ class IngestProcess:
 
     def prestart(self) -> None:
         """Start the child now rather than on the first write (which would wait for it)."""
-        if self._child is None and (self._starting is None or self._starting.done()):
+        if self._child is None:
+            self._start_child()
+
+    def _start_child(self) -> None:
+        if self._starting is None or self._starting.done():
             self._starting = asyncio.get_running_loop().create_task(self._start())
 
     def _send_waiting(self) -> None:
@@ -138,8 +142,7 @@ class IngestProcess:
         if not self._waiting or (child is not None and len(child.in_flight) >= self.depth):
             return
         if child is None or child.process.returncode is not None:
-            if self._starting is None or self._starting.done():
-                self._starting = asyncio.get_running_loop().create_task(self._start())
+            self._start_child()
             return
         stdin = child.process.stdin
         assert stdin is not None
