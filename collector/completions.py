@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Mapping
@@ -21,9 +22,14 @@ _OTHER_PORTAL = re.compile(r"pe\d+_")
 _NO_PROPERTIES: dict[str, Any] = {}
 
 
+@functools.lru_cache(maxsize=4096)
+def _prefix(portal_id: int) -> str:
+    return f"pe{portal_id}_"  # built once per portal: this runs for every completion sent
+
+
 def resolve_event_name(raw: str, portal_id: int) -> str | None:
     """The internal name from ``pe<portal>_<name>`` (or a bare name); None for other portals."""
-    prefix = f"pe{portal_id}_"
+    prefix = _prefix(portal_id)
     if raw.startswith(prefix):
         return raw[len(prefix):]
     return None if _OTHER_PORTAL.match(raw) else raw
@@ -36,7 +42,6 @@ class SendValidator:
                  now_ms: int, future_skew_ms: int) -> None:
         self.portal_id, self.definitions, self.limits = portal_id, definitions, limits
         self.now, self.latest = now_ms, now_ms + future_skew_ms
-        self._prefix = f"pe{portal_id}_"
 
     def validate(self, body: Any, where: str, errors: list[FieldError]) -> NewCompletion | None:
         """A NewCompletion, or None with every problem of ``body`` appended to ``errors``.
@@ -85,11 +90,8 @@ class SendValidator:
         if not isinstance(raw, str):
             fail("eventName", "must be a string", "WRONG_TYPE")
             return None
-        if raw.startswith(self._prefix):
-            definition = self.definitions.get(raw[len(self._prefix):])
-        else:
-            name = resolve_event_name(raw, self.portal_id)
-            definition = self.definitions.get(name) if name is not None else None
+        name = resolve_event_name(raw, self.portal_id)
+        definition = self.definitions.get(name) if name is not None else None
         if definition is None:
             fail("eventName", f"unknown event {raw!r} (use the fullyQualifiedName, "
                  f"pe{self.portal_id}_<name>)", "UNKNOWN_EVENT")

@@ -76,7 +76,7 @@ def encode(message: Any) -> bytes:
     return _HEADER.pack(len(payload)) + payload
 
 
-@dataclass
+@dataclass(slots=True)
 class _Pending:
     job: Job
     future: asyncio.Future[int]
