@@ -7,12 +7,15 @@ page of it, which made stored batches about three times cheaper to insert and to
 (bench figures in the README). The ids stay unguessable: 74 random bits each.
 
 The randomness is ``os.urandom`` read 4 KiB at a time rather than one system call per id. A
-forked child starts with an empty pool, so parent and child never hand out the same bytes.
+forked child starts with an empty pool, so parent and child never hand out the same bytes;
+threads (the event loop and a writer thread both make ids) take their bytes under a lock,
+so two never get the same slice, whatever the interpreter's switching rules.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _POOL_BYTES = 4096
@@ -21,11 +24,12 @@ _POOL_BYTES = 4096
 _VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _pool = b""
 _at = _POOL_BYTES
+_lock = threading.Lock()
 
 
 def _reset() -> None:
-    global _pool, _at
-    _pool, _at = b"", _POOL_BYTES
+    global _pool, _at, _lock
+    _pool, _at, _lock = b"", _POOL_BYTES, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_reset)
@@ -35,11 +39,13 @@ def _random_hex(count: int) -> str:
     global _pool, _at
     if count > _POOL_BYTES:
         return os.urandom(count).hex()
-    at = _at
-    if at + count > _POOL_BYTES:
-        _pool, at = os.urandom(_POOL_BYTES), 0
-    _at = at + count
-    return _pool[at:at + count].hex()
+    with _lock:
+        at = _at
+        if at + count > _POOL_BYTES:
+            _pool, at = os.urandom(_POOL_BYTES), 0
+        _at = at + count
+        taken = _pool[at:at + count]
+    return taken.hex()
 
 
 def new_uuid7(now_ms: int | None = None) -> str:
