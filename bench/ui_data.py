@@ -26,7 +26,7 @@ from collector.autotrack.definitions import new_definition
 from collector.limits import Limits
 from collector.portals import NewPortal, create_portal
 from collector.settings import Settings
-from collector.storage import open_store, queries, rollup
+from collector.storage import is_postgres_url, open_store, queries, rollup
 from collector.storage.pgconn import PgConnection
 
 DAY = 86_400_000
@@ -137,7 +137,7 @@ def _rows(portal_id: int, completions: int, contacts: int, now: int,
 
 
 def _connect(database: str) -> Any:
-    if database.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(database):
         return PgConnection(database)
     conn = sqlite3.connect(database, isolation_level=None)
     conn.execute("PRAGMA cache_size = -262144")
@@ -198,7 +198,7 @@ def load(database: str, completions: int = 1_000_000, contacts: int = 50_000) ->
 def stored(database: str) -> int:
     """Completions in the database, read straight from it."""
     sql = "SELECT count(*) FROM completions"
-    if database.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(database):
         pg = PgConnection(database)
         try:
             return int(pg.execute(sql).fetchone()[0])  # type: ignore[index]

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 from collector.app import create_app
 from collector.portals import NewPortal, create_portal
 from collector.settings import Settings
-from collector.storage import Store, open_store
+from collector.storage import Store, is_postgres_url, open_store
 from tests.pgcluster import Cluster
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 def count_rows(database: str, table: str) -> int:
     """Rows in ``table``, read straight from the database (independent of the API)."""
-    if database.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(database):
         import psycopg
 
         with psycopg.connect(database) as pg:
@@ -43,7 +43,7 @@ def count_rows(database: str, table: str) -> int:
 def refused_inserts(database: str, table: str = "completions") -> Iterator[None]:
     """While inside, the database itself refuses every INSERT into ``table`` (a real fault
     below the collector: a trigger that aborts, as a full or failing disk would)."""
-    postgres = database.startswith(("postgresql://", "postgres://"))
+    postgres = is_postgres_url(database)
     if postgres:
         import psycopg
 

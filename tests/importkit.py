@@ -10,6 +10,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from collector.cli import main
+from collector.storage import is_postgres_url
 from tests.conftest import Api
 
 PLAN_OPTIONS = [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}]
@@ -82,7 +83,7 @@ def job_states(database: str) -> list[tuple[str, dict[str, Any]]]:
     import sqlite3
 
     sql = "SELECT state, body FROM import_jobs ORDER BY created_at"
-    if database.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(database):
         import psycopg
 
         with psycopg.connect(database) as pg:

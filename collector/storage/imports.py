@@ -136,11 +136,11 @@ def commit(conn: Connection, portal_id: int, job_id: str, event_name: str, recei
         " ON o.portal_id = ? AND o.email = r.email ORDER BY r.row_no"
         " ON CONFLICT (portal_id, id) DO NOTHING",
         (event_name, received_at, portal_id)).rowcount
-    rollup.add_import(conn, portal_id, event_name, new_days, inserted)
-    if inserted:
+    if inserted:  # the usage row before rollup rows, the lock order of the ingest flush
         conn.execute("INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                      " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
                      (portal_id, month, inserted))
+    rollup.add_import(conn, portal_id, event_name, new_days, inserted)
     counts = {"completionsInserted": inserted, "contactsCreated": created,
               "contactsUpdated": max(0, touched - created)}
     finish(conn, portal_id, job_id, "committed", {**body, **counts})
