@@ -164,9 +164,9 @@ def _load(database: str, portal_id: int, completions: int, contacts: int) -> Non
             batch.append((*row[:4], row[4] + first - 1, *row[5:]))
             rollup.count(days, row[2], row[5], row[9] is not None)
             if len(batch) == 50_000:
-                assert queries.insert_completion_rows(conn, batch) == len(batch)
+                assert len(queries.insert_completion_rows(conn, batch)) == len(batch)
                 batch.clear()
-        assert queries.insert_completion_rows(conn, batch) == len(batch)
+        assert len(queries.insert_completion_rows(conn, batch)) == len(batch)
         rollup.apply(conn, portal_id, rollup.Changes(add=days))
         conn.execute("COMMIT")
         if not isinstance(conn, sqlite3.Connection):  # autovacuum would, soon; SQLite never

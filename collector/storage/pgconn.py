@@ -33,6 +33,7 @@ _INSERT_COMPLETIONS = (
     " received_at, source, properties, adjustments) SELECT (r->>0)::bigint, (r->>1)::uuid,"
     " r->>2, r->>3, (r->>4)::bigint, (r->>5)::bigint, (r->>6)::bigint, r->>7, r->>8, r->>9"
     " FROM jsonb_array_elements(%s::jsonb) AS r ON CONFLICT (portal_id, id) DO NOTHING"
+    " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 # Text as UTF-8, not \u escapes, which PostgreSQL refuses outside UTF-8 databases.
 _ROWS_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
@@ -118,13 +119,14 @@ class PgConnection:
             total += self.raw.execute(statement, params).rowcount
         return RowCount(total)
 
-    def insert_completions(self, rows: list[tuple[Any, ...]]) -> int:
+    def insert_completions(self, rows: list[tuple[Any, ...]]) -> list[tuple[str, int, bool]]:
         """Completion rows (the columns of ``_INSERT_COMPLETIONS``), a stored uuid skipped:
-        one short statement, prepared once, whatever the number of rows. Returns new rows."""
+        one short statement, prepared once, whatever the number of rows. Returns the event
+        name, occurredAt and adjusted flag of each row stored."""
         if not rows:
-            return 0
+            return []
         return self.raw.execute(_INSERT_COMPLETIONS, (_ROWS_JSON.encode(rows),),
-                                prepare=True).rowcount
+                                prepare=True).fetchall()
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """``COPY table (columns) FROM STDIN``: bulk rows in one stream (imports' staging)."""

@@ -32,6 +32,7 @@ _INSERT_COMPLETIONS = (
     "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
     " received_at, source, properties, adjustments) VALUES {values}"
     " ON CONFLICT (portal_id, id) DO NOTHING"
+    " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 _ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
 # Multi-row statements of a few fixed sizes: one statement step (and one trip through the
@@ -39,17 +40,18 @@ _ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
 _CHUNKS = (1000, 100, 10, 1)
 
 
-def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns new rows."""
-    inserted = 0
+def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[str, int, Any]]:
+    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns the
+    event name, occurredAt and adjusted flag of each row stored (what the rollup counts)."""
+    stored: list[tuple[str, int, Any]] = []
     start = 0
     for size in _CHUNKS:
         while len(rows) - start >= size:
             chunk = rows[start:start + size]
             sql = _INSERT_COMPLETIONS.format(values=",".join([_ROW_MARKS] * size))
-            inserted += conn.execute(sql, [v for row in chunk for v in row]).rowcount
+            stored += conn.execute(sql, [v for row in chunk for v in row]).fetchall()
             start += size
-    return inserted
+    return stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +61,10 @@ class Dialect:
     # default; PostgreSQL's default collation follows the server's locale).
     binary_order: str = ""
     # Stores completion rows (the columns of _INSERT_COMPLETIONS), skipping stored uuids;
-    # returns how many were new. The backend's fastest bulk form.
-    insert_completions: Callable[[Any, list[tuple[Any, ...]]], int] = insert_completion_rows
+    # returns (event name, occurredAt, adjusted) of each row stored. The backend's fastest
+    # bulk form.
+    insert_completions: Callable[[Any, list[tuple[Any, ...]]], list[tuple[str, int, Any]]] = (
+        insert_completion_rows)
 
     def prop(self, column: str, key: str) -> str:
         if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names
@@ -110,7 +114,6 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     month = month_of(completions[0].received_at)
     key = (portal_id, month)
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state.setdefault("completions", {})
-    tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state.setdefault("days", {})
     used: dict[tuple[int, str], int] = tx.state.setdefault("usage", {})
     if key not in used:
         row = conn.execute("SELECT count FROM usage WHERE portal_id = ? AND month = ?",
@@ -123,13 +126,11 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
-    days = tallies.setdefault(key, {})
     for c in completions:
         pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
                         c.occurred_at, c.received_at, c.source,
                         compact_json(c.properties),
                         compact_json(c.adjustments) if c.adjustments else None))
-        rollup.count(days, c.event_name, c.occurred_at, bool(c.adjustments))
     tx.before_commit("completions", functools.partial(_flush_completions, dialect))
     tx.after_commit(resolver.publish)
     return len(completions)
@@ -154,23 +155,24 @@ def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompleti
 
 
 def _flush_completions(dialect: Dialect, tx: Tx[Any]) -> None:
+    """Store the buffered rows and count what was stored (a uuid stored before, or twice in
+    this transaction, is skipped and not counted) into the monthly usage and the daily
+    rollup. Lock order, kept by every writer of these rows: usage rows, then rollup rows."""
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
-    tallies: dict[tuple[int, str], rollup.DayCounts] = tx.state["days"]
-    changes: dict[int, rollup.Changes] = {}
-    for (portal_id, month), rows in sorted(buffered.items()):  # a fixed lock order
-        inserted = dialect.insert_completions(conn, rows)
-        # Every row new (the usual case): the tally is exact. A uuid stored before makes
-        # the insert skip its row; the days of this buffer are then counted again.
-        changes.setdefault(portal_id, rollup.Changes()).merge(
-            tallies[(portal_id, month)], exact=inserted == len(rows))
-        if inserted:
+    days: dict[int, rollup.DayCounts] = {}
+    for (portal_id, month), rows in sorted(buffered.items()):
+        stored = dialect.insert_completions(conn, rows)
+        if stored:
             conn.execute(
                 "INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"
                 " (portal_id, month) DO UPDATE SET count = usage.count + excluded.count",
-                (portal_id, month, inserted))
-    for portal_id, change in sorted(changes.items()):  # after every usage row: one lock order
-        rollup.apply(conn, portal_id, change)
+                (portal_id, month, len(stored)))
+        counts = days.setdefault(portal_id, {})
+        for event_name, occurred_at, adjusted in stored:
+            rollup.count(counts, event_name, occurred_at, bool(adjusted))
+    for portal_id, counts in sorted(days.items()):
+        rollup.apply(conn, portal_id, rollup.Changes(add=counts))
 
 
 class _Resolver:

@@ -3,10 +3,9 @@
 Exact by construction. It changes only inside the transaction that inserts completions and
 only by what that transaction stored:
 
-- The ingest flush (HTTP sends, JS hits) counts its buffered rows per event and day while
-  it buffers them. When the insert stores every row (the usual case) those counts are
-  added; when it skips some (a uuid stored before, or sent twice in one group) the days
-  of those rows are counted again from the completions themselves.
+- The ingest flush (HTTP sends, JS hits) counts the rows its insert returns as stored, so
+  a skipped row (a uuid stored before, or sent twice in one group) is never counted and
+  no day needs counting again (a retry storm after an outage costs no scans).
 - The import commit counts the staged rows that are not stored yet, per day, before it
   inserts them; should the insert store a different number (a uuid repeated inside the
   file), it counts those days again the same way.
