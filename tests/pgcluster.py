@@ -48,6 +48,7 @@ class Cluster:
         self._numbers = itertools.count(1)
         self.template = "footfall_template"
         self._spare: list[str] = []  # used databases, emptied again on reuse
+        self._emptying: str | None = None  # the statements that empty a used database
 
     def _run(self, *args: str) -> None:
         command = [*(["runuser", "-u", "postgres", "--"] if self.as_postgres else []), *args]
@@ -109,17 +110,27 @@ class Cluster:
     def clean_database(self) -> str:
         """A migrated database with every table empty and every id sequence restarted.
 
-        Copying the template for each test costs a checkpoint; emptying a used database
-        with one TRUNCATE gives the same starting state far faster.
+        Copying the template for each test costs a checkpoint, and TRUNCATE creates new
+        files for every table and index (about 190 ms here); a used database emptied with
+        DELETE (foreign-key triggers off, as superuser) gives the same starting state in
+        about 20 ms. Autovacuum clears the deleted rows as it would in production.
         """
         if not self._spare:
             return self.new_database()
         url = self._spare.pop()
         with psycopg.connect(url, autocommit=True) as conn:
-            tables = [row[0] for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                " AND tablename <> 'schema_migrations'")]
-            conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY")  # type: ignore[arg-type]
+            if self._emptying is None:
+                tables = [row[0] for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                    " AND tablename <> 'schema_migrations'")]
+                sequences = [row[0] for row in conn.execute(
+                    "SELECT seqrelid::regclass::text FROM pg_sequence")]
+                self._emptying = "".join([
+                    "SET session_replication_role = replica;",
+                    *(f"DELETE FROM {table};" for table in tables),
+                    "RESET session_replication_role;",
+                    *(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in sequences)])
+            conn.execute(self._emptying)  # type: ignore[arg-type]
         return url
 
     def reuse(self, url: str) -> None:
