@@ -9,71 +9,25 @@ commits, and answers one message; only then are the requests answered. While a g
 commits, the next one gathers. If the child dies or cannot commit, every request of the
 group gets ``StoreUnavailable`` (503) and the child is started again on the next write.
 
-Wire format, both ways: a 4-byte big-endian length, then a pickle (parent and child are
-the same program; nothing else writes to the pipe).
+The wire format is in ``ingest_wire`` (parent and child are the same program; nothing else
+writes to the pipe).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
-import operator
 import pickle
-import struct
 import sys
 from collections import deque
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.errors import ClientError, FieldError, FootfallError, StoreUnavailable
-from collector.model import NewCompletion
+from collector.errors import StoreUnavailable
+from collector.storage.ingest_wire import HEADER, Job, encode, error_from_wire, jobs_to_wire
 
 log = logging.getLogger("footfall.ingest")
-_HEADER = struct.Struct(">I")
-
-
-def _subclasses(cls: type[ClientError]) -> list[type[ClientError]]:
-    found: list[type[ClientError]] = []
-    for sub in cls.__subclasses__():
-        found += [sub, *_subclasses(sub)]
-    return found
-
-
-def error_to_wire(exc: ClientError) -> tuple[str, str, tuple[FieldError, ...]]:
-    return type(exc).__name__, exc.message, exc.errors
-
-
-def error_from_wire(name: str, message: str, errors: Sequence[FieldError]) -> ClientError:
-    classes: dict[str, type[ClientError]] = {c.__name__: c for c in _subclasses(ClientError)}
-    cls = classes.get(name, ClientError)
-    exc: ClientError = cls.__new__(cls)
-    FootfallError.__init__(exc, message, tuple(errors))
-    return exc
-
-
-Job = tuple[str, int, tuple[Any, ...]]
-_COMPLETION_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(NewCompletion)))
-
-
-def jobs_to_wire(jobs: list[Job]) -> list[Job]:
-    """Completions travel as plain tuples: pickling a slotted dataclass runs Python code per
-    object (five times slower for a 500-completion batch). The first argument of every job
-    kind is its list of completions."""
-    return [(kind, portal_id, ([_COMPLETION_FIELDS(c) for c in args[0]], *args[1:]))
-            for kind, portal_id, args in jobs]
-
-
-def jobs_from_wire(jobs: list[Job]) -> list[Job]:
-    return [(kind, portal_id, ([NewCompletion(*c) for c in args[0]], *args[1:]))
-            for kind, portal_id, args in jobs]
-
-
-def encode(message: Any) -> bytes:
-    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(payload)) + payload
 
 
 @dataclass(slots=True)
@@ -187,7 +141,7 @@ class IngestProcess:
         assert stdout is not None
         while child.in_flight:
             try:
-                size = _HEADER.unpack(await stdout.readexactly(_HEADER.size))[0]
+                size = HEADER.unpack(await stdout.readexactly(HEADER.size))[0]
                 outcomes = pickle.loads(await stdout.readexactly(size))  # noqa: S301 - our child
             except (OSError, EOFError, asyncio.IncompleteReadError, pickle.PickleError) as exc:
                 self._drop(child)

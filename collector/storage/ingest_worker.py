@@ -3,16 +3,15 @@ commit, answer. ``python -m collector.storage.ingest_worker PATH BUSY_TIMEOUT_MS
 
 from __future__ import annotations
 
-import pickle
 import sys
-from typing import Any, BinaryIO
+from typing import Any
 
 from collector.errors import ClientError
 from collector.storage import queries, tracking
 from collector.storage.checkpoint import Checkpointer
-from collector.storage.ingest_process import _HEADER, encode, error_to_wire, jobs_from_wire
+from collector.storage.ingest_wire import encode, error_to_wire, jobs_from_wire, read
 from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
-from collector.storage.writer import Tx
+from collector.storage.tx import Tx
 
 
 def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
@@ -40,13 +39,6 @@ def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCa
     return outcomes
 
 
-def _read(stream: BinaryIO) -> Any:
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        return None
-    return pickle.loads(stream.read(_HEADER.unpack(header)[0]))  # noqa: S301 - our parent
-
-
 def main(path: str, busy_timeout_ms: int) -> None:
     transactor = SQLiteTransactor(path, busy_timeout_ms)
     conn = transactor.connect()
@@ -59,7 +51,7 @@ def main(path: str, busy_timeout_ms: int) -> None:
     checkpointer.start()
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     try:
-        while (jobs := _read(source)) is not None:
+        while (jobs := read(source)) is not None:
             sink.write(encode(run_group(transactor, conn, cache, jobs_from_wire(jobs))))
             sink.flush()
             checkpointer.committed()

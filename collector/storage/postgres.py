@@ -23,7 +23,8 @@ from collector.storage import queries
 from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
 from collector.storage.pgconn import PgConnection, Transactor, describe, retrying
 from collector.storage.sqlstore import SqlStore
-from collector.storage.writer import GroupCommitWriter, Tx
+from collector.storage.tx import Tx
+from collector.storage.writer import GroupCommitWriter
 
 T = TypeVar("T")
 DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')",

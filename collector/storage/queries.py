@@ -20,7 +20,7 @@ from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, NewCompletion, StoredCompletion
 from collector.storage import rollup
 from collector.storage.jsontext import compact_json
-from collector.storage.writer import Tx
+from collector.storage.tx import Tx
 
 
 class Connection(Protocol):

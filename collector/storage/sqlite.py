@@ -16,7 +16,8 @@ from collector.storage.ingest_process import IngestProcess
 from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
 from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from collector.storage.sqlstore import SqlStore
-from collector.storage.writer import GroupCommitWriter, Tx
+from collector.storage.tx import Tx
+from collector.storage.writer import GroupCommitWriter
 
 T = TypeVar("T")
 

@@ -42,7 +42,7 @@ from collector.storage import (
     tracking,
 )
 from collector.storage.base import Store
-from collector.storage.writer import Tx
+from collector.storage.tx import Tx
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from collector.model import FailedHit, NewCompletion
 from collector.storage.queries import Connection, Dialect, IdentityCache, now_ms, store_completions
-from collector.storage.writer import Tx
+from collector.storage.tx import Tx
 
 
 def load_settings(conn: Connection, portal_id: int) -> dict[str, Any] | None:

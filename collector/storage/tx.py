@@ -1,0 +1,49 @@
+"""One group transaction as a writer job sees it (``Tx``), and the transaction verbs a
+backend gives a writer (``Transactor``). Used by the group-commit writer thread and by the
+ingest writer's child process, which imports this without asyncio."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, Protocol, TypeVar
+
+Conn = TypeVar("Conn")
+
+
+class Transactor(Protocol[Conn]):
+    """What a backend gives the writer: a connection and its transaction verbs."""
+
+    def connect(self) -> Conn: ...
+    def begin(self, conn: Conn) -> None: ...
+    def commit(self, conn: Conn) -> None: ...
+    def rollback(self, conn: Conn) -> None: ...
+    def savepoint(self, conn: Conn) -> None: ...
+    def release(self, conn: Conn) -> None: ...
+    def rollback_savepoint(self, conn: Conn) -> None: ...
+    def close(self, conn: Conn) -> None: ...
+
+
+class Tx(Generic[Conn]):
+    """One group transaction as a job sees it."""
+
+    def __init__(self, conn: Conn) -> None:
+        self.conn = conn
+        self.state: dict[str, Any] = {}  # per-transaction buffers, shared by its jobs
+        self._before: dict[str, Callable[[Tx[Conn]], None]] = {}
+        self._after: list[Callable[[], None]] = []
+
+    def before_commit(self, key: str, step: Callable[[Tx[Conn]], None]) -> None:
+        """Run ``step`` once, after every job and before COMMIT (the first under ``key`` wins)."""
+        self._before.setdefault(key, step)
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on the writer thread once the transaction has committed."""
+        self._after.append(hook)
+
+    def run_before_commit(self) -> None:
+        for step in self._before.values():
+            step(self)
+
+    def run_after_commit(self) -> None:
+        for hook in self._after:
+            hook()
