@@ -7,13 +7,14 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +162,21 @@ def post_script(body: str, token: str = "", delay_ms: float = 0.0) -> str:
     if delay_ms:
         lines.append(f"function delay() return {delay_ms:.3f} end")
     return "\n".join(lines) + "\n"
+
+
+def paired_ratios(rounds: int, bare: Callable[[], float], ours: Callable[[], float],
+                  label: str = "ratio") -> float:
+    """Run ``bare`` then ``ours`` (each returning requests/s) ``rounds`` times, print each
+    round's ratio, and return the median. This VM's speed drifts by up to 2x within minutes;
+    a ratio taken from back-to-back runs, and the median over rounds, tolerates that where a
+    single pair of runs does not."""
+    ratios = []
+    for number in range(1, rounds + 1):
+        base, mine = bare(), ours()
+        ratios.append(mine / base)
+        print(f"  round {number}: bare {base:,.0f} req/s, ours {mine:,.0f} req/s,"
+              f" {label} {mine / base:.2f}")
+    median = statistics.median(ratios)
+    print(f"  {label}: median {median:.2f} over {rounds} rounds"
+          f" (range {min(ratios):.2f}-{max(ratios):.2f})")
+    return median
