@@ -151,15 +151,22 @@ def _coerce_number(value: object) -> str:
     if isinstance(value, bool):
         raise BadValue("must be a number, not a boolean")
     if isinstance(value, str):
-        if not _NUMBER_TEXT.match(value.strip()):
+        text = value.strip()
+        if not _NUMBER_TEXT.match(text):
             raise BadValue("must be numeric with at most one decimal point")
-        value = float(value) if "." in value else int(value)
+        # Leading zeros dropped before int(), which refuses a text of 4,300 digits or more.
+        sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
+        whole, dot, fraction = digits.partition(".")
+        whole = whole.lstrip("0") or "0"
+        if len(whole) > len(str(MAX_SAFE_NUMBER)):
+            raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
+        value = float(f"{sign}{whole}.{fraction}") if dot else int(sign + whole)
     if not isinstance(value, int | float):
         raise BadValue("must be a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BadValue("must be a finite number")
     if abs(value) > MAX_SAFE_NUMBER:
         raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadValue("must be a finite number")
     return _number_text(value)
 
 

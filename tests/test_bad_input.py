@@ -186,6 +186,8 @@ SEND_CASES = [
     pytest.param(_props('"amount":"1.2.3"'), ["properties.amount"],
                  id="wrong-type-two-decimal-points"),
     pytest.param(_props('"amount":true'), ["properties.amount"], id="wrong-type-bool-as-number"),
+    pytest.param(_props('"amount":"' + "1" * 5000 + '"'), ["properties.amount"],
+                 id="number-text-of-5000-digits"),
     pytest.param(_props('"paid":"yes"'), ["properties.paid"], id="wrong-type-bool"),
     pytest.param(_props('"renews_at":"soon"'), ["properties.renews_at"],
                  id="wrong-type-datetime"),
