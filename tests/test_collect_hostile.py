@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -55,3 +56,29 @@ def test_lone_surrogates_are_stored_readably(api: Api) -> None:
 
 def test_post_hits_helper_sends_as_the_tracker_does(api: Api) -> None:
     assert post_hits(api.client, api.portal_id, hit()).status_code == 204
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain", "with-escapes"])
+def test_deeply_nested_values_are_dropped_and_the_hits_kept(api: Api, escaped: bool) -> None:
+    """Nesting far past the JSON depth cap (the tracker's values are flat) is cut off, never
+    a 5xx, and does not trouble the store's writer: the hits are kept, the cut recorded."""
+    api.define("deep", {"name": "note", "label": "Note", "type": "string"})
+    deep = "[" * 600 + "]" * 600
+    title = "\\u00e9t\\u00e9" if escaped else "summer"
+    known = hit(api.fqn("deep"), p={"note": "kept"})
+    unknown = hit(api.fqn("never_defined"))
+    body = json.dumps({"a": api.portal_id, "k": "a" * 32, "h": [known, unknown]})
+    body = body.replace('"p": {"note": "kept"}', f'"ti": "{title}", "p": {{"note": "kept", "junk": {deep}}}')
+    body = body.replace('"sw": 1280', f'"sw": 1280, "x": {deep}', 2)
+    response = api.client.post("/collect", content=body, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 204, response.text
+    stored = api.events()["results"]
+    assert [r["properties"]["note"] for r in stored] == ["kept"]
+    assert {"field": "body", "action": "DROPPED",
+            "message": "values nested more than 32 levels deep were dropped"} \
+        in stored[0]["adjustments"]
+    failed = api.get("/footfall/v1/tracking/failed-events").json()["results"]
+    assert [f["id"] for f in failed] == [unknown["i"]]
+    # The writer lives on: the next hit is stored as ever.
+    assert post_hits(api.client, api.portal_id, hit()).status_code == 204
+    assert len(api.events()["results"]) == 2

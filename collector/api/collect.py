@@ -37,7 +37,8 @@ async def _collect(incoming: Incoming) -> None:
     body = await read_body(incoming.headers, incoming.chunks(), settings.max_body_bytes,
                            BEACON_TYPES)
     # Only an escape (\u0000, \ud800) can smuggle in text no store holds: clean only then.
-    envelope = read_envelope(parse_body(body), clean=b"\\u" in body)
+    envelope = read_envelope(parse_body(body), clean=b"\\u" in body,
+                             max_depth=settings.max_json_depth)
     state: TrackingState = incoming.scope["app"].state.tracking
     tracking = await state.cache.get(envelope.portal_id)
     if tracking is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from collector.errors import ClientError, FieldError
 from collector.jsapi.normalize import safe_text
+from collector.jsonbody import deeper_than
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -37,6 +38,7 @@ class Hit:
     email: str | None
     raw: dict[str, Any]
     cleaned: bool = False  # NUL characters or unpaired surrogates were replaced
+    pruned_below: int | None = None  # values nested deeper than this were dropped
 
 
 @dataclass(slots=True)
@@ -56,7 +58,10 @@ def parse_body(body: bytes) -> Any:
                           (FieldError("body", "must be a JSON object", "MALFORMED_JSON"),)) from None
 
 
-def read_envelope(doc: Any, *, clean: bool = True) -> Envelope:
+def read_envelope(doc: Any, *, clean: bool = True, max_depth: int = 32) -> Envelope:
+    """The envelope of a parsed body. ``clean``: strings may hold text no store can hold
+    (NUL, unpaired surrogates); ``max_depth``: the nesting a hit's values may reach (the
+    tracker's are flat; anything deeper is dropped, not kept to trouble the store)."""
     if not isinstance(doc, dict):
         raise ClientError("The body must be a JSON object",
                           (FieldError("body", "must be a JSON object", "WRONG_TYPE"),))
@@ -71,7 +76,9 @@ def read_envelope(doc: Any, *, clean: bool = True) -> Envelope:
     envelope = Envelope(portal, token if isinstance(token, str) and _TOKEN.match(token) else None,
                         bool(doc.get("w")))
     if isinstance(hits, list):
-        envelope.hits = [_hit(item, clean) for item in hits if isinstance(item, dict)]
+        deep = deeper_than(hits, max_depth)  # one pass over the containers of every hit
+        envelope.hits = [_hit(item, clean, max_depth if deep else None)
+                         for item in hits if isinstance(item, dict)]
     return envelope
 
 
@@ -91,14 +98,32 @@ def clean_strings(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _hit(original: dict[str, Any], clean: bool) -> Hit:
-    item, cleaned = clean_strings(original) if clean else (original, False)
+def prune(value: Any, depth: int) -> Any:
+    """``value`` with every container nested more than ``depth`` levels down made null."""
+    if not isinstance(value, list | dict):
+        return value
+    if depth == 0:
+        return None
+    if isinstance(value, list):
+        return [prune(item, depth - 1) for item in value]
+    return {key: prune(item, depth - 1) for key, item in value.items()}
+
+
+def _hit(original: dict[str, Any], clean: bool, max_depth: int | None) -> Hit:
+    """A hit; with ``max_depth`` (the body nests deeper than that somewhere), pruned to it."""
+    item = original
+    pruned = max_depth is not None and deeper_than(original, max_depth)
+    if pruned:
+        assert max_depth is not None
+        item = prune(original, max_depth)
+    item, cleaned = clean_strings(item) if clean else (item, False)
     return Hit(
         id=_uuid(item.get("i")), event=_text(item.get("n")) or None,
         occurred_at=_int(item.get("t")), url=_text(item.get("u")), title=_text(item.get("ti")),
         referrer=_text(item.get("r")), language=_text(item.get("l")),
         screen=(_int(item.get("sw")), _int(item.get("sh"))), properties=item.get("p", {}),
         email=_text(item.get("e")) or None, raw=item, cleaned=cleaned,
+        pruned_below=max_depth if pruned else None,
     )
 
 

@@ -139,6 +139,9 @@ def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Reques
     if hit.cleaned:
         adjust(adjustments, "body", "CLEANED",
                "NUL characters were removed and unpaired surrogates replaced by U+FFFD")
+    if hit.pruned_below is not None:
+        adjust(adjustments, "body", "DROPPED",
+               f"values nested more than {hit.pruned_below} levels deep were dropped")
     enriched = {**req.agent.properties,
                 **page_properties(hit.url, hit.title, hit.referrer, hit.language, hit.screen)}
     props = enrichment_values(enriched, lookup, limits, adjustments)

@@ -110,8 +110,11 @@ class IngestProcess:
                 group.append(pending)
                 weight += pending.weight
             self._waiting_weight -= weight
+            message, group = _encode(group)
+            if not group:
+                continue
             try:
-                stdin.write(encode(jobs_to_wire([p.job for p in group])))
+                stdin.write(message)
             except (OSError, RuntimeError) as exc:  # the pipe closed: the child is gone
                 _fail(group, exc)
                 self._drop(child)  # its reader fails what it had been sent
@@ -186,6 +189,25 @@ class IngestProcess:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+def _encode(group: list[_Pending]) -> tuple[bytes, list[_Pending]]:
+    """The group's message, and the jobs it carries. A job the wire cannot carry (a bug:
+    request values are bounded before they get here) fails alone, with its error logged;
+    the rest of its group goes on."""
+    try:
+        return encode(jobs_to_wire([p.job for p in group])), group
+    except Exception:  # find the job at fault
+        carried: list[_Pending] = []
+        for pending in group:
+            try:
+                encode(jobs_to_wire([pending.job]))
+            except Exception as exc:
+                log.exception("an ingest job could not be sent to the writer")
+                _settle(pending.future, exc)
+            else:
+                carried.append(pending)
+        return encode(jobs_to_wire([p.job for p in carried])), carried
 
 
 def _fail(group: list[_Pending], exc: BaseException) -> None:
