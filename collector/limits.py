@@ -94,11 +94,12 @@ def case_duplicates(names: list[str]) -> list[list[str]]:
 def fold_properties(props: dict[str, object], limits: Limits) -> tuple[dict[str, object], list[str]]:
     """SPEC section 3's duplicate rule for the JS path.
 
-    Sort the names ascending, keep the last-seen value for each lowercased name, then keep
-    the first ``properties_per_completion`` names. Returns the kept properties (keyed by
-    lowercased name) and the original names that were dropped.
+    Sort the names as sent, ascending; keep the last-seen value for each lowercased name;
+    then keep the first ``properties_per_completion`` names, in that order (a name counts
+    where it is first seen). Returns the kept properties (keyed by lowercased name, in that
+    order) and the original names that were dropped.
     """
-    folded: dict[str, object] = {}
+    folded: dict[str, object] = {}  # a key keeps the place where it was first seen
     source: dict[str, str] = {}
     dropped: list[str] = []
     for name in sorted(props):
@@ -107,9 +108,9 @@ def fold_properties(props: dict[str, object], limits: Limits) -> tuple[dict[str,
             dropped.append(source[key])
         folded[key] = props[name]
         source[key] = name
-    kept_keys = sorted(folded)[: limits.properties_per_completion]
-    dropped.extend(source[key] for key in sorted(folded)[limits.properties_per_completion:])
-    return {key: folded[key] for key in kept_keys}, dropped
+    order = list(folded)
+    dropped.extend(source[key] for key in order[limits.properties_per_completion:])
+    return {key: folded[key] for key in order[: limits.properties_per_completion]}, dropped
 
 
 def truncate_text(value: str, max_length: int) -> str:

@@ -90,6 +90,61 @@ def test_sixty_properties_arrive_as_fifty_with_the_case_rule(api: Api) -> None:
     assert sorted(dropped) == ["properties.P00"] + [f"properties.p{i}" for i in range(50, 60)]
 
 
+def test_the_fifty_kept_are_the_first_names_as_sent(api: Api) -> None:
+    """Names sort as sent, so an uppercase name comes before every lowercase one."""
+    api.define("wide", {"name": "zz", "label": "ZZ", "type": "string"},
+               *({"name": f"b{i:02d}", "label": f"B{i}", "type": "string"} for i in range(50)))
+    props: dict[str, Any] = {f"b{i:02d}": str(i) for i in range(50)}
+    props["ZZ"] = "upper"
+    post_hits(api.client, api.portal_id, hit(api.fqn("wide"), p=props))
+    stored = _only(api, eventType=api.fqn("wide"))
+    custom = {k: v for k, v in stored["properties"].items() if not k.startswith("hs_")}
+    assert custom["zz"] == "upper"
+    assert sorted(custom) == [*(f"b{i:02d}" for i in range(49)), "zz"]
+    assert {"field": "properties.b49", "action": "DROPPED",
+            "message": "more than 50 properties"} in stored["adjustments"]
+
+
+def test_a_name_equal_after_cleaning_to_a_later_one_gives_way(api: Api) -> None:
+    """The duplicate rule after cleaning too: names sorted as sent, the last one wins."""
+    api.define("named", {"name": "plan_name", "label": "Plan", "type": "string"})
+    post_hits(api.client, api.portal_id,
+              hit(api.fqn("named"), p={"plan_name": "exact", "Plan Name": "junk"}))
+    stored = _only(api, eventType=api.fqn("named"))
+    assert stored["properties"]["plan_name"] == "exact"
+    dropped = [a for a in stored["adjustments"] if a["action"] == "DROPPED"]
+    assert [a["field"] for a in dropped] == ["properties.plan_name"]
+    assert "'Plan Name'" in dropped[0]["message"]
+
+
+def test_enumeration_options_are_cut_whole(api: Api) -> None:
+    options = [{"label": f"O{i}", "value": f"option_value_number_{i:02d}_abcdefgh"}
+               for i in range(20)]
+    api.define("tagged", {"name": "tags", "label": "Tags", "type": "enumeration",
+                          "options": options})
+    chosen = [o["value"] for o in options]
+    post_hits(api.client, api.portal_id, hit(api.fqn("tagged"), p={"tags": ";".join(chosen)}))
+    stored = _only(api, eventType=api.fqn("tagged"))
+    kept = stored["properties"]["tags"].split(";")
+    assert kept == chosen[:len(kept)]  # whole options only, none cut, no empty one
+    assert len(";".join(chosen[:len(kept) + 1])) > 256 >= len(stored["properties"]["tags"])
+    assert {"field": "properties.tags", "action": "TRUNCATED",
+            "message": f"kept the first {len(kept)} of 20 options (256 characters at most)"} \
+        in stored["adjustments"]
+
+
+def test_a_number_of_thousands_of_digits_is_dropped_and_recorded(api: Api) -> None:
+    api.define("counted", {"name": "amount", "label": "Amount", "type": "number"})
+    huge = hit(api.fqn("counted"), p={"amount": "1" * 5000})
+    padded = hit(api.fqn("counted"), p={"amount": "0" * 5000 + "12"})
+    assert post_hits(api.client, api.portal_id, huge, padded).status_code == 204
+    stored = {r["id"]: r for r in api.events(eventType=api.fqn("counted"))["results"]}
+    assert "amount" not in stored[huge["i"]]["properties"]
+    assert {(a["field"], a["action"]) for a in stored[huge["i"]]["adjustments"]} \
+        == {("properties.amount", "DROPPED")}
+    assert stored[padded["i"]]["properties"]["amount"] == "12"
+
+
 def test_names_are_cleaned_and_recorded(api: Api) -> None:
     api.define("named", {"name": "plan_name", "label": "Plan", "type": "string"})
     post_hits(api.client, api.portal_id, hit(api.fqn("named"), p={"Plan-Name": "pro"}))

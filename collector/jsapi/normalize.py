@@ -44,18 +44,21 @@ def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
         adjust(adjustments, f"properties.{safe_text(name)}", "DROPPED", reason)
     source = {name.lower(): name for name in sorted(raw)}
     values: dict[str, str] = {}
-    for key in sorted(folded):
+    sent_as: dict[str, str] = {}
+    for key in sorted(folded, key=source.__getitem__):  # as sent, ascending: the last wins
         cleaned = _clean_name(source[key], limits, adjustments)
         if cleaned is None:
             continue
         name = cleaned
+        text = _value(name, folded[key], lookup, limits, adjustments)
+        if text is None:
+            continue
         if name in values:
             adjust(adjustments, f"properties.{name}", "DROPPED",
-                   f"{safe_text(source[key])!r} became a duplicate after cleaning")
-            continue
-        text = _value(name, folded[key], lookup, limits, adjustments)
-        if text is not None:
-            values[name] = text
+                   f"the value sent as {safe_text(sent_as[name])!r}: {safe_text(source[key])!r}"
+                   " names the same property after cleaning and comes later")
+        values[name] = text
+        sent_as[name] = source[key]
     return values
 
 
@@ -82,7 +85,31 @@ def _value(name: str, value: object, lookup: Lookup, limits: Limits,
     except BadValue as exc:
         adjust(adjustments, f"properties.{name}", "DROPPED", safe_text(str(exc)))
         return None
+    if prop.type == "enumeration":
+        return _fit_options(name, text, limits, adjustments)
     return truncate_value(name, text, limits, adjustments)
+
+
+def _fit_options(name: str, text: str, limits: Limits, adjustments: Adjustments) -> str | None:
+    """An enumeration's chosen options cut to the value limit a whole option at a time (a
+    cut inside one would store a value that is no option)."""
+    max_length = limits.value_length_for(name)
+    if len(text) <= max_length:
+        return text
+    options = text.split(";")
+    kept: list[str] = []
+    for option in options:
+        if len(";".join([*kept, option])) > max_length:
+            break
+        kept.append(option)
+    if not kept:
+        adjust(adjustments, f"properties.{name}", "DROPPED",
+               f"its option is longer than {max_length} characters")
+        return None
+    adjust(adjustments, f"properties.{name}", "TRUNCATED",
+           f"kept the first {len(kept)} of {len(options)} options ({max_length} characters"
+           " at most)")
+    return ";".join(kept)
 
 
 def truncate_value(name: str, text: str, limits: Limits, adjustments: Adjustments) -> str:
