@@ -18,6 +18,13 @@ from collector.enrich.useragent import parse_agent
     ("https://s.example/", "https://www.linkedin.com/feed", "SOCIAL_MEDIA"),
     ("https://s.example/", "https://mail.google.com/", "EMAIL_MARKETING"),
     ("https://s.example/", "https://blog.other.example/", "REFERRALS"),
+    ("https://s.example/", "https://docs.google.com/document/d/1", "REFERRALS"),
+    ("https://s.example/", "https://www.google.co.uk/", "ORGANIC_SEARCH"),
+    ("https://s.example/", "android-app://com.google.android.googlequicksearchbox/",
+     "ORGANIC_SEARCH"),
+    ("https://s.example/", "android-app://com.google.android.gm/", "EMAIL_MARKETING"),
+    ("https://s.example/", "https://de.pinterest.com/pin/1", "SOCIAL_MEDIA"),
+    ("https://s.example/", "https://pinterest.de/", "SOCIAL_MEDIA"),
     ("https://s.example/?utm_medium=cpc&utm_source=google", "https://www.google.com/", "PAID_SEARCH"),
     ("https://s.example/?gclid=x", "", "PAID_SEARCH"),
     ("https://s.example/?utm_medium=cpc&utm_source=facebook", "", "PAID_SOCIAL"),
@@ -55,6 +62,16 @@ def test_page_urls_are_cached_only_when_short() -> None:
      " HeadlessChrome/126.0 Safari/537.36", False, True),
     ("Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", True, False),
     ("Go-http-client/1.1", True, False),
+    ("Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)", True, False),
+    ("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)", True, False),
+    ("TelegramBot (like TwitterBot)", True, False),
+    ("ApacheBench/2.3", True, False),
+    ("Ruby", True, False),
+    # A phone whose model name holds "bot" is no bot.
+    ("Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " Chrome/120.0.0.0 Mobile Safari/537.36", False, False),
+    ("Mozilla/5.0 (Linux; Android 12; Galaxy Tab/S8) AppleWebKit/537.36 (KHTML, like Gecko)"
+     " Chrome/120.0.0.0 Safari/537.36", False, False),
     ("", True, False),
 ])
 def test_bot_detection(agent: str, crawler: bool, headless: bool) -> None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+# A pattern ending in "." is a domain under any suffix (google.de, google.co.uk) and matches
+# only at the start of the host: docs.google.com is no search engine. Others match the
+# domain and its subdomains. Android apps send android-app://<package> as the referrer.
 _SEARCH = ("google.", "bing.com", "duckduckgo.com", "search.yahoo.", "yahoo.com", "baidu.com",
-           "yandex.", "ecosia.org", "search.brave.com", "qwant.com", "startpage.com", "naver.com")
+           "yandex.", "ecosia.org", "search.brave.com", "qwant.com", "startpage.com", "naver.com",
+           "com.google.android.googlequicksearchbox")
 _SOCIAL = ("facebook.com", "fb.com", "instagram.com", "t.co", "twitter.com", "x.com",
-           "linkedin.com", "lnkd.in", "pinterest.", "reddit.com", "youtube.com", "tiktok.com",
-           "snapchat.com", "threads.net", "mastodon.social", "bsky.app", "xing.com", "vk.com")
+           "linkedin.com", "lnkd.in", "pinterest.", "pinterest.com", "reddit.com", "youtube.com",
+           "tiktok.com", "snapchat.com", "threads.net", "mastodon.social", "bsky.app", "xing.com", "vk.com")
 _MAIL = ("mail.google.com", "outlook.live.com", "outlook.office.com", "mail.yahoo.com",
-         "webmail.", "mail.")
+         "webmail.", "mail.", "com.google.android.gm", "com.microsoft.office.outlook")
 _PAID = frozenset({"cpc", "ppc", "paid", "paidsearch", "paid_search", "sem", "cpm", "display",
                    "paid-search"})
 _PAID_SOCIAL = frozenset({"paid_social", "paidsocial", "paid-social", "social_paid", "social-paid"})
@@ -23,7 +27,7 @@ _EMAIL_MEDIUMS = frozenset({"email", "e-mail", "e_mail", "newsletter"})
 def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
     for pattern in patterns:
         if pattern.endswith("."):
-            if host.startswith(pattern) or f".{pattern}" in f".{host}":
+            if host.startswith(pattern):
                 return True
         elif host == pattern or host.endswith("." + pattern):
             return True

@@ -14,10 +14,14 @@ from functools import lru_cache
 
 import user_agents
 
+# Tokens of HTTP libraries, load tools and crawlers. "bot" counts only as a crawler's name
+# ends (Googlebot/2.1, AhrefsBot;, Slackbot-, TwitterBot)) or as a word, never inside a
+# device name (a CUBOT phone); a "+http" contact link is the crawlers' own convention.
 _HTTP_LIBRARIES = re.compile(
     r"curl|wget|python-requests|python-urllib|httpx|aiohttp|go-http-client|okhttp|java/|"
     r"apache-httpclient|libwww-perl|node-fetch|axios|undici|scrapy|httpie|postman|insomnia|"
-    r"guzzlehttp|ruby|php/|dart:io|wrk|ab/|k6/|jmeter|bot|crawl|spider|slurp|facebookexternalhit",
+    r"guzzlehttp|^ruby\b|php/|dart:io|\bwrk\b|apachebench|k6/|jmeter|crawl|spider|slurp|"
+    r"facebookexternalhit|bot(?:[/;)@_+-]|$)|\bbot\b|\+https?://",
     re.IGNORECASE)
 _HEADLESS = re.compile(r"headless|phantomjs|puppeteer|playwright|selenium|electron|lighthouse",
                        re.IGNORECASE)
