@@ -149,3 +149,45 @@ def test_live_ingest_waits_out_another_writers_long_transaction(tmp_path: Path) 
     waited, outcome = asyncio.run(scenario(100))
     assert not waited
     assert isinstance(outcome, StoreUnavailable)
+
+
+def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
+    """A job that cannot be pickled (a bug upstream) fails with its own error; the other jobs
+    of its group are stored and the writer child lives on."""
+    path = str(tmp_path / "f.db")
+
+    async def scenario() -> tuple[list[object], bool, int]:
+        store = SQLiteStore(path, busy_timeout_ms=60_000)
+        await store.open()
+        ingest = store._ingest_process
+        try:
+            portal = (await create_portal(store, "p")).portal_id
+            await store.append_completions(portal, [_completion()], 10**9)  # child started
+            assert ingest._child is not None
+            child = ingest._child.process
+            unpicklable = _completion()
+            unpicklable.properties["x"] = lambda: 0  # type: ignore[assignment]
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
+                blocker.execute("BEGIN IMMEDIATE")  # one group waits in BEGIN; the rest gather
+                first = asyncio.ensure_future(store.append_completions(portal, [_completion()],
+                                                                       10**9))
+                await asyncio.sleep(0.1)
+                jobs = [asyncio.ensure_future(ingest.submit("completions", portal,
+                                                            ([unpicklable], 10**9), 1)),
+                        asyncio.ensure_future(store.append_completions(portal, [_completion()],
+                                                                       10**9))]
+                await asyncio.sleep(0.1)
+                blocker.execute("ROLLBACK")
+            outcomes = await asyncio.gather(first, *jobs, return_exceptions=True)
+            alive = ingest._child is not None and ingest._child.process is child
+            return outcomes, alive, await store.count_completions(portal)
+        finally:
+            await store.close()
+
+    outcomes, alive, stored = asyncio.run(scenario())
+    assert outcomes[0] == 1
+    assert not isinstance(outcomes[1], StoreUnavailable)
+    assert isinstance(outcomes[1], Exception)
+    assert outcomes[2] == 1
+    assert alive
+    assert stored == 3
