@@ -43,13 +43,15 @@ class _Errors:
 
 
 def _require_object(body: Any, allowed: set[str], errors: _Errors, where: str = "") -> dict[str, Any]:
+    """The object's fields, a null one left out: HubSpot's generated clients send every
+    optional field they model, unset ones as null, and mean "not given"."""
     if not isinstance(body, dict):
         errors.add(where or "body", "must be a JSON object", "WRONG_TYPE")
         errors.raise_any()
     for key in sorted(set(body) - allowed):
         errors.add(f"{where}{key}", f"unknown field (allowed: {', '.join(sorted(allowed))})",
                    "UNKNOWN_FIELD")
-    return body  # type: ignore[no-any-return]
+    return {key: value for key, value in body.items() if value is not None}
 
 
 def _text(body: dict[str, Any], key: str, max_length: int, errors: _Errors, where: str = "",
@@ -131,7 +133,7 @@ def parse_property(item: Any, limits: Limits, errors: _Errors | None = None,
         if own:
             errors.raise_any()
         return None
-    _require_object(item, PROPERTY_FIELDS, errors, where)
+    item = _require_object(item, PROPERTY_FIELDS, errors, where)
     label = _text(item, "label", limits.property_label_length, errors, where, required=True)
     name = _text(item, "name", limits.property_name_length, errors, where)
     if name is None and label:
@@ -170,8 +172,8 @@ def _options(raw: Any, kind: Any, limits: Limits, errors: _Errors, where: str) -
         if not isinstance(item, dict):
             errors.add(at, "must be an object with label and value", "WRONG_TYPE")
             continue
-        _require_object(item, {"label", "value", "displayOrder", "description", "hidden"},
-                        errors, f"{at}.")
+        item = _require_object(item, {"label", "value", "displayOrder", "description",
+                                      "hidden"}, errors, f"{at}.")
         label = _text(item, "label", limits.value_length, errors, f"{at}.", required=True)
         value = _text(item, "value", limits.value_length, errors, f"{at}.", required=True)
         order = item.get("displayOrder", index)
@@ -190,14 +192,14 @@ def _options(raw: Any, kind: Any, limits: Limits, errors: _Errors, where: str) -
 def _matching_rule(raw: Any, props: tuple[PropertyDef, ...], errors: _Errors) -> MatchingRule | None:
     if raw is None:
         return None
+    if isinstance(raw, dict):
+        raw = _require_object(raw, {"primaryObjectRule"}, errors, "customMatchingId.")
     rule = raw.get("primaryObjectRule") if isinstance(raw, dict) else None
+    if isinstance(rule, dict):
+        rule = _require_object(rule, {"targetObjectPropertyName", "eventPropertyName"}, errors,
+                               "customMatchingId.primaryObjectRule.")
     target = rule.get("targetObjectPropertyName") if isinstance(rule, dict) else None
     source = rule.get("eventPropertyName") if isinstance(rule, dict) else None
-    if isinstance(raw, dict):
-        _require_object(raw, {"primaryObjectRule"}, errors, "customMatchingId.")
-    if isinstance(rule, dict):
-        _require_object(rule, {"targetObjectPropertyName", "eventPropertyName"}, errors,
-                        "customMatchingId.primaryObjectRule.")
     if not (isinstance(target, str) and isinstance(source, str)):
         errors.add("customMatchingId", "must be {primaryObjectRule: {targetObjectPropertyName,"
                    " eventPropertyName}}")

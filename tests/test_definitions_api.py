@@ -442,6 +442,37 @@ def test_list_pages_through_every_definition(api: Api) -> None:
     assert "paging" not in third
 
 
+def test_list_newest_first_with_hubspots_sort_order(api: Api) -> None:
+    names = [f"event_{i}" for i in range(5)]
+    for name in names:
+        api.define(name)
+    first = listing(api, limit=2, sortOrder="DESC", includeProperties="true")
+    assert [d["name"] for d in first["results"]] == names[:-3:-1]
+    assert all(d["properties"] for d in first["results"])
+    second = listing(api, limit=2, sortOrder="desc", after=first["paging"]["next"]["after"])
+    assert [d["name"] for d in second["results"]] == names[2:0:-1]
+    third = listing(api, limit=2, sortOrder="DESC", after=second["paging"]["next"]["after"])
+    assert [d["name"] for d in third["results"]] == names[:1]
+    assert "paging" not in third
+    assert [d["name"] for d in listing(api, sortOrder="ASC")["results"]] == names
+
+
+def test_nulls_for_optional_fields_mean_not_given(api: Api) -> None:
+    """HubSpot's generated clients send every optional field they model, unset ones null."""
+    created = api.post(DEFS, json={
+        "label": "Nulls", "name": "nulls", "description": None, "primaryObject": None,
+        "includeDefaultProperties": None, "customMatchingId": None,
+        "propertyDefinitions": [{"name": "plan", "label": "Plan", "type": "string",
+                                 "description": None, "options": None}]})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["primaryObject"], body["description"]) == ("CONTACT", "")
+    patched = api.patch(f"{DEFS}/{api.fqn('nulls')}", json={"label": None, "description": "d"})
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["label"], patched.json()["description"]) == ("Nulls", "d")
+    assert error_fields(api.post(DEFS, json={"label": None, "name": "no_label"}), 400) == ["label"]
+
+
 def test_list_without_paging_when_everything_fits(api: Api) -> None:
     api.define("a_event")
     api.define("b_event")
@@ -469,6 +500,9 @@ def test_empty_list(api: Api) -> None:
     pytest.param({"after": "abc"}, "query.after", id="after-not-a-number"),
     pytest.param({"colour": "red"}, "query.colour", id="unknown-parameter"),
     pytest.param({"archived": "maybe"}, "query.archived", id="archived-not-a-boolean"),
+    pytest.param({"sortOrder": "UP"}, "query.sortOrder", id="sort-order-unknown"),
+    pytest.param({"includeProperties": "yes"}, "query.includeProperties",
+                 id="include-properties-not-a-boolean"),
 ])
 def test_bad_list_parameters_are_rejected(api: Api, params: dict[str, str], field: str) -> None:
     assert error_fields(api.get(DEFS, params=params), 400) == [field]

@@ -19,7 +19,7 @@ from collector.api.common import (
     unknown_params,
 )
 from collector.definitions import definition_json
-from collector.errors import ValidationFailed
+from collector.errors import FieldError, ValidationFailed
 from collector.model import EventDefinition
 from collector.responses import JSONResponse
 
@@ -37,17 +37,30 @@ async def create_definition(request: Request, portal_id: int) -> Response:
 
 @authenticated
 async def list_definitions(request: Request, portal_id: int) -> Response:
-    errors = unknown_params(request, {"after", "limit", "searchString", "archived"})
+    """Definitions in the order they were created (``sortOrder=DESC``: newest first);
+    ``includeProperties`` is HubSpot's and accepted: properties always come along."""
+    errors = unknown_params(request, {"after", "limit", "searchString", "archived",
+                                      "includeProperties", "sortOrder"})
     limit = int_param(request, "limit", 100, 1, 500, errors)
     after = int_param(request, "after", 0, 0, 2**63 - 1, errors)
     archived = bool_param(request, "archived", errors)
+    bool_param(request, "includeProperties", errors)
+    order = request.query_params.get("sortOrder", "ASC").strip().upper()
+    if order not in ("ASC", "DESC", "ASCENDING", "DESCENDING"):
+        errors.append(FieldError("query.sortOrder", "must be ASC or DESC", "INVALID"))
     if errors:
         raise ValidationFailed(errors)
+    newest_first = order.startswith("DESC")
     search = request.query_params.get("searchString", "").lower()
     everything = (await services(request).definitions.get(portal_id, fresh=True)).values()
     matching = sorted((d for d in everything if d.archived == archived and (
-        search in d.name or search in d.label.lower())), key=lambda d: d.id)
-    page = [d for d in matching if d.id > after][:limit]
+        search in d.name or search in d.label.lower())), key=lambda d: d.id,
+        reverse=newest_first)
+    if "after" in request.query_params:
+        matching_after = [d for d in matching if (d.id < after if newest_first else d.id > after)]
+    else:
+        matching_after = matching
+    page = matching_after[:limit]
     body: dict[str, object] = {"total": len(matching),
                                "results": [definition_json(d) for d in page]}
     if len(page) == limit and page[-1].id != matching[-1].id:
