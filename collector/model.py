@@ -114,16 +114,20 @@ class StoredCompletion:
 
 @dataclass(frozen=True, slots=True)
 class CompletionQuery:
+    """Filters of a completions read. ``object_properties`` all hold (AND); ``properties``
+    pairs of one name are alternatives (OR), of different names all hold; ``completion_ids``
+    are alternatives; ``after`` is an (occurredAt, seq) position in the chosen order."""
+
     limit: int = 100
     descending: bool = True
     event_name: str | None = None
     object_type: str | None = None
     object_id: int | None = None
-    object_property: tuple[str, str] | None = None
+    object_properties: tuple[tuple[str, str], ...] = ()
     properties: tuple[tuple[str, str], ...] = ()
     occurred_after: int | None = None
     occurred_before: int | None = None
-    completion_id: str | None = None
+    completion_ids: tuple[str, ...] = ()
     after: tuple[int, int] | None = None
 
 

@@ -87,8 +87,10 @@ _SCHEMAS: dict[str, Any] = {
     "DefinitionPage": {"type": "object", "properties": {
         "total": _INT, "results": {"type": "array", "items": _ref("Definition")},
         "paging": _ref("Paging")}},
-    "Paging": {"type": "object", "properties": {"next": {"type": "object", "properties": {
-        "after": _STR, "link": _STR}}}},
+    "Paging": {"type": "object", "required": ["next"], "properties": {
+        "next": {"type": "object", "properties": {"after": _STR, "link": _STR}},
+        "prev": {"type": "object", "description": "Completions only, past the first page",
+                 "properties": {"before": _STR, "link": _STR}}}},
     "SendInput": {"type": "object", "required": ["eventName"], "properties": {
         "eventName": _STR, "objectId": {"type": ["string", "integer"]}, "email": _STR,
         "utk": _STR, "occurredAt": {"type": ["string", "integer"],
@@ -141,14 +143,23 @@ _RETRIEVAL_PARAMS = [
     _param("eventType", description="fullyQualifiedName, e.g. pe123_my_event"),
     _param("objectType", description="contact(s), company/companies, deal(s), ticket(s)"),
     _param("objectId", schema=_INT),
-    _param("objectProperty.{name}", description="e.g. objectProperty.email=ann@example.com"),
-    _param("property.{name}", description="equality on an event property; spaces as %20 or +"),
+    _param("objectProperty.{name}", description="e.g. objectProperty.email=ann@example.com;"
+           " several must all hold"),
+    _param("property.{name}", description="equality on an event property; spaces as %20 or +;"
+           " repeated, any of the values"),
     _param("occurredAfter", description="ISO 8601 or epoch ms, exclusive"),
     _param("occurredBefore", description="ISO 8601 or epoch ms, exclusive"),
-    _param("id", description="completion id"),
-    _param("sort", schema={"enum": ["ASCENDING", "DESCENDING"]}),
-    _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 1000}),
+    _param("id", description="completion ids, repeated or comma-separated (any of them)"),
+    _param("sort", description="-occurredAt (or DESCENDING) for newest first; the default,"
+           " occurredAt (or ASCENDING), is oldest first",
+           schema={"enum": ["occurredAt", "-occurredAt", "ASCENDING", "DESCENDING"]}),
+    _param("limit", schema={"type": "integer", "minimum": 1, "maximum": 1000, "default": 20}),
     _param("after", description="cursor from paging.next.after"),
+    _param("before", description="cursor from paging.prev.before: the page before it"),
+    _param("properties", description="the properties to return, repeated or comma-separated"
+           " (default: all)"),
+    _param("indexTableName", description="HubSpot's; accepted and ignored"),
+    _param("indexSpecificMetadata", description="HubSpot's; accepted and ignored"),
 ]
 
 
@@ -194,7 +205,11 @@ def openapi_document() -> dict[str, Any]:
                             "409": _json(_ref("Error"), "Name taken")}, body="DefinitionCreate"),
                 "get": _op("List event definitions", {"200": _json(_ref("DefinitionPage"))},
                            params=[_param("after"), _param("limit", schema=_INT),
-                                   _param("searchString"), _param("archived", schema=_BOOL)]),
+                                   _param("searchString"), _param("archived", schema=_BOOL),
+                                   _param("sortOrder", schema={"enum": ["ASC", "DESC"]},
+                                          description="by creation; ASC by default"),
+                                   _param("includeProperties", schema=_BOOL,
+                                          description="HubSpot's; properties always come")]),
             },
             base + "/{eventName}": {
                 "get": _op("Read an event definition", {"200": _json(_ref("Definition"))},

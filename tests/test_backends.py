@@ -29,13 +29,15 @@ def test_paging_walks_every_completion_once_in_order(api: Api) -> None:
     assert seen == [f"p{i}" for i in range(25)]
 
 
-def test_descending_is_the_default_and_ties_keep_insert_order(api: Api) -> None:
+def test_ascending_is_the_default_and_ties_keep_insert_order(api: Api) -> None:
     _define(api)
     for plan in ("a", "b", "c"):
         api.send(eventName=api.fqn("viewed"), email="x@example.com",
                  occurredAt="2024-05-01T10:00:00Z", properties={"plan": plan})
     plans = [r["properties"]["plan"] for r in api.events(objectType="contact")["results"]]
-    assert plans == ["c", "b", "a"]
+    assert plans == ["a", "b", "c"]
+    newest = api.events(objectType="contact", sort="-occurredAt")["results"]
+    assert [r["properties"]["plan"] for r in newest] == ["c", "b", "a"]
 
 
 def test_repeated_uuid_is_stored_once(api: Api) -> None:
@@ -85,7 +87,7 @@ def test_time_window_and_event_type_filters(api: Api) -> None:
     only = api.events(eventType=api.fqn("other"))["results"]
     assert [r["eventType"] for r in only] == [api.fqn("other")]
     assert [r["occurredAt"][:10] for r in api.events(eventType=api.fqn("viewed"))["results"]] == [
-        "2024-02-03", "2024-02-02", "2024-02-01"]
+        "2024-02-01", "2024-02-02", "2024-02-03"]
 
 
 def _contact(api: Api) -> str:

@@ -89,13 +89,13 @@ def key_order(seeded: dict[str, Any], body: dict[str, Any]) -> list[str]:
 
 @pytest.mark.parametrize("path", ["/events/v3/events", "/events/v3/events/"],
                          ids=["no-slash", "trailing-slash"])
-def test_both_paths_list_everything_newest_first(api: Api, seeded: dict[str, Any],
+def test_both_paths_list_everything_oldest_first(api: Api, seeded: dict[str, Any],
                                                  path: str) -> None:
     response = get(api, path)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
-    assert key_order(seeded, body) == ["r1", "b2", "b1", "v3", "v2", "v1"]
+    assert key_order(seeded, body) == ["v1", "v2", "v3", "b1", "b2", "r1"]  # HubSpot's default
     assert "paging" not in body
 
 
@@ -129,8 +129,8 @@ def test_other_portal_sees_nothing(api: Api, other: Api, seeded: dict[str, Any])
 
 
 def test_event_type_filter(api: Api, seeded: dict[str, Any]) -> None:
-    assert key_order(seeded, api.events(eventType=api.fqn("viewed"))) == ["v3", "v2", "v1"]
-    assert key_order(seeded, api.events(eventType=api.fqn("bought"))) == ["b2", "b1"]
+    assert key_order(seeded, api.events(eventType=api.fqn("viewed"))) == ["v1", "v2", "v3"]
+    assert key_order(seeded, api.events(eventType=api.fqn("bought"))) == ["b1", "b2"]
 
 
 @pytest.mark.parametrize("event_type", ["pe999_viewed", "pe1_nothing"],
@@ -142,7 +142,7 @@ def test_event_type_filter_matching_nothing(api: Api, seeded: dict[str, Any],
 
 @pytest.mark.parametrize("spelling", ["contact", "contacts", "CONTACT", "Contacts"])
 def test_object_type_contact_spellings(api: Api, seeded: dict[str, Any], spelling: str) -> None:
-    assert key_order(seeded, api.events(objectType=spelling)) == ["b2", "b1", "v3", "v2", "v1"]
+    assert key_order(seeded, api.events(objectType=spelling)) == ["v1", "v2", "v3", "b1", "b2"]
 
 
 @pytest.mark.parametrize("spelling", ["company", "companies", "COMPANY"])
@@ -154,7 +154,7 @@ def test_object_type_company_spellings(api: Api, seeded: dict[str, Any], spellin
 
 def test_object_type_and_object_id(api: Api, seeded: dict[str, Any]) -> None:
     body = api.events(objectType="contact", objectId=seeded["ann"])
-    assert key_order(seeded, body) == ["b1", "v3", "v1"]
+    assert key_order(seeded, body) == ["v1", "v3", "b1"]
     assert {r["objectId"] for r in body["results"]} == {seeded["ann"]}
     company = api.events(objectType="COMPANY", objectId=seeded["acme"])
     assert key_order(seeded, company) == ["r1"]
@@ -164,7 +164,7 @@ def test_object_type_and_object_id(api: Api, seeded: dict[str, Any]) -> None:
 
 def test_object_property_email(api: Api, seeded: dict[str, Any]) -> None:
     body = api.events(objectType="contact", **{"objectProperty.email": "ann@example.com"})
-    assert key_order(seeded, body) == ["b1", "v3", "v1"]
+    assert key_order(seeded, body) == ["v1", "v3", "b1"]
     upper = api.events(objectType="contact", **{"objectProperty.email": "ANN@Example.com"})
     assert ids(upper) == ids(body)
     assert api.events(objectType="contact",
@@ -182,7 +182,7 @@ def test_object_property_combined_with_event_type(api: Api, seeded: dict[str, An
 def test_property_filter_spaces(api: Api, seeded: dict[str, Any], query: str) -> None:
     response = api.get(f"/events/v3/events?{query}")
     assert response.status_code == 200, response.text
-    assert key_order(seeded, response.json()) == ["b1", "v3", "v1"]
+    assert key_order(seeded, response.json()) == ["v1", "v3", "b1"]
 
 
 def test_property_filters_combine(api: Api, seeded: dict[str, Any]) -> None:
@@ -193,12 +193,12 @@ def test_property_filters_combine(api: Api, seeded: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("after", "before", "expected"), [
-    (T0, None, ["r1", "b2", "b1", "v3", "v2"]),
-    (None, T0 + 2000, ["v2", "v1"]),
+    (T0, None, ["v2", "v3", "b1", "b2", "r1"]),
+    (None, T0 + 2000, ["v1", "v2"]),
     (T0, T0 + 2000, ["v2"]),
     (T0 + 1000, T0 + 1001, []),
     ("2023-11-14T22:13:20.000Z", "2023-11-14T22:13:22.000Z", ["v2"]),
-    ("2023-11-14T23:13:20+01:00", None, ["r1", "b2", "b1", "v3", "v2"]),
+    ("2023-11-14T23:13:20+01:00", None, ["v2", "v3", "b1", "b2", "r1"]),
     (str(T0 - 1), str(T0 + 1), ["v1"]),
 ], ids=["after-ms", "before-ms", "both-ms", "empty-window", "both-iso", "after-iso-offset",
         "ms-strings"])
@@ -215,14 +215,57 @@ def test_id_filter(api: Api, seeded: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("sort", "expected"), [
-    (None, ["r1", "b2", "b1", "v3", "v2", "v1"]),
+    (None, ["v1", "v2", "v3", "b1", "b2", "r1"]),
     ("DESCENDING", ["r1", "b2", "b1", "v3", "v2", "v1"]),
     ("ASCENDING", ["v1", "v2", "v3", "b1", "b2", "r1"]),
-], ids=["default", "descending", "ascending"])
+    ("-occurredAt", ["r1", "b2", "b1", "v3", "v2", "v1"]),
+    ("occurredAt", ["v1", "v2", "v3", "b1", "b2", "r1"]),
+], ids=["default-ascending", "descending", "ascending", "hubspot-descending",
+        "hubspot-ascending"])
 def test_sort(api: Api, seeded: dict[str, Any], sort: str | None,
               expected: list[str]) -> None:
     params = {"sort": sort} if sort else {}
     assert key_order(seeded, api.events(**params)) == expected
+
+
+def test_repeated_filters_are_alternatives_within_a_name(api: Api, seeded: dict[str, Any]) -> None:
+    """As HubSpot's clients send lists: ``id`` and one ``property.<name>`` repeated match any
+    of their values; different names must all match."""
+    both = api.get("/events/v3/events", params=[("id", seeded["v1"]), ("id", seeded["b2"])])
+    assert key_order(seeded, both.json()) == ["v1", "b2"]
+    comma = api.events(id=f"{seeded['v1']},{seeded['r1']}")
+    assert key_order(seeded, comma) == ["v1", "r1"]
+    plans = api.get("/events/v3/events", params=[("property.plan", "basic"),
+                                                 ("property.plan", "pro plus")])
+    assert key_order(seeded, plans.json()) == ["v1", "v2", "v3", "b1", "b2"]
+    narrowed = api.get("/events/v3/events", params=[("property.plan", "basic"),
+                                                    ("property.plan", "pro plus"),
+                                                    ("property.amount", "20")])
+    assert key_order(seeded, narrowed.json()) == ["v2", "v3"]
+
+
+def test_object_property_filters_all_hold(api: Api, seeded: dict[str, Any]) -> None:
+    crm = create_object(api, "contact", email="cat@example.com", firstname="Cat", city="Oslo")
+    api.send(eventName=api.fqn("viewed"), objectId=int(crm), occurredAt=T0 + 9000)
+    create_object(api, "contact", email="dan@example.com", firstname="Dan", city="Oslo")
+    body = api.events(objectType="contact", **{"objectProperty.city": "Oslo",
+                                               "objectProperty.firstname": "Cat"})
+    assert [r["objectId"] for r in body["results"]] == [crm]
+    assert api.events(objectType="contact", **{"objectProperty.city": "Oslo",
+                                               "objectProperty.firstname": "Ann"})["results"] == []
+
+
+def test_properties_parameter_chooses_what_is_returned(api: Api, seeded: dict[str, Any]) -> None:
+    [only_plan] = api.events(id=seeded["v1"], properties="plan")["results"]
+    assert only_plan["properties"] == {"plan": "pro plus"}
+    listed = api.get("/events/v3/events", params=[("id", seeded["v1"]), ("properties", "plan"),
+                                                  ("properties", "amount")])
+    assert listed.json()["results"][0]["properties"] == {"plan": "pro plus", "amount": "10"}
+
+
+def test_hubspots_index_parameters_are_accepted(api: Api, seeded: dict[str, Any]) -> None:
+    body = api.events(indexTableName="x", indexSpecificMetadata="y")
+    assert key_order(seeded, body) == ["v1", "v2", "v3", "b1", "b2", "r1"]
 
 
 def test_filters_combine(api: Api, seeded: dict[str, Any]) -> None:
@@ -304,22 +347,44 @@ def test_paging_link_is_followable_and_keeps_filters(api: Api, many: list[int],
     assert {r["eventType"] for r in results} == {api.fqn("clicked")}
 
 
+@pytest.mark.parametrize("sort", ["occurredAt", "-occurredAt"])
+def test_before_walks_back_through_every_page(api: Api, many: list[int], sort: str) -> None:
+    """``paging.prev.before`` (past the first page) leads back, page by page, to the first."""
+    pages = [api.events(sort=sort, limit=7)]
+    while "paging" in pages[-1]:
+        pages.append(api.events(sort=sort, limit=7, after=pages[-1]["paging"]["next"]["after"]))
+    assert "prev" not in pages[0].get("paging", {})
+    assert [len(p["results"]) for p in pages] == [7] * 6 + [3]
+    # The last page has no next, so no paging (clients loop on paging.next); step back from
+    # the page before it.
+    back = [pages[-2]]
+    while "prev" in back[-1]["paging"]:
+        back.append(api.events(sort=sort, limit=7, before=back[-1]["paging"]["prev"]["before"]))
+    assert [p["results"] for p in back] == [p["results"] for p in reversed(pages[:-1])]
+    assert back[-1]["paging"]["next"]["after"] == pages[0]["paging"]["next"]["after"]
+
+
+def test_before_and_after_together_are_refused(api: Api, many: list[int]) -> None:
+    after = api.events(limit=5)["paging"]["next"]["after"]
+    assert_query_error(get(api, after=after, before=after), "query.before")
+
+
 def test_paging_with_a_filter(api: Api, many: list[int]) -> None:
     ties = walk(api, occurredAfter=T0 + 999, occurredBefore=T0 + 3001, limit=2)
     assert len(ties) == 9
     assert len({r["id"] for r in ties}) == 9
 
 
-def test_limit_default_is_100(api: Api) -> None:
+def test_limit_default_is_hubspots_20(api: Api) -> None:
     api.define("clicked")
     batch(api, [{"eventName": api.fqn("clicked"), "utk": "v", "occurredAt": T0 + i}
-                for i in range(101)])
+                for i in range(21)])
     body = api.events()
-    assert len(body["results"]) == 100
+    assert len(body["results"]) == 20
     assert "paging" in body
     rest = api.events(after=body["paging"]["next"]["after"])
     assert len(rest["results"]) == 1
-    assert rest["results"][0]["occurredAt"] == "2023-11-14T22:13:20.000Z"
+    assert rest["results"][0]["occurredAt"] == "2023-11-14T22:13:20.020Z"
 
 
 @pytest.mark.parametrize("limit", ["1", "1000"])
@@ -377,10 +442,11 @@ def test_garbage_cursor_is_rejected(api: Api, many: list[int], bad: str) -> None
 
 
 def test_cursor_from_the_other_sort_order_is_rejected(api: Api, many: list[int]) -> None:
-    ascending = api.events(limit=5, sort="ASCENDING")["paging"]["next"]["after"]
-    assert_query_error(get(api, after=ascending), "query.after")
+    ascending = api.events(limit=5)["paging"]["next"]["after"]
     assert_query_error(get(api, after=ascending, sort="DESCENDING"), "query.after")
-    descending = api.events(limit=5)["paging"]["next"]["after"]
+    assert_query_error(get(api, after=ascending, sort="-occurredAt"), "query.after")
+    descending = api.events(limit=5, sort="DESCENDING")["paging"]["next"]["after"]
+    assert_query_error(get(api, after=descending), "query.after")
     assert_query_error(get(api, after=descending, sort="ASCENDING"), "query.after")
 
 
@@ -402,6 +468,8 @@ def test_cursor_of_another_portal_is_rejected(api: Api, other: Api, cursor: str)
     ({"objectType": "contact", "objectId": "²"}, ("query.objectId",)),
     ({"objectType": "contact", "objectId": str(2**64)}, ("query.objectId",)),
     ({"sort": "SIDEWAYS"}, ("query.sort",)),
+    ({"sort": "occurredAt,-occurredAt"}, ("query.sort",)),
+    ({"properties": "Plan"}, ("query.properties",)),
     ({"occurredAfter": "yesterday"}, ("query.occurredAfter",)),
     ({"occurredBefore": "0001-01-01T00:00:00Z"}, ("query.occurredBefore",)),
     ({"occurredAfter": "1e20"}, ("query.occurredAfter",)),
@@ -415,7 +483,8 @@ def test_cursor_of_another_portal_is_rejected(api: Api, other: Api, cursor: str)
                                                            "query.limit", "query.foo")),
 ], ids=["unknown", "wrong-case-name", "object-id-without-type", "unknown-object-type",
         "object-id-word", "object-id-negative", "object-id-zero", "object-id-superscript",
-        "object-id-huge", "bad-sort", "bad-after", "absurd-before", "absurd-after-number",
+        "object-id-huge", "bad-sort", "both-sorts", "bad-properties", "bad-after",
+        "absurd-before", "absurd-after-number",
         "bad-id", "uppercase-property", "empty-property", "bad-object-property",
         "three-problems-at-once", "limit-and-unknown-too"])
 def test_bad_query_is_rejected(api: Api, seeded: dict[str, Any], params: dict[str, str],

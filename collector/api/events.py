@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -23,22 +24,45 @@ from collector.responses import JSONResponse
 from collector.timeparse import format_ms, parse_timestamp_ms
 
 QUERY_PARAMS = {"eventType", "objectType", "objectId", "occurredAfter", "occurredBefore", "id",
-                "sort", "limit", "after"}
+                "sort", "limit", "after", "before", "properties",
+                # HubSpot's own (its index tables); its clients may send them: accepted, unused.
+                "indexTableName", "indexSpecificMetadata"}
+DEFAULT_LIMIT = 20  # HubSpot's
 MAX_LIMIT = 1000
+# HubSpot's spellings ("-occurredAt": descending; occurredAt is the one field) and ours.
+_SORTS = {"OCCURREDAT": False, "ASCENDING": False, "-OCCURREDAT": True, "DESCENDING": True}
 
 
-def _parse_query(request: Request, portal_id: int) -> CompletionQuery:
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One retrieval request: the store query, and how its rows become the page."""
+
+    query: CompletionQuery
+    backward: bool  # ``before``: the query walks back from it; the page is turned round
+    descending: bool  # the order asked for
+    fields: frozenset[str] | None  # ``properties``: the ones to return
+
+
+def _values(request: Request, name: str) -> list[str]:
+    """A list parameter, repeated (HubSpot's clients) or comma-separated."""
+    return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
+            if v.strip()]
+
+
+def _parse_query(request: Request, portal_id: int) -> _Read:
     params = request.query_params
     errors = unknown_params(request, QUERY_PARAMS, ("property.", "objectProperty."))
 
     def fail(name: str, message: str, code: str = "INVALID") -> None:
         errors.append(FieldError(f"query.{name}", message, code))
 
-    limit = int_param(request, "limit", 100, 1, MAX_LIMIT, errors)
-    sort = params.get("sort", "DESCENDING").upper()
-    if sort not in ("ASCENDING", "DESCENDING"):
-        fail("sort", "must be ASCENDING or DESCENDING")
-    descending = sort != "ASCENDING"
+    limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors)
+    orders = {_SORTS.get(value.upper()) for value in _values(request, "sort")}
+    if None in orders:
+        fail("sort", "must be occurredAt or -occurredAt (or ASCENDING or DESCENDING)")
+    elif len(orders) > 1:
+        fail("sort", "names both orders")
+    descending = orders == {True}
     event_name = None
     if (event_type := params.get("eventType")) is not None:
         # An event type of another portal matches nothing: no internal name is empty.
@@ -56,7 +80,7 @@ def _parse_query(request: Request, portal_id: int) -> CompletionQuery:
             object_id = int(raw_id)
         if raw_type is None:
             fail("objectType", "is required with objectId", "REQUIRED")
-    object_property = None
+    object_props: list[tuple[str, str]] = []
     props: list[tuple[str, str]] = []
     for key, value in params.multi_items():
         kind, _, name = key.partition(".")
@@ -66,10 +90,8 @@ def _parse_query(request: Request, portal_id: int) -> CompletionQuery:
             fail(key, "must name a property (lowercase letters, digits, underscores)")
         elif kind == "property":
             props.append((name, value))
-        elif object_property is not None:
-            fail(key, "only one objectProperty filter is supported")
         else:
-            object_property = (name, value.strip().lower() if name == "email" else value)
+            object_props.append((name, value.strip().lower() if name == "email" else value))
     times = {}
     for name in ("occurredAfter", "occurredBefore"):
         if (raw := params.get(name)) is not None:
@@ -77,33 +99,45 @@ def _parse_query(request: Request, portal_id: int) -> CompletionQuery:
                 times[name] = parse_timestamp_ms(raw)
             except ValueError as exc:
                 fail(name, str(exc))
-    completion_id = None
-    if (raw := params.get("id")) is not None:
+    ids: list[str] = []
+    for raw in _values(request, "id"):
         try:
-            completion_id = str(uuid.UUID(raw))
+            ids.append(str(uuid.UUID(raw)))
         except ValueError:
-            fail("id", "must be a completion id (a UUID)")
-    after = None
-    if (raw := params.get("after")) is not None:
+            fail("id", f"must be completion ids (UUIDs); {raw[:60]!r} is not one")
+    fields = None
+    if names := _values(request, "properties"):
+        fields = frozenset(names)
+        if bad := sorted(n for n in fields if not PROPERTY_NAME_RE.match(n)):
+            fail("properties", f"must name properties; {bad[0][:60]!r} does not")
+    position = None
+    backward = "before" in params
+    if backward and "after" in params:
+        fail("before", "cannot be combined with after")
+    elif (raw := params.get("before" if backward else "after")) is not None:
         try:
-            after = services(request).cursors.decode(raw, portal_id, descending)
+            position = services(request).cursors.decode(raw, portal_id, descending)
         except ValueError as exc:
-            fail("after", str(exc), "INVALID_CURSOR")
+            fail("before" if backward else "after", str(exc), "INVALID_CURSOR")
     if errors:
         raise ValidationFailed(errors)
-    return CompletionQuery(
-        limit=limit, descending=descending, event_name=event_name, object_type=object_type,
-        object_id=object_id, object_property=object_property, properties=tuple(props),
-        occurred_after=times.get("occurredAfter"), occurred_before=times.get("occurredBefore"),
-        completion_id=completion_id, after=after,
+    query = CompletionQuery(
+        limit=limit, descending=descending != backward, event_name=event_name,
+        object_type=object_type, object_id=object_id, object_properties=tuple(object_props),
+        properties=tuple(props), occurred_after=times.get("occurredAfter"),
+        occurred_before=times.get("occurredBefore"), completion_ids=tuple(dict.fromkeys(ids)),
+        after=position,
     )
+    return _Read(query, backward, descending, fields)
 
 
-def completion_json(c: StoredCompletion) -> dict[str, Any]:
+def completion_json(c: StoredCompletion, fields: frozenset[str] | None = None) -> dict[str, Any]:
+    properties = (c.properties if fields is None
+                  else {k: v for k, v in c.properties.items() if k in fields})
     body: dict[str, Any] = {
         "objectType": c.object_type, "objectId": str(c.object_id),
         "eventType": f"pe{c.portal_id}_{c.event_name}", "occurredAt": format_ms(c.occurred_at),
-        "id": c.id, "properties": c.properties,
+        "id": c.id, "properties": properties,
     }
     if c.adjustments:
         body["adjustments"] = c.adjustments
@@ -112,16 +146,33 @@ def completion_json(c: StoredCompletion) -> dict[str, Any]:
 
 @authenticated
 async def list_events(request: Request, portal_id: int) -> Response:
+    """A page of completions, with HubSpot's ``paging.next.after`` and, past the first page,
+    ``paging.prev.before`` (a ``before`` read walks back from its cursor). ``paging`` comes
+    only with ``next``, as ever: client loops written as "while paging: after = paging.next"
+    must not meet a last page that has only ``prev``."""
     svc = services(request)
-    query = _parse_query(request, portal_id)
+    read = _parse_query(request, portal_id)
+    query = read.query
     rows = await svc.store.query_completions(portal_id, query)
     page = rows[: query.limit]
-    body: dict[str, Any] = {"results": [completion_json(c) for c in page]}
-    if len(rows) > query.limit:
-        last = page[-1]
-        cursor = svc.cursors.encode(portal_id, last.occurred_at, last.seq, query.descending)
-        link = str(request.url.include_query_params(after=cursor))
-        body["paging"] = {"next": {"after": cursor, "link": link}}
+    more = len(rows) > query.limit  # beyond the page, in the direction walked
+    if read.backward:
+        page.reverse()
+    body: dict[str, Any] = {"results": [completion_json(c, read.fields) for c in page]}
+    paging: dict[str, Any] = {}
+
+    def cursor(c: StoredCompletion) -> str:
+        return svc.cursors.encode(portal_id, c.occurred_at, c.seq, read.descending)
+
+    url = request.url.remove_query_params(["after", "before"])
+    if page and (read.backward or more):  # a backward page ends where the cursor was
+        after = cursor(page[-1])
+        paging["next"] = {"after": after, "link": str(url.include_query_params(after=after))}
+    if paging and (more if read.backward else query.after is not None):
+        before = cursor(page[0])
+        paging["prev"] = {"before": before, "link": str(url.include_query_params(before=before))}
+    if paging:
+        body["paging"] = paging
     return JSONResponse(body)
 
 

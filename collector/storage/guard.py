@@ -10,6 +10,7 @@ a stored value, so queries answer "nothing" for it instead of failing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from itertools import chain
 
 from collector.errors import FieldError, ValidationFailed
@@ -64,10 +65,17 @@ def check_completions(completions: list[NewCompletion]) -> None:
     check(fields)
 
 
-def matches_nothing(query: CompletionQuery) -> bool:
-    """True when a filter value holds text that is never stored."""
-    values = [query.event_name, query.completion_id]
-    if query.object_property is not None:
-        values.append(query.object_property[1])
-    values += [value for _, value in query.properties]
-    return any(v is not None and problem(v) is not None for v in values)
+def storable(query: CompletionQuery) -> CompletionQuery | None:
+    """``query`` without filter values holding text no store holds (they match nothing);
+    None when a filter is left that nothing can match."""
+    if query.event_name is not None and problem(query.event_name) is not None:
+        return None
+    if any(problem(value) is not None for _, value in query.object_properties):
+        return None
+    ids = tuple(i for i in query.completion_ids if problem(i) is None)
+    properties = tuple((name, value) for name, value in query.properties
+                       if problem(value) is None)
+    if (query.completion_ids and not ids) or (
+            {name for name, _ in query.properties} != {name for name, _ in properties}):
+        return None
+    return replace(query, completion_ids=ids, properties=properties)

@@ -382,19 +382,21 @@ def query_completions(conn: Connection, dialect: Dialect, portal_id: int,
         add("object_type = ?", q.object_type)
     if q.object_id is not None:
         add("object_id = ?", q.object_id)
-    if q.object_property is not None:
-        prop, value = q.object_property
+    for prop, value in q.object_properties:
         match = "email = ?" if prop == "email" else f"{dialect.prop('properties', prop)} = ?"
         add(f"object_id IN (SELECT id FROM objects WHERE portal_id = ? AND object_type = ?"
             f" AND {match})", portal_id, q.object_type or "CONTACT", value)
+    alternatives: dict[str, list[str]] = {}
     for prop, value in q.properties:
-        add(f"{dialect.prop('properties', prop)} = ?", value)
+        alternatives.setdefault(prop, []).append(value)
+    for prop, values in alternatives.items():
+        add(f"{dialect.prop('properties', prop)} IN ({','.join('?' * len(values))})", *values)
     if q.occurred_after is not None:
         add("occurred_at > ?", q.occurred_after)
     if q.occurred_before is not None:
         add("occurred_at < ?", q.occurred_before)
-    if q.completion_id is not None:
-        add("id = ?", q.completion_id)
+    if q.completion_ids:
+        add(f"id IN ({','.join('?' * len(q.completion_ids))})", *q.completion_ids)
     if q.after is not None:
         op = "<" if q.descending else ">"
         add(f"(occurred_at {op} ? OR (occurred_at = ? AND seq {op} ?))",

@@ -149,10 +149,11 @@ class SqlStore(Store):
 
     async def query_completions(self, portal_id: int,
                                 query: CompletionQuery) -> list[StoredCompletion]:
-        if guard.matches_nothing(query):
+        storable = guard.storable(query)
+        if storable is None:
             return []
         return await self._read(
-            lambda conn: queries.query_completions(conn, self.dialect, portal_id, query))
+            lambda conn: queries.query_completions(conn, self.dialect, portal_id, storable))
 
     async def count_completions(self, portal_id: int) -> int:
         return await self._read(lambda conn: records.count_completions(conn, portal_id))
