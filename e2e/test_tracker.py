@@ -42,6 +42,60 @@ def test_page_view_on_load_and_on_spa_navigation(page: Page, portal: Portal, pag
     assert by_url[first]["hs_language"]
 
 
+def test_hubspot_style_single_page_app_counts_each_view_once(page: Page, portal: Portal,
+                                                            pages: PageServer) -> None:
+    """A page written for HubSpot tracks its own views on navigation (setPath, then
+    trackPageView); the history change does not count them a second time."""
+    open_page(page, portal, pages, "hubspot_spa.html")
+    for button in ("#about", "#pricing"):
+        with page.expect_response(collected):
+            page.click(button)
+    views = portal.wait_for_events(3, eventType="e_visited_page")
+    time.sleep(0.5)  # any duplicate would have been sent with the views by now
+    views = portal.events(eventType="e_visited_page")
+    assert sorted(v["properties"]["hs_page_url"] for v in views) == sorted([
+        portal.page_url(pages, "hubspot_spa.html"), f"{pages.url}/app/about",
+        f"{pages.url}/app/pricing"])
+
+
+def test_a_frame_without_cookies_is_still_tracked(page: Page, portal: Portal,
+                                                  pages: PageServer) -> None:
+    """In a sandboxed frame reading document.cookie throws: the tracker still counts."""
+    page.goto(portal.page_url(pages, "sandboxed.html"))
+    [view] = portal.wait_for_events(1, eventType="e_visited_page")
+    assert view["properties"]["hs_page_url"] == "about:srcdoc"
+
+
+def test_a_frame_that_keeps_no_cookie_is_one_visitor(context: BrowserContext, portal: Portal,
+                                                     pages: PageServer) -> None:
+    """A cross-site frame keeps no SameSite=Lax cookie: rather than a new visitor token per
+    page, the tracker sends none and the collector's daily hash keeps one visitor."""
+    page = context.new_page()
+    for _ in range(2):
+        with page.expect_response(collected):
+            page.goto(portal.page_url(pages, "framed.html"))
+    views = portal.wait_for_events(2, eventType="e_visited_page")
+    assert len(views) == 2
+    assert views[0]["objectId"] == views[1]["objectId"]
+
+
+def test_properties_json_cannot_carry_keep_their_event(page: Page, portal: Portal,
+                                                       pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Odd", "name": "odd"})
+    open_page(page, portal, pages)
+    push(page, f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('odd')}',"
+               " properties: {big: 1n, ok: 'yes'}}]")
+    assert len(portal.wait_for_events(1, eventType=portal.fqn("odd"))) == 1
+
+
+def test_an_hsq_that_is_no_array_still_works(page: Page, portal: Portal, pages: PageServer) -> None:
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Kept", "name": "kept"})
+    page.add_init_script("window._hsq = {}")
+    open_page(page, portal, pages)  # the automatic page view
+    push(page, f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('kept')}'}}]")
+    assert len(portal.wait_for_events(1, eventType=portal.fqn("kept"))) == 1
+
+
 def test_custom_event_from_the_generated_snippet(page: Page, portal: Portal, pages: PageServer) -> None:
     portal.call("POST", "/events/v3/event-definitions", {
         "label": "Bought", "name": "bought", "propertyDefinitions": [
@@ -140,6 +194,17 @@ def test_collector_down_then_up_events_arrive_once(page: Page, restartable: Coll
     page.wait_for_function(f"localStorage.getItem('_ffq{portal.portal_id}') === '[]'")
     events = portal.events()
     assert sorted(e["eventType"] for e in events) == [portal.fqn("e_visited_page"), portal.fqn("kept")]
+
+
+def test_the_unsent_queue_keeps_the_newest_500(page: Page, restartable: Collector,
+                                              pages: PageServer) -> None:
+    portal = Portal(restartable, *create_portal(restartable.database, "outage"))
+    open_page(page, portal, pages)
+    restartable.stop()
+    page.evaluate("for (let i = 0; i < 600; i++) _hsq.push(['trackCustomBehavioralEvent',"
+                  " {name: 'pe1_e' + i}])")
+    kept = page.evaluate(f"JSON.parse(localStorage.getItem('_ffq{portal.portal_id}'))")
+    assert [hit["n"] for hit in kept] == [f"pe1_e{i}" for i in range(100, 600)]
 
 
 def test_bots_are_left_out_unless_the_switch_is_on(page: Page, strict_collector: Collector,

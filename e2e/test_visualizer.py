@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.harness import PageServer, Portal
@@ -123,6 +125,23 @@ def test_visited_url_regex_on_path_across_spa_navigation(page: Page, browser: Br
     assert {f"{pages.url}/about", f"{pages.url}/docs/42"} <= views
     assert len(portal.events(eventType=portal.fqn("read_doc"))) == 1
     visitor.context.close()
+
+
+def test_tracking_code_pasted_twice_tracks_once(page: Page, portal: Portal,
+                                                pages: PageServer) -> None:
+    save_definition(portal, pages, {"label": "Twice visit", "trackingType": "VISITED_URL",
+                                    "rule": {"operator": "CONTAINS", "on": "PATH",
+                                             "value": "/twice"}})
+    save_definition(portal, pages, {"label": "Twice buy", "trackingType": "CLICKED_ELEMENT",
+                                    "selector": "#buy", "scope": None})
+    with page.expect_response(collected):
+        page.goto(portal.page_url(pages, "twice.html"))
+    with page.expect_response(collected):
+        page.click("#buy")
+    portal.wait_for_events(3)
+    time.sleep(0.5)  # a second copy would have sent its own hits by now
+    kinds = sorted(e["eventType"] for e in portal.events())
+    assert kinds == sorted(portal.fqn(n) for n in ("twice_buy", "twice_visit", "e_visited_page"))
 
 
 def test_tampered_or_expired_token_loads_nothing(page: Page, portal: Portal,

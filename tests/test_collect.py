@@ -167,6 +167,16 @@ def test_unknown_and_archived_events_go_to_the_failed_store(api: Api) -> None:
     assert len(api.events()["results"]) == 1  # the page view alone
 
 
+def test_an_event_name_that_is_no_string_is_a_failed_hit_not_a_page_view(api: Api) -> None:
+    odd = [hit(), hit(), hit()]
+    odd[0]["n"], odd[1]["n"], odd[2]["n"] = 1625, {"name": "x"}, ""
+    assert post_hits(api.client, api.portal_id, *odd).status_code == 204
+    assert api.events()["results"] == []
+    failed = api.get("/footfall/v1/tracking/failed-events").json()["results"]
+    assert sorted(f["eventName"] for f in failed) == ["", "1625", '{"name": "x"}']
+    assert all("unknown event" in f["reason"] for f in failed)
+
+
 def test_retried_hits_are_stored_once(api: Api) -> None:
     page = hit()
     for _ in range(3):

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from collector.app import create_app
 from collector.portals import NewPortal
 from collector.settings import Settings
+from snippets.render import minified
 from tests.conftest import Api
 
 BUDGET = 1374
@@ -23,11 +24,15 @@ SLOT = "(window,document,"
 
 
 def _split(script: str) -> tuple[str, dict[str, object]]:
-    # The core is the last line; the autotrack module's line comes first (own slot, own budget).
-    script = script.rstrip("\n").rpartition("\n")[2] + "\n"
-    core, _, slot = script.rpartition(SLOT)
+    """The served core and its config slot. The autotrack module comes first (own slot, own
+    budget), and the minified core may hold line breaks (rjsmin keeps a few), so the core is
+    found whole, not taken as the last line."""
+    core = minified("tracker.js")
+    _, found, slot = script.partition(core)
+    assert found, "the served script holds the whole minified core"
+    assert slot.startswith(SLOT)
     assert slot.endswith(");\n")
-    return core, json.loads(slot[: -len(");\n")])
+    return core, json.loads(slot[len(SLOT): -len(");\n")])
 
 
 def test_script_is_minified_core_plus_one_config_slot(api: Api) -> None:

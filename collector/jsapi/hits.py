@@ -118,13 +118,22 @@ def _hit(original: dict[str, Any], clean: bool, max_depth: int | None) -> Hit:
         item = prune(original, max_depth)
     item, cleaned = clean_strings(item) if clean else (item, False)
     return Hit(
-        id=_uuid(item.get("i")), event=_text(item.get("n")) or None,
+        id=_uuid(item.get("i")), event=_event_name(item),
         occurred_at=_int(item.get("t")), url=_text(item.get("u")), title=_text(item.get("ti")),
         referrer=_text(item.get("r")), language=_text(item.get("l")),
         screen=(_int(item.get("sw")), _int(item.get("sh"))), properties=item.get("p", {}),
         email=_text(item.get("e")) or None, raw=item, cleaned=cleaned,
         pruned_below=max_depth if pruned else None,
     )
+
+
+def _event_name(item: dict[str, Any]) -> str | None:
+    """None for a page view (no ``n``); else the custom event's name, or what was sent in
+    its place written out as JSON (no event has such a name: it becomes a failed hit)."""
+    if "n" not in item:
+        return None
+    name = item["n"]
+    return name if isinstance(name, str) else json.dumps(name)[:200]
 
 
 def _text(value: Any) -> str:

@@ -124,6 +124,8 @@ try {
   ffLaunch();
 } catch (x) {}
 try {
+  if (w._ffat) throw 0; // loaded twice: the first copy tracks, as the core's own guard does
+  w._ffat = 1;
   var ffPushState = history.pushState;
   history.pushState = function () {
     var r = ffPushState.apply(history, arguments);

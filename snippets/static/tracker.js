@@ -2,7 +2,8 @@
  *
  * This file is one function expression: the served script appends the single config slot,
  * "(window, document, CONFIG)". The minifier (rjsmin) does not rename and the core has a
- * 1,374-byte gzip budget, so names are one letter; the legend:
+ * 1,374-byte gzip budget, so names are one letter and statements are joined with commas
+ * where that saves a brace or a semicolon; the legend:
  *
  *   config c: a portal id, u collect path, d debug script path, k cookieless,
  *             h hash routing, x owners' custom code (strings)
@@ -11,7 +12,12 @@
  *   B  hits in flight (one request at a time)   T  flush timer   W  retry back-off (ms)
  *   E  identified email   P  setPath path   F  last page URL tracked   G  page views so far
  *   R  referrer of the current page   C  URL of the current page   O  hash routing on
- *   D  debug mode   U  visitor token (cookie), none in cookieless mode
+ *   D  debug mode   U  visitor token (cookie); none in cookieless mode or when the browser
+ *      keeps no cookie (the collector then uses its daily hash)
+ *   A  the page tracks its own page views (a trackPageView command, HubSpot's SPA way):
+ *      history changes are then no page views of their own
+ *   J  the last page view came from a history change: the page's trackPageView for the
+ *      same navigation, if it follows, is not counted again
  *   I  new uuid   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit
  *   h  current URL   g  page view   n  navigation check   r  run one _hsq command
  *
@@ -24,11 +30,11 @@
       L = location,
       H = history,
       s = d.currentScript || d.documentElement,
-      u = (p) => new URL(p, s.src || L.href).href,
+      u = p => new URL(p, s.src || L.href).href,
       q = w._hsq = w._hsq || [],
       K = '_ffq' + c.a,
       Q = [],
-      B, T, W = 1e3, E, P, F, G = 0, R, C = R = d.referrer,
+      B, T, W = 1e3, E, P, F, G = 0, R, C = R = d.referrer, A, J,
       O = c.h,
       D = s.hasAttribute('data-debug') || /[?&]footfall_debug=1/.test(L.search),
       U, m;
@@ -36,100 +42,86 @@
     q.ff = 1;
 
     var I = () => [...crypto.getRandomValues(new Uint8Array(16))]
-        .map((x) => (x + 256).toString(16).slice(1)).join(''),
+        .map(x => (x + 256).toString(16).slice(1)).join(''),
       S = () => {
-        try { localStorage.setItem(K, JSON.stringify(Q)); } catch (e) {}
+        try { localStorage.setItem(K, JSON.stringify(Q)) } catch {}
       },
       // text/plain POST (no preflight); at unload (z) by sendBeacon when it takes the body.
       X = (j, z) => {
         var b = JSON.stringify({a: c.a, k: U, w: N.webdriver, h: j});
         if (z && N.sendBeacon(u(c.u), b)) return;
         var p = fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4});
-        return z ? p.catch(Object) : p;
+        return z ? p.catch(Object) : p
       },
       // Whole hits from Q[f] on, below the 64 KiB keepalive quota even at 3 bytes a
       // character; a single larger hit goes alone (without keepalive).
-      Y = (f) => {
+      Y = f => {
         for (var n = 0, i = f; i < Q.length && (n += JSON.stringify(Q[i]).length) < 2e4 || i == f; i++);
-        return Q.slice(f, i);
+        return Q.slice(f, i)
       },
-      Z = (z) => {
+      Z = z => {
         try {
           clearTimeout(T);
           T = 0;
-          if (z) {
-            for (var i = 0, b; i < Q.length; i += b.length) X(b = Y(i), 1);
-          } else if (!B && Q.length) {
+          if (z) for (var i = 0, b; i < Q.length; i += b.length) X(b = Y(i), 1);
+          else if (!B && Q.length) {
             var j = B = Y(0);
-            X(j).then((r) => {
+            X(j).then(r => {
               if (r.status > 499) throw 0;
-              Q = Q.filter((h) => j.indexOf(h) < 0); // stored (or refused for good: a 4xx)
-              S();
-              W = 1e3;
-              B = 0;
-              Z();
+              Q = Q.filter(h => j.indexOf(h) < 0); // stored (or refused for good: a 4xx)
+              S(), W = 1e3, B = 0, Z()
             }).catch(() => {
-              B = 0;
-              T = setTimeout(Z, W);
-              W = Math.min(W * 2, 3e4);
-            });
+              B = 0, T = setTimeout(Z, W), W = Math.min(W * 2, 3e4)
+            })
           }
-        } catch (e) {}
+        } catch {}
       },
       V = (n, p) => {
-        var h = {i: I(), t: Date.now(), u: P ? L.origin + P : L.href, ti: d.title, r: R,
-          l: N.language, sw: screen.width, sh: screen.height};
-        if (n) h.n = n, h.p = JSON.parse(JSON.stringify(p)); // fails here, not in Z, if cyclic
-        if (E) h.e = E;
+        // Keys left undefined (n of a page view, e before identify) are not sent.
+        var h = {i: I(), n, t: Date.now(), u: P ? L.origin + P : L.href, ti: d.title, r: R,
+          l: N.language, sw: screen.width, sh: screen.height, e: E};
+        if (n) try { h.p = JSON.parse(JSON.stringify(p)) } catch { h.p = {} } // cyclic, BigInt
         if (D) (w._ffd = w._ffd || []).push(h); // the debug script checks these
-        Q.push(h);
+        Q = [...Q, h].slice(-500); // a long outage keeps the newest
         S();
         T = T || setTimeout(Z, 100);
-        return h;
+        return h
       },
       h = () => O ? L.href : L.href.split('#')[0],
       g = () => {
-        G++;
-        R = C;
-        C = V().u;
-        P = 0;
-        F = h();
+        G++, R = C, C = V().u, J = P = 0, F = h()
       },
       n = () => {
-        try { h() != F && g(); } catch (e) {}
+        try { A || h() != F && (g(), J = 1) } catch {}
       },
-      r = (a) => {
+      r = a => {
         try {
           var f = a[0], o = a[1] || {};
-          f == 'trackPageView' ? g()
+          f == 'trackPageView' ? (J ? J = P = 0 : g(), A = 1)
             : f == 'setPath' ? P = o
             : f == 'identify' ? E = c.k ? 0 : o.email
-            : /Event$/.test(f) && (o.name || o.id) && V(o.name || o.id, o.properties || {});
-        } catch (e) {}
+            : /Event$/.test(f) && (o.name || o.id) && V(o.name || o.id, o.properties || {})
+        } catch {}
       },
       M = H.pushState;
 
-    try { Q = JSON.parse(localStorage.getItem(K)) || []; } catch (e) {}
-    if (!c.k) {
-      m = d.cookie.match(/(^|; )footfallutk=(\w+)/);
-      U = m ? m[2] : I();
-      d.cookie = 'footfallutk=' + U + ';path=/;max-age=34128000;samesite=lax';
-    }
+    try { Q = JSON.parse(localStorage.getItem(K)) || [] } catch {}
+    if (!c.k) try { // a sandboxed frame throws; a blocked cookie reads back as none
+      m = () => d.cookie.match(/(^|; )footfallutk=(\w+)/);
+      d.cookie = 'footfallutk=' + (m() || [, , I()])[2] + ';path=/;max-age=34128000;samesite=lax';
+      U = m()[2]
+    } catch {}
     if (D) d.head.appendChild(d.createElement('script')).src = u(c.d);
     w.footfall = w.footfall || ((...a) => r(a));
     q.push = (...a) => a.map(r) && 0;
-    q.splice(0).map(r);
-    c.x.map((x) => { try { Function(x)(); } catch (e) {} });
+    [].splice.call(q, 0).map(r); // _hsq may be any array-like
+    c.x.map(x => { try { Function(x)() } catch {} });
     G || g();
-    H.pushState = function () {
-      var x = M.apply(H, arguments);
-      n();
-      return x;
-    };
+    H.pushState = (...a) => (a = M.apply(H, a), n(), a);
     w.addEventListener('popstate', n);
     if (O) w.addEventListener('hashchange', n);
     w.addEventListener('pagehide', () => Z(1));
     d.addEventListener('visibilitychange', () => d.hidden && Z(1));
-    Z();
-  } catch (e) {}
+    Z()
+  } catch {}
 })
