@@ -145,6 +145,19 @@ def test_a_number_of_thousands_of_digits_is_dropped_and_recorded(api: Api) -> No
     assert stored[padded["i"]]["properties"]["amount"] == "12"
 
 
+def test_adjustments_quote_long_names_and_values_briefly(api: Api) -> None:
+    """A client's names and values may be huge; what the adjustment says of them is not."""
+    api.define("quoted", {"name": "plan", "label": "Plan", "type": "enumeration",
+                          "options": [{"label": "Pro", "value": "pro"}]})
+    long_name = "N" * 10_000
+    post_hits(api.client, api.portal_id,
+              hit(api.fqn("quoted"), p={long_name: "x", "plan": "v" * 10_000}))
+    stored = _only(api, eventType=api.fqn("quoted"))
+    assert stored["adjustments"]
+    for adjustment in stored["adjustments"]:
+        assert len(adjustment["field"]) + len(adjustment["message"]) < 500, adjustment
+
+
 def test_names_are_cleaned_and_recorded(api: Api) -> None:
     api.define("named", {"name": "plan_name", "label": "Plan", "type": "string"})
     post_hits(api.client, api.portal_id, hit(api.fqn("named"), p={"Plan-Name": "pro"}))

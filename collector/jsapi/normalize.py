@@ -30,6 +30,13 @@ def safe_text(text: str) -> str:
     return text
 
 
+def shown(text: str, limit: int = 100) -> str:
+    """``text`` as an adjustment quotes it: storable, and short (a client's names and values
+    may be megabytes long; the adjustment only has to say which one)."""
+    text = safe_text(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
                          adjustments: Adjustments) -> dict[str, str]:
     """The stored properties of a hit's ``properties`` object, with every change recorded."""
@@ -41,7 +48,7 @@ def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
     for name in dropped:
         reason = ("duplicate of a name differing only by case" if name.lower() in folded
                   else f"more than {limits.properties_per_completion} properties")
-        adjust(adjustments, f"properties.{safe_text(name)}", "DROPPED", reason)
+        adjust(adjustments, f"properties.{shown(name)}", "DROPPED", reason)
     source = {name.lower(): name for name in sorted(raw)}
     values: dict[str, str] = {}
     sent_as: dict[str, str] = {}
@@ -55,7 +62,7 @@ def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
             continue
         if name in values:
             adjust(adjustments, f"properties.{name}", "DROPPED",
-                   f"the value sent as {safe_text(sent_as[name])!r}: {safe_text(source[key])!r}"
+                   f"the value sent as {shown(sent_as[name])!r}: {shown(source[key])!r}"
                    " names the same property after cleaning and comes later")
         values[name] = text
         sent_as[name] = source[key]
@@ -63,14 +70,14 @@ def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
 
 
 def _clean_name(original: str, limits: Limits, adjustments: Adjustments) -> str | None:
-    shown = safe_text(original)
+    quoted = shown(original)
     name = clean_property_name(original, limits)
     if not name:
-        adjust(adjustments, f"properties.{shown}", "DROPPED", "not a usable property name")
+        adjust(adjustments, f"properties.{quoted}", "DROPPED", "not a usable property name")
         return None
     name = PROPERTY_ALIASES.get(name, name)
     if name != original:
-        adjust(adjustments, f"properties.{name}", "RENAMED", f"sent as {shown!r}")
+        adjust(adjustments, f"properties.{name}", "RENAMED", f"sent as {quoted!r}")
     return name
 
 
@@ -83,7 +90,7 @@ def _value(name: str, value: object, lookup: Lookup, limits: Limits,
     try:
         text = coerce_value(prop, value)
     except BadValue as exc:
-        adjust(adjustments, f"properties.{name}", "DROPPED", safe_text(str(exc)))
+        adjust(adjustments, f"properties.{name}", "DROPPED", shown(str(exc), 300))
         return None
     if prop.type == "enumeration":
         return _fit_options(name, text, limits, adjustments)
