@@ -9,6 +9,7 @@ import dataclasses
 import sqlite3
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -28,6 +29,20 @@ def _completion() -> NewCompletion:
     return NewCompletion(id=str(uuid.uuid4()), event_name="e", object_type="CONTACT",
                          occurred_at=1_700_000_000_000, received_at=1_700_000_000_000,
                          properties={}, source="HTTP", email="ann@example.com")
+
+
+@contextlib.asynccontextmanager
+async def _writing(path: str, **options: int) -> AsyncIterator[tuple[SQLiteStore, int]]:
+    """A store on ``path`` with a portal, its ingest child started by a first write."""
+    store = SQLiteStore(path, **options)
+    await store.open()
+    try:
+        portal = (await create_portal(store, "p")).portal_id
+        assert await store.append_completions(portal, [_completion()], 10**9) == 1
+        assert store._ingest_process._child is not None
+        yield store, portal
+    finally:
+        await store.close()
 
 
 def test_a_killed_writer_fails_its_group_and_is_restarted(tmp_path: Path) -> None:
@@ -92,12 +107,8 @@ def test_small_jobs_wait_to_leave_together_and_heavy_ones_go_out_beside(tmp_path
     path = str(tmp_path / "f.db")
 
     async def scenario() -> list[int]:
-        store = SQLiteStore(path, busy_timeout_ms=60_000)
-        await store.open()
-        ingest = store._ingest_process
-        try:
-            portal = (await create_portal(store, "p")).portal_id
-            await store.append_completions(portal, [_completion()], 10**9)  # child started
+        async with _writing(path, busy_timeout_ms=60_000) as (store, portal):
+            ingest = store._ingest_process
             assert ingest._child is not None
             in_flight = []
             with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
@@ -113,8 +124,6 @@ def test_small_jobs_wait_to_leave_together_and_heavy_ones_go_out_beside(tmp_path
                 blocker.execute("ROLLBACK")
             assert await asyncio.gather(*jobs) == [1, 1, 1, 1, OVERLAP]
             return [*in_flight, ingest.transactions, await store.count_completions(portal)]
-        finally:
-            await store.close()
 
     first, second, transactions, stored = asyncio.run(scenario())
     assert (first, second) == (1, 2)
@@ -128,11 +137,8 @@ def test_live_ingest_waits_out_another_writers_long_transaction(tmp_path: Path) 
     path = str(tmp_path / "f.db")
 
     async def scenario(ingest_timeout_ms: int) -> tuple[bool, object]:
-        store = SQLiteStore(path, busy_timeout_ms=100, ingest_busy_timeout_ms=ingest_timeout_ms)
-        await store.open()
-        try:
-            portal = (await create_portal(store, f"p{ingest_timeout_ms}")).portal_id
-            await store.append_completions(portal, [_completion()], 10**9)  # child started
+        async with _writing(path, busy_timeout_ms=100,
+                            ingest_busy_timeout_ms=ingest_timeout_ms) as (store, portal):
             with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
                 blocker.execute("BEGIN IMMEDIATE")
                 job = asyncio.ensure_future(store.append_completions(portal, [_completion()],
@@ -142,8 +148,6 @@ def test_live_ingest_waits_out_another_writers_long_transaction(tmp_path: Path) 
                 blocker.execute("ROLLBACK")
             outcome = await asyncio.gather(job, return_exceptions=True)
             return waited, outcome[0]
-        finally:
-            await store.close()
 
     assert asyncio.run(scenario(10_000)) == (True, 1)
     waited, outcome = asyncio.run(scenario(100))
@@ -157,12 +161,8 @@ def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
     path = str(tmp_path / "f.db")
 
     async def scenario() -> tuple[list[object], bool, int]:
-        store = SQLiteStore(path, busy_timeout_ms=60_000)
-        await store.open()
-        ingest = store._ingest_process
-        try:
-            portal = (await create_portal(store, "p")).portal_id
-            await store.append_completions(portal, [_completion()], 10**9)  # child started
+        async with _writing(path, busy_timeout_ms=60_000) as (store, portal):
+            ingest = store._ingest_process
             assert ingest._child is not None
             child = ingest._child.process
             unpicklable = _completion()
@@ -181,8 +181,6 @@ def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
             outcomes = await asyncio.gather(first, *jobs, return_exceptions=True)
             alive = ingest._child is not None and ingest._child.process is child
             return outcomes, alive, await store.count_completions(portal)
-        finally:
-            await store.close()
 
     outcomes, alive, stored = asyncio.run(scenario())
     assert outcomes[0] == 1
