@@ -52,83 +52,124 @@ def _values(request: Request, name: str) -> list[str]:
 def _parse_query(request: Request, portal_id: int) -> _Read:
     params = request.query_params
     errors = unknown_params(request, QUERY_PARAMS, ("property.", "objectProperty."))
-
-    def fail(name: str, message: str, code: str = "INVALID") -> None:
-        errors.append(FieldError(f"query.{name}", message, code))
-
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors)
-    orders = {_SORTS.get(value.upper()) for value in _values(request, "sort")}
-    if None in orders:
-        fail("sort", "must be occurredAt or -occurredAt (or ASCENDING or DESCENDING)")
-    elif len(orders) > 1:
-        fail("sort", "names both orders")
-    descending = orders == {True}
+    descending = _order(request, errors)
     event_name = None
     if (event_type := params.get("eventType")) is not None:
         # An event type of another portal matches nothing: no internal name is empty.
         event_name = resolve_event_name(event_type, portal_id) or ""
-    object_type = None
+    object_type, object_id = _object(request, errors)
+    object_props, props = _property_filters(request, errors)
+    times = _times(request, errors)
+    ids = _ids(request, errors)
+    fields = _fields(request, errors)
+    position, backward = _position(request, portal_id, descending, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    query = CompletionQuery(
+        limit=limit, descending=descending != backward, event_name=event_name,
+        object_type=object_type, object_id=object_id, object_properties=object_props,
+        properties=props, occurred_after=times.get("occurredAfter"),
+        occurred_before=times.get("occurredBefore"), completion_ids=ids, after=position,
+    )
+    return _Read(query, backward, descending, fields)
+
+
+def _fail(errors: list[FieldError], name: str, message: str, code: str = "INVALID") -> None:
+    errors.append(FieldError(f"query.{name}", message, code))
+
+
+def _order(request: Request, errors: list[FieldError]) -> bool:
+    """Whether the newest come first (``sort``; oldest first by default, as HubSpot)."""
+    orders = {_SORTS.get(value.upper()) for value in _values(request, "sort")}
+    if None in orders:
+        _fail(errors, "sort", "must be occurredAt or -occurredAt (or ASCENDING or DESCENDING)")
+    elif len(orders) > 1:
+        _fail(errors, "sort", "names both orders")
+    return orders == {True}
+
+
+def _object(request: Request, errors: list[FieldError]) -> tuple[str | None, int | None]:
+    params = request.query_params
+    object_type = object_id = None
     if (raw_type := params.get("objectType")) is not None:
         object_type = normalize_object_type(raw_type)
         if object_type is None:
-            fail("objectType", "must be contact, company, deal or ticket")
-    object_id = None
+            _fail(errors, "objectType", "must be contact, company, deal or ticket")
     if (raw_id := params.get("objectId")) is not None:
         if not is_decimal(raw_id) or not 0 < int(raw_id) < 2**63:
-            fail("objectId", "must be a positive integer id")
+            _fail(errors, "objectId", "must be a positive integer id")
         else:
             object_id = int(raw_id)
         if raw_type is None:
-            fail("objectType", "is required with objectId", "REQUIRED")
+            _fail(errors, "objectType", "is required with objectId", "REQUIRED")
+    return object_type, object_id
+
+
+Pairs = tuple[tuple[str, str], ...]
+
+
+def _property_filters(request: Request, errors: list[FieldError]) -> tuple[Pairs, Pairs]:
+    """``objectProperty.<name>`` filters (all must hold) and ``property.<name>`` filters
+    (a name repeated: any of its values)."""
     object_props: list[tuple[str, str]] = []
     props: list[tuple[str, str]] = []
-    for key, value in params.multi_items():
+    for key, value in request.query_params.multi_items():
         kind, _, name = key.partition(".")
         if kind not in ("property", "objectProperty"):
             continue
         if not PROPERTY_NAME_RE.match(name):
-            fail(key, "must name a property (lowercase letters, digits, underscores)")
+            _fail(errors, key, "must name a property (lowercase letters, digits, underscores)")
         elif kind == "property":
             props.append((name, value))
         else:
             object_props.append((name, value.strip().lower() if name == "email" else value))
+    return tuple(object_props), tuple(props)
+
+
+def _times(request: Request, errors: list[FieldError]) -> dict[str, int]:
     times = {}
     for name in ("occurredAfter", "occurredBefore"):
-        if (raw := params.get(name)) is not None:
+        if (raw := request.query_params.get(name)) is not None:
             try:
                 times[name] = parse_timestamp_ms(raw)
             except ValueError as exc:
-                fail(name, str(exc))
+                _fail(errors, name, str(exc))
+    return times
+
+
+def _ids(request: Request, errors: list[FieldError]) -> tuple[str, ...]:
     ids: list[str] = []
     for raw in _values(request, "id"):
         try:
             ids.append(str(uuid.UUID(raw)))
         except ValueError:
-            fail("id", f"must be completion ids (UUIDs); {raw[:60]!r} is not one")
-    fields = None
-    if names := _values(request, "properties"):
-        fields = frozenset(names)
-        if bad := sorted(n for n in fields if not PROPERTY_NAME_RE.match(n)):
-            fail("properties", f"must name properties; {bad[0][:60]!r} does not")
-    position = None
+            _fail(errors, "id", f"must be completion ids (UUIDs); {raw[:60]!r} is not one")
+    return tuple(dict.fromkeys(ids))
+
+
+def _fields(request: Request, errors: list[FieldError]) -> frozenset[str] | None:
+    """The properties to return (``properties``); None: all."""
+    names = frozenset(_values(request, "properties"))
+    if bad := sorted(n for n in names if not PROPERTY_NAME_RE.match(n)):
+        _fail(errors, "properties", f"must name properties; {bad[0][:60]!r} does not")
+    return names or None
+
+
+def _position(request: Request, portal_id: int, descending: bool,
+              errors: list[FieldError]) -> tuple[tuple[int, int] | None, bool]:
+    """The cursor's position, and whether the page lies before it (``before``)."""
+    params = request.query_params
     backward = "before" in params
+    name = "before" if backward else "after"
     if backward and "after" in params:
-        fail("before", "cannot be combined with after")
-    elif (raw := params.get("before" if backward else "after")) is not None:
+        _fail(errors, "before", "cannot be combined with after")
+    elif (raw := params.get(name)) is not None:
         try:
-            position = services(request).cursors.decode(raw, portal_id, descending)
+            return services(request).cursors.decode(raw, portal_id, descending), backward
         except ValueError as exc:
-            fail("before" if backward else "after", str(exc), "INVALID_CURSOR")
-    if errors:
-        raise ValidationFailed(errors)
-    query = CompletionQuery(
-        limit=limit, descending=descending != backward, event_name=event_name,
-        object_type=object_type, object_id=object_id, object_properties=tuple(object_props),
-        properties=tuple(props), occurred_after=times.get("occurredAfter"),
-        occurred_before=times.get("occurredBefore"), completion_ids=tuple(dict.fromkeys(ids)),
-        after=position,
-    )
-    return _Read(query, backward, descending, fields)
+            _fail(errors, name, str(exc), "INVALID_CURSOR")
+    return None, backward
 
 
 def completion_json(c: StoredCompletion, fields: frozenset[str] | None = None) -> dict[str, Any]:
