@@ -123,3 +123,22 @@ def test_contacts_by_email_are_unique(api: Api) -> None:
     body = {"properties": {"email": "dup@example.com"}}
     assert api.post("/crm/v3/objects/contacts", json=body).status_code == 201
     assert api.post("/crm/v3/objects/contacts", json=body).status_code == 409
+
+
+def test_identify_in_the_same_batch_moves_the_anonymous_past(api: Api) -> None:
+    """A page view and the identify that follows it often arrive together: the anonymous
+    completion, not inserted yet, moves to the known contact as a stored one would."""
+    _define(api)
+    known = _contact_with_email(api, "known@example.com")
+    batch = {"inputs": [{"eventName": api.fqn("viewed"), "utk": "device-7"},
+                        {"eventName": api.fqn("viewed"), "utk": "device-7",
+                         "email": "known@example.com"}]}
+    assert api.post("/events/v3/send/batch", json=batch).status_code == 204
+    owners = {r["objectId"] for r in api.events(objectType="contact")["results"]}
+    assert owners == {known}
+
+
+def _contact_with_email(api: Api, email: str) -> str:
+    response = api.post("/crm/v3/objects/contacts", json={"properties": {"email": email}})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])

@@ -122,7 +122,7 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     pending = buffered.setdefault(key, [])
     if used[key] + len(pending) + len(completions) > quota:
         _check_quota(conn, portal_id, completions, used[key] + len(pending), quota, month)
-    resolver = _Resolver(conn, dialect, cache, portal_id)
+    resolver = _Resolver(conn, dialect, cache, portal_id, buffered)
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
@@ -179,8 +179,9 @@ class _Resolver:
     """Finds (or creates) the object of each completion inside the writer's transaction."""
 
     def __init__(self, conn: Connection, dialect: Dialect, cache: IdentityCache,
-                 portal_id: int) -> None:
+                 portal_id: int, buffered: dict[tuple[int, str], list[tuple[Any, ...]]]) -> None:
         self.conn, self.dialect, self.cache, self.portal_id = conn, dialect, cache, portal_id
+        self.buffered = buffered  # this transaction's rows, inserted at the flush
         self.new_emails: dict[tuple[int, str], int] = {}
         self.seen_objects: set[tuple[int, str, int]] = set()
         self.matched: dict[tuple[str, str, str], int] = {}
@@ -254,12 +255,13 @@ class _Resolver:
         if found is not None:
             return found
         anonymous = self._visitor(utk) if utk else None
-        if anonymous is not None and self._is_anonymous(anonymous):
-            # The visitor identifies for the first time: the anonymous contact becomes theirs.
-            self.conn.execute("UPDATE objects SET email = ?, properties = ?, updated_at = ?"
-                              " WHERE portal_id = ? AND id = ?",
-                              (email, json.dumps({"email": email}), now_ms(), self.portal_id,
-                               anonymous))
+        # The visitor identifies for the first time: the anonymous contact becomes theirs,
+        # unless another collector gave it an email meanwhile (then it is someone else's).
+        if anonymous is not None and self.conn.execute(
+                "UPDATE objects SET email = ?, properties = ?, updated_at = ? WHERE portal_id = ?"
+                " AND id = ? AND email IS NULL RETURNING id",
+                (email, json.dumps({"email": email}), now_ms(), self.portal_id,
+                 anonymous)).fetchone() is not None:
             contact = anonymous
         else:
             contact = self._insert_email_contact(email)
@@ -316,11 +318,20 @@ class _Resolver:
             self.conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"
                               " AND object_type = 'CONTACT' AND object_id = ?",
                               (contact, self.portal_id, current))
+            self._move_buffered(current, contact)
             self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ?"
                               " AND contact_id = ?", (contact, self.portal_id, current))
         else:  # a shared device: earlier completions stay with the earlier contact
             self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND utk = ?",
                               (contact, self.portal_id, utk))
+
+
+    def _move_buffered(self, old: int, new: int) -> None:
+        """The anonymous past not inserted yet (earlier in this group) moves too."""
+        for (portal_id, _), rows in self.buffered.items():
+            if portal_id == self.portal_id:
+                rows[:] = [(*row[:4], new, *row[5:]) if row[4] == old and row[3] == "CONTACT"
+                           else row for row in rows]
 
 
 def insert_object(conn: Connection, portal_id: int, object_type: str,
