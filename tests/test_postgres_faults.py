@@ -138,3 +138,86 @@ def test_collectors_racing_on_the_same_uuids_store_each_once(pg_cluster: Cluster
         contacts = conn.execute("SELECT count(*) FROM objects").fetchone()
     assert row == (600, 600)
     assert contacts == (7,)
+
+
+def _completion(**fields: Any) -> NewCompletion:
+    return NewCompletion(**{"id": str(uuid.uuid4()), "event_name": "e", "object_type": "CONTACT",
+                            "occurred_at": 1, "received_at": 1_700_000_000_000,
+                            "properties": {}, "source": "HTTP", **fields})
+
+
+def test_collectors_sending_the_same_uuids_in_any_order_never_deadlock(pg_cluster: Cluster) -> None:
+    """A retry storm reaches collectors in different orders, for a contact that exists (no
+    contact row lines them up): each group inserts its rows in uuid order, and a group that
+    still loses a race runs again rather than answering 503."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Storm")[0].portal_id
+    ids = [str(uuid.uuid4()) for _ in range(3000)]
+
+    async def storm() -> list[object]:
+        stores = [open_store(url) for _ in range(3)]
+        for store in stores:
+            await store.open()
+        try:
+            contact = (await stores[0].create_object(portal, "CONTACT", {})).id
+            return list(await asyncio.gather(*(
+                store.append_completions(portal, [_completion(id=i, object_id=contact)
+                                                  for i in ids[o:] + ids[:o]], 10**9)
+                for store, o in zip(stores, (0, 1000, 2000), strict=True)),
+                return_exceptions=True))
+        finally:
+            for store in stores:
+                await store.close()
+
+    assert asyncio.run(storm()) == [3000, 3000, 3000]
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM completions").fetchone() == (3000,)
+        assert conn.execute("SELECT sum(count) FROM usage").fetchone() == (3000,)
+
+
+def test_identifying_one_visitor_as_two_people_at_once_keeps_both(pg_cluster: Cluster) -> None:
+    """Two collectors identify the same anonymous visitor with different emails: the second
+    does not take over the contact the first just gave an email; it gets its own."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Shared")[0].portal_id
+
+    async def scenario() -> None:
+        store = open_store(url)
+        await store.open()
+        try:
+            await store.append_completions(portal, [_completion(utk="device1")], 10**9)
+            with psycopg.connect(url) as other:  # the other collector, mid-transaction
+                other.execute("UPDATE objects SET email = 'first@example.com'"
+                              " WHERE email IS NULL")
+                send = asyncio.ensure_future(store.append_completions(
+                    portal, [_completion(email="second@example.com", utk="device1")], 10**9))
+                await asyncio.sleep(0.5)
+                other.commit()
+            assert await send == 1
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
+    with psycopg.connect(url) as conn:
+        emails = [row[0] for row in conn.execute("SELECT email FROM objects ORDER BY id")]
+    assert emails == ["first@example.com", "second@example.com"]
+
+
+def test_the_first_write_after_a_restart_is_stored(pg_cluster: Cluster) -> None:
+    """The writer's idle connection died with the server: the next group reconnects before
+    it starts instead of answering 503."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Restart")[0].portal_id
+
+    async def scenario() -> list[int]:
+        store = open_store(url)
+        await store.open()
+        try:
+            first = await store.append_completions(portal, [_completion(utk="v")], 10**9)
+            pg_cluster.pg_ctl("restart")
+            second = await store.append_completions(portal, [_completion(utk="v")], 10**9)
+            return [first, second]
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == [1, 1]

@@ -28,11 +28,18 @@ _VALUES = re.compile(r"VALUES\s*(\((?:\s*\?\s*,)*\s*\?\s*\))", re.IGNORECASE)
 # Completion rows reach PostgreSQL as one JSON array of arrays: json's C encoder writes it,
 # PostgreSQL parses it in C. A multi-row VALUES costs psycopg about 20 µs of Python per row
 # to parse the statement and adapt each value; this costs about 1.5 µs (groups of 500).
+#
+# Rows go in uuid order, so collectors inserting the same retried uuids (a retry storm after
+# an outage reaches them in any order) take their locks in one order and never deadlock;
+# seq, which orders completions of one occurredAt, is numbered in the order they were sent
+# (and of a uuid sent twice, the first is kept).
 _INSERT_COMPLETIONS = (
-    "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
-    " received_at, source, properties, adjustments) SELECT (r->>0)::bigint, (r->>1)::uuid,"
-    " r->>2, r->>3, (r->>4)::bigint, (r->>5)::bigint, (r->>6)::bigint, r->>7, r->>8, r->>9"
-    " FROM jsonb_array_elements(%s::jsonb) AS r ON CONFLICT (portal_id, id) DO NOTHING"
+    "INSERT INTO completions (seq, portal_id, id, event_name, object_type, object_id,"
+    " occurred_at, received_at, source, properties, adjustments) SELECT seq,"
+    " (r->>0)::bigint, (r->>1)::uuid, r->>2, r->>3, (r->>4)::bigint, (r->>5)::bigint,"
+    " (r->>6)::bigint, r->>7, r->>8, r->>9 FROM (SELECT nextval('completions_seq_seq') AS seq,"
+    " r, n FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS sent(r, n) ORDER BY n)"
+    " AS rows ORDER BY (r->>1)::uuid, n ON CONFLICT (portal_id, id) DO NOTHING"
     " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 # Text as UTF-8, not \u escapes, which PostgreSQL refuses outside UTF-8 databases.
@@ -95,8 +102,11 @@ class PgConnection:
     def ensure(self) -> None:
         """Reconnect if the server dropped us (e.g. it restarted); raises StoreUnavailable."""
         if self.raw.closed or self.raw.broken:
-            self.raw.close()
-            self.raw = connect(self.url)
+            self.reconnect()
+
+    def reconnect(self) -> None:
+        self.raw.close()
+        self.raw = connect(self.url)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None, /) -> psycopg.Cursor[Any]:
         return self.raw.execute(to_pg(sql), params)
@@ -150,7 +160,11 @@ class Transactor:
 
     def begin(self, conn: PgConnection) -> None:
         conn.ensure()
-        conn.raw.execute("BEGIN")
+        try:
+            conn.raw.execute("BEGIN")
+        except psycopg.OperationalError:  # dropped while idle (a restart, a proxy's timeout)
+            conn.reconnect()  # nothing was sent yet: safe to start over once
+            conn.raw.execute("BEGIN")
 
     def commit(self, conn: PgConnection) -> None:
         conn.raw.execute("COMMIT")
@@ -171,6 +185,9 @@ class Transactor:
 
     def close(self, conn: PgConnection) -> None:
         conn.close()
+
+    def retryable(self, exc: Exception) -> bool:
+        return isinstance(exc, _RACES)
 
 
 _RACES = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,

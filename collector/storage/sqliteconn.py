@@ -48,3 +48,6 @@ class SQLiteTransactor:
 
     def close(self, conn: sqlite3.Connection) -> None:
         conn.close()
+
+    def retryable(self, exc: Exception) -> bool:
+        return False  # one writer at a time: a lock is waited for (busy_timeout), not lost

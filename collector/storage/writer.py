@@ -110,28 +110,40 @@ class GroupCommitWriter(Generic[Conn]):
             weight += job.weight
         return batch, False
 
-    def _run_batch(self, conn: Conn, batch: list[_Job[Conn]]) -> None:
+    def _run_batch(self, conn: Conn, batch: list[_Job[Conn]], attempts: int = 3) -> None:
+        """One transaction for ``batch``. One that lost a race with another writer of the
+        same database (``Transactor.retryable``: a deadlock, say) is rolled back and run
+        again, whole: jobs change nothing outside it until the commit."""
         transactor = self._transactor
-        tx: Tx[Conn] = Tx(conn)
-        try:
-            transactor.begin(conn)
-            for job in batch:
-                job.outcome = self._run_job(tx, job)
-            tx.run_before_commit()
-            transactor.commit(conn)
-            self.transactions += 1
-        except Exception as exc:
-            log.exception("group commit of %d jobs failed", len(batch))
+        for attempt in range(1, attempts + 1):
+            tx: Tx[Conn] = Tx(conn)
             try:
-                transactor.rollback(conn)
-            except Exception:
-                log.exception("rollback failed")
-            failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
-            for job in batch:
-                job.outcome = (False, failure)
-        else:
-            tx.run_after_commit()
+                transactor.begin(conn)
+                for job in batch:
+                    job.outcome = self._run_job(tx, job)
+                tx.run_before_commit()
+                transactor.commit(conn)
+            except Exception as exc:
+                self._roll_back(conn)
+                if attempt < attempts and transactor.retryable(exc):
+                    log.info("group commit of %d jobs lost a race (%s); running it again",
+                             len(batch), type(exc).__name__)
+                    continue
+                log.exception("group commit of %d jobs failed", len(batch))
+                failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
+                for job in batch:
+                    job.outcome = (False, failure)
+            else:
+                self.transactions += 1
+                tx.run_after_commit()
+            break
         _resolve_all(batch)
+
+    def _roll_back(self, conn: Conn) -> None:
+        try:
+            self._transactor.rollback(conn)
+        except Exception:
+            log.exception("rollback failed")
 
     def _run_job(self, tx: Tx[Conn], job: _Job[Conn]) -> tuple[bool, Any]:
         if job.savepoint:
