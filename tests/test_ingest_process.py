@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
+import signal
 import sqlite3
 import time
 import uuid
@@ -189,3 +191,27 @@ def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
     assert outcomes[2] == 1
     assert alive
     assert stored == 3
+
+
+def test_the_writer_child_outlives_a_stop_signal_to_the_service(tmp_path: Path) -> None:
+    """Ctrl-C or systemd's SIGTERM reaches every process of the service; the server then
+    answers what is in flight and closes the child's input. The child must not die first
+    (its group would be answered 503, a committed one too): it has a session of its own and
+    ignores both signals, ending when its input ends."""
+    path = str(tmp_path / "f.db")
+
+    async def scenario() -> tuple[int, int | None, int]:
+        async with _writing(path) as (store, portal):
+            child = store._ingest_process._child
+            assert child is not None
+            for signal_number in (signal.SIGINT, signal.SIGTERM):
+                os.kill(child.process.pid, signal_number)
+            await asyncio.sleep(0.3)
+            stored = await store.append_completions(portal, [_completion()], 10**9)
+            assert store._ingest_process._child is child
+            session = os.getsid(child.process.pid)
+            return stored, child.process.returncode, session
+
+    stored, returncode, session = asyncio.run(scenario())
+    assert (stored, returncode) == (1, None)
+    assert session != os.getsid(0)

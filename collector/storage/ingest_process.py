@@ -125,10 +125,12 @@ class IngestProcess:
 
     async def _start(self) -> None:
         try:
+            # A session of its own: Ctrl-C at the terminal stops the server, which answers
+            # what is in flight and then closes the child's input; the child never sees it.
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "collector.storage.ingest_worker", self.path,
                 str(self.busy_timeout_ms), stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, limit=2**26)
+                stdout=asyncio.subprocess.PIPE, limit=2**26, start_new_session=True)
         except OSError as exc:
             failed = list(self._waiting)
             self._waiting.clear()

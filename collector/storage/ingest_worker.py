@@ -3,6 +3,7 @@ commit, answer. ``python -m collector.storage.ingest_worker PATH BUSY_TIMEOUT_MS
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
@@ -40,6 +41,11 @@ def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCa
 
 
 def main(path: str, busy_timeout_ms: int) -> None:
+    # It ends when its input ends (the server closed it, or died); a stop signal sent to
+    # every process of the service at once (systemd's default) must not cut a group short
+    # while the server still waits for its answer.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     transactor = SQLiteTransactor(path, busy_timeout_ms)
     conn = transactor.connect()
     # Its statement journals stay in memory (small: one group's rows), not in a temporary
