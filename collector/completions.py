@@ -27,6 +27,16 @@ def _prefix(portal_id: int) -> str:
     return f"pe{portal_id}_"  # built once per portal: this runs for every completion sent
 
 
+PAGE_VIEW = "e_visited_page"  # HubSpot's name for the built-in page-view event
+BUILT_IN_EVENTS = frozenset({PAGE_VIEW})
+
+
+def event_type(name: str, portal_id: int) -> str:
+    """The name the APIs show for an internal event name: ``pe<portal>_<name>``, or a
+    built-in event's own name (``e_visited_page``), as HubSpot shows them."""
+    return name if name in BUILT_IN_EVENTS else _prefix(portal_id) + name
+
+
 def resolve_event_name(raw: str, portal_id: int) -> str | None:
     """The internal name from ``pe<portal>_<name>`` (or a bare name); None for other portals."""
     prefix = _prefix(portal_id)

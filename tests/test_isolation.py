@@ -248,10 +248,10 @@ def _list_events(path: str) -> Check:
 def event_types(api: Api, other: Api, world: World) -> None:
     response = other.get("/events/v3/events/event-types")
     assert response.status_code == 200, response.text
-    assert response.json() == {"eventTypes": []}
+    assert response.json() == {"eventTypes": ["e_visited_page"]}
     other.define("mine")
     assert other.get("/events/v3/events/event-types").json() == {
-        "eventTypes": [other.fqn("mine")]}
+        "eventTypes": ["e_visited_page", other.fqn("mine")]}
     assert api.fqn("signed_up") in api.get("/events/v3/events/event-types").json()["eventTypes"]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api
+from tests.jshits import hit, post_hits
 
 T0 = 1_700_000_000_000  # 2023-11-14T22:13:20.000Z
 ISO_MS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
@@ -495,15 +496,26 @@ def test_bad_query_is_rejected(api: Api, seeded: dict[str, Any], params: dict[st
 # -- event types -------------------------------------------------------------------------
 
 
-def test_event_types_lists_this_portals_definitions(api: Api, other: Api) -> None:
-    assert api.get("/events/v3/events/event-types").json() == {"eventTypes": []}
+def test_event_types_lists_the_page_view_and_this_portals_definitions(api: Api,
+                                                                       other: Api) -> None:
+    """As HubSpot lists them: built-in events by their own name (``e_visited_page``)."""
+    assert api.get("/events/v3/events/event-types").json() == {"eventTypes": ["e_visited_page"]}
     api.define("viewed")
     api.define("bought")
     other.define("theirs")
     response = api.get("/events/v3/events/event-types")
     assert response.status_code == 200, response.text
-    assert sorted(response.json()["eventTypes"]) == [api.fqn("bought"), api.fqn("viewed")]
-    assert other.get("/events/v3/events/event-types").json() == {"eventTypes": [other.fqn("theirs")]}
+    assert response.json()["eventTypes"] == ["e_visited_page", api.fqn("bought"),
+                                             api.fqn("viewed")]
+    assert other.get("/events/v3/events/event-types").json() == {
+        "eventTypes": ["e_visited_page", other.fqn("theirs")]}
+
+
+def test_page_views_read_back_under_hubspots_name(api: Api) -> None:
+    post_hits(api.client, api.portal_id, hit())
+    [view] = api.events(eventType="e_visited_page")["results"]
+    assert view["eventType"] == "e_visited_page"
+    assert api.events(eventType=f"pe{api.portal_id}_e_visited_page")["results"] == [view]
 
 
 def test_event_types_rejects_unknown_parameters(api: Api) -> None:

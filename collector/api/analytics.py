@@ -16,6 +16,7 @@ from collector.analytics import lookup, params, periods, report
 from collector.analytics.model import ContactSummary
 from collector.api.common import authenticated, services
 from collector.autotrack import health
+from collector.completions import event_type
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.model import EventDefinition, StoredCompletion, is_decimal
 from collector.responses import JSONResponse
@@ -67,7 +68,7 @@ async def _event_query(request: Request, portal_id: int, extra: set[str],
 
 
 def _head(portal_id: int, name: str, query: params.EventParams) -> dict[str, Any]:
-    return {"eventName": name, "fullyQualifiedName": f"pe{portal_id}_{name}",
+    return {"eventName": name, "fullyQualifiedName": event_type(name, portal_id),
             "timeZone": "UTC", "interval": query.interval, "from": _date(query.period.first),
             "to": _date(query.period.last), "filters": dict(query.filters)}
 
@@ -179,7 +180,7 @@ async def events_summary(request: Request, portal_id: int) -> Response:
 
 def _event_row(portal_id: int, row: report.EventRow, definition: EventDefinition | None,
                broken: bool | None) -> dict[str, Any]:
-    return {"name": row.name, "fullyQualifiedName": f"pe{portal_id}_{row.name}",
+    return {"name": row.name, "fullyQualifiedName": event_type(row.name, portal_id),
             "label": lookup.label_of(row.name, definition),
             "trackingType": definition.tracking_type if definition else "PAGE_VIEW",
             "archived": definition.archived if definition else False,

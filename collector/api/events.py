@@ -16,7 +16,7 @@ from collector.api.common import (
     services,
     unknown_params,
 )
-from collector.completions import resolve_event_name
+from collector.completions import BUILT_IN_EVENTS, event_type, resolve_event_name
 from collector.errors import FieldError, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, StoredCompletion, is_decimal, normalize_object_type
@@ -177,7 +177,7 @@ def completion_json(c: StoredCompletion, fields: frozenset[str] | None = None) -
                   else {k: v for k, v in c.properties.items() if k in fields})
     body: dict[str, Any] = {
         "objectType": c.object_type, "objectId": str(c.object_id),
-        "eventType": f"pe{c.portal_id}_{c.event_name}", "occurredAt": format_ms(c.occurred_at),
+        "eventType": event_type(c.event_name, c.portal_id), "occurredAt": format_ms(c.occurred_at),
         "id": c.id, "properties": properties,
     }
     if c.adjustments:
@@ -221,6 +221,6 @@ async def list_events(request: Request, portal_id: int) -> Response:
 async def event_types(request: Request, portal_id: int) -> Response:
     reject_unknown_params(request, set())
     definitions = await services(request).definitions.get(portal_id, fresh=True)
-    names = sorted(d.fully_qualified_name for d in definitions.values())
+    names = sorted([*BUILT_IN_EVENTS, *(d.fully_qualified_name for d in definitions.values())])
     return JSONResponse({"eventTypes": names})
 

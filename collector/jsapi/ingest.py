@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from collector.completions import resolve_event_name
+from collector.completions import PAGE_VIEW, resolve_event_name
 from collector.enrich.page import origin_host, page_properties
 from collector.enrich.useragent import Agent
 from collector.ids import new_uuid7
@@ -24,7 +24,6 @@ from collector.limits import Limits
 from collector.model import EventDefinition, FailedHit, NewCompletion
 from collector.properties import STANDARD_PROPERTIES, PropertyDef
 
-PAGE_VIEW = "e_visited_page"  # HubSpot's name for the built-in page-view event
 MAX_AGE_MS = 7 * 86_400_000  # older client timestamps (a very late retry) get the receive time
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 

@@ -15,7 +15,7 @@ from collector.analytics import lookup, params, periods, report
 from collector.api.analytics import today
 from collector.api.common import services
 from collector.autotrack import health
-from collector.completions import resolve_event_name
+from collector.completions import event_type, resolve_event_name
 from collector.errors import FieldError
 from collector.model import EventDefinition, StoredCompletion
 from collector.services import Services
@@ -120,7 +120,7 @@ async def event_detail(request: Request, viewer: Viewer) -> Response:
     return render(request, "detail/event.html", {
         "name": name, "definition": definition, "label": label, "active_tab": "overview",
         "way": None, "ways": {},
-        "fqn": f"pe{viewer.portal_id}_{name}", "report": found, "page": page, "by": by,
+        "fqn": event_type(name, viewer.portal_id), "report": found, "page": page, "by": by,
         "chart": bar_chart(view.bars(found), title=title, description=description),
         "chart_title": title, "bars": view.bars(found), "interval": query.interval,
         "breakdown": breakdown[0] if breakdown else None,

@@ -14,6 +14,7 @@ from collector.analytics import lookup, periods, report
 from collector.api.analytics import today
 from collector.api.common import services
 from collector.autotrack import health
+from collector.completions import event_type
 from collector.model import EventDefinition
 from collector.ui.access import Viewer, portal_page
 from collector.ui.render import render
@@ -49,7 +50,7 @@ class EventLine:
 
 def _line(portal_id: int, row: report.EventRow, definition: EventDefinition | None,
           broken: bool) -> EventLine:
-    return EventLine(row.name, lookup.label_of(row.name, definition), f"pe{portal_id}_{row.name}",
+    return EventLine(row.name, lookup.label_of(row.name, definition), event_type(row.name, portal_id),
                      definition.tracking_type if definition else "PAGE_VIEW",
                      definition.archived if definition else False, row, broken)
 
