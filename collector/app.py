@@ -73,6 +73,7 @@ ROUTES = [
           methods=["GET"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
     Route("/healthz", meta.health, methods=["GET"]),
+    Route("/", meta.home, methods=["GET"]),
     Route(imports.BASE, imports.start_import, methods=["POST"]),
     Route(imports.BASE + "/mapping", imports.propose_mapping, methods=["POST"]),
     Route(imports.BASE + "/{job_id}", imports.get_import, methods=["GET"]),

@@ -15,7 +15,7 @@ import click
 from collector.errors import StoreUnavailable
 from collector.portals import create_portal, ensure_first_portal
 from collector.settings import SETTINGS_TABLE, Settings, SettingsError
-from collector.storage import Store, open_store
+from collector.storage import Store, is_postgres_url, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 _HELP = {s.name: f"{s.help} [env {s.env}; default {s.default}]" for s in SETTINGS_TABLE}
@@ -68,11 +68,22 @@ def serve(database: str | None, host: str | None, port: int | None, workers: int
     if first is not None:
         click.echo(f"Created portal {first.portal_id}. Its access token (shown only once):\n"
                    f"  {first.token}", err=True)
+    click.echo(f"Footfall on http://{settings.host}:{settings.port}/ (management UI at /app/,"
+               f" database {_shown_database(settings.database)}); Ctrl-C stops it.", err=True)
     # Worker processes rebuild the settings from the environment (see collector.asgi).
     os.environ.update({s.env: str(getattr(settings, s.name)) for s in SETTINGS_TABLE})
     uvicorn.run("collector.asgi:app", host=settings.host, port=settings.port,
                 workers=settings.workers, access_log=False, log_level="warning",
                 timeout_graceful_shutdown=10)
+
+
+def _shown_database(database: str) -> str:
+    """The database as a person reads it: an absolute path, or a URL without its password."""
+    if is_postgres_url(database):
+        from collector.storage.pgconn import describe
+
+        return f"postgresql://{describe(database)}"
+    return str(Path(database).resolve())
 
 
 @main.group()

@@ -6,6 +6,7 @@ from typing import Any
 
 from collector import __version__
 from collector.openapi_analytics import analytics_paths
+from collector.openapi_tracking import VISUALIZER_TOKEN, tracking_paths
 
 _REF = "#/components/schemas/"
 
@@ -198,7 +199,8 @@ def openapi_document() -> dict[str, Any]:
         "info": {"title": "Footfall events API", "version": __version__,
                  "description": "Wire-compatible with HubSpot's custom behavioral events v3 API."},
         "components": {"schemas": _SCHEMAS, "securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"}}},
+            "bearer": {"type": "http", "scheme": "bearer"},
+            "visualizerToken": VISUALIZER_TOKEN}},
         "paths": {
             base: {
                 "post": _op("Create an event definition", {"201": _json(_ref("Definition")),
@@ -260,6 +262,7 @@ def openapi_document() -> dict[str, Any]:
                         _param("idProperty", description="e.g. email")])},
             **_import_paths(),
             **analytics_paths(_op, _param, _json, "/footfall/v1/analytics"),
+            **tracking_paths(_op, _param, _json),
         },
     }
 

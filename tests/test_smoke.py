@@ -1,6 +1,18 @@
+"""The first minutes of a new user: serve, define, send, read back, find the UI."""
+
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+from starlette.testclient import TestClient
+
 from tests.conftest import Api
+from tests.pgcluster import free_port
 
 
 def test_define_send_and_read_back(api: Api) -> None:
@@ -11,3 +23,40 @@ def test_define_send_and_read_back(api: Api) -> None:
     results = api.events(objectType="contact")["results"]
     assert [r["properties"] for r in results] == [{"plan": "pro"}]
     assert results[0]["eventType"] == api.fqn("signed_up")
+
+
+def test_the_site_root_leads_to_the_management_ui(client: TestClient) -> None:
+    response = client.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "app/"
+    assert client.get("/").url.path == "/app/login"
+
+
+def test_serve_says_where_it_listens_and_prints_the_first_token_once(tmp_path: Path) -> None:
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("footfall")), "serve", "--port", str(port)]
+
+    def run_once() -> str:
+        with subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
+            try:
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline:
+                    try:
+                        if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).is_success:
+                            break
+                    except httpx2.TransportError:
+                        time.sleep(0.05)  # not listening yet: nothing to await
+            finally:
+                process.terminate()
+            assert process.stderr is not None
+            return process.stderr.read()
+
+    first, second = run_once(), run_once()
+    database = tmp_path / "footfall.db"
+    where = f"Footfall on http://127.0.0.1:{port}/ (management UI at /app/, database {database})"
+    assert where in first
+    assert where in second
+    assert "Created portal 1" in first
+    assert "ffpat-" in first
+    assert "Created portal" not in second

@@ -1,9 +1,9 @@
-"""Endpoints about the service itself: limits, OpenAPI document, health."""
+"""Endpoints about the service itself: limits, OpenAPI document, health, the site root."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from collector.api.common import authenticated, services
 from collector.openapi import openapi_document
@@ -21,3 +21,8 @@ async def openapi(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
+
+
+async def home(request: Request) -> Response:
+    """The site root: a person who opens it in a browser wants the management UI."""
+    return RedirectResponse("app/", status_code=307)  # relative: right behind a path prefix too
