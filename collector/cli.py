@@ -33,6 +33,17 @@ def database_option(fn: F) -> F:
                         help=_HELP["database"])(fn)
 
 
+def _existing(settings: Settings) -> Settings:
+    """``settings`` when its database is there; commands that read a portal's data must not
+    quietly make a new, empty one (run from another folder, ``footfall.db`` is another file)."""
+    if not is_postgres_url(settings.database) and not Path(settings.database).exists():
+        raise click.ClickException(
+            f"No database at {_shown_database(settings.database)}. Run this where"
+            " `footfall serve` keeps its database, or name it with --database or"
+            " FOOTFALL_DATABASE.")
+    return settings
+
+
 def _with_store(settings: Settings, action: Callable[[Store], Any]) -> Any:
     async def run() -> Any:
         try:
@@ -99,6 +110,8 @@ def portals_create(name: str, database: str | None) -> None:
     if not name.strip():
         raise click.ClickException("--name must not be empty")
     settings = _settings(database=database)
+    if not is_postgres_url(settings.database) and not Path(settings.database).exists():
+        click.echo(f"A new database: {_shown_database(settings.database)}", err=True)
     portal = _with_store(settings, lambda store: create_portal(store, name))
     sys.stdout.write(json.dumps({"portalId": portal.portal_id, "token": portal.token}) + "\n")
 
@@ -112,7 +125,7 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
     """Print the ready-to-paste JavaScript snippet of EVENT_NAME (name or pe<portal>_name)."""
     from collector.snippet_cli import snippet_text
 
-    settings = _settings(database=database)
+    settings = _existing(_settings(database=database))
     text = _with_store(settings, lambda store: snippet_text(store, portal_id, event_name))
     sys.stdout.write(text)
 
@@ -148,7 +161,7 @@ def import_command(file: Path, portal_id: int, event: str | None, create_event: 
 
     if (event is None) == (create_event is None):
         raise click.UsageError("Give exactly one of --event NAME or --create-event LABEL")
-    settings = _settings(database=database)
+    settings = _existing(_settings(database=database))
     report = errors_path or file.with_name(file.name + ".errors.csv")
     request = ImportRequest(file, portal_id, event or "", list(overrides), date_format, dry_run,
                             create_event=create_event)

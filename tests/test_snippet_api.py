@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -64,3 +65,22 @@ def test_cli_prints_the_snippet(api: Api, database: str, client: TestClient) -> 
                                    "--database", database])
     assert missing.exit_code == 1
     assert "has no event 'nope'" in missing.output
+
+
+def test_cli_commands_refuse_a_database_that_is_not_there(tmp_path: Path) -> None:
+    """Run from another folder, the default footfall.db is another, new file: reading from
+    it would answer "no such event" about an empty database. Creating a portal says so."""
+    runner = CliRunner()
+    elsewhere = tmp_path / "footfall.db"
+    for args in (["snippet", "bought", "--portal", "1"],
+                 ["import", str(tmp_path / "rows.csv"), "--portal", "1", "--event", "bought"]):
+        (tmp_path / "rows.csv").write_text("email\nann@example.com\n")
+        result = runner.invoke(main, [*args, "--database", str(elsewhere)])
+        assert result.exit_code == 1, result.output
+        assert f"No database at {elsewhere}" in result.output
+        assert not elsewhere.exists()
+    created = runner.invoke(main, ["portals", "create", "--name", "New", "--database",
+                                   str(elsewhere)])
+    assert created.exit_code == 0, created.output
+    assert f"A new database: {elsewhere}" in created.stderr
+    assert created.stdout.count("\n") == 1  # still one JSON line on stdout
