@@ -215,6 +215,18 @@ def test_bots_are_left_out_unless_the_switch_is_on(page: Page, strict_collector:
     assert portal.call("GET", "/footfall/v1/tracking/counters")["counters"]["bot_hits"] >= 1
 
 
+def test_debug_mode_says_a_headless_browser_counts_as_a_bot(page: Page,
+                                                            strict_collector: Collector,
+                                                            pages: PageServer) -> None:
+    portal = Portal(strict_collector, *create_portal(strict_collector.database, "debug-bot"))
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    open_page(page, portal, pages, query="footfall_debug=1")
+    page.wait_for_function("window._ffd && window._ffd.push !== Array.prototype.push")
+    assert any("counts its hits as bots" in w and "FOOTFALL_ALLOW_HEADLESS" in w
+               for w in warnings), warnings
+
+
 def test_cookieless_mode_sets_no_cookie(context: BrowserContext, portal: Portal,
                                         pages: PageServer, collector: Collector) -> None:
     page = context.new_page()

@@ -31,14 +31,14 @@ def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str
 
 
 def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
-                 limits: Limits) -> dict[str, Any]:
+                 limits: Limits, allow_headless: bool = False) -> dict[str, Any]:
     events = {}
     for d in definitions:
         props = {p.name: {"type": p.type, "options": [o.value for o in p.options]}
                  for p in d.all_properties}
         events[d.fully_qualified_name] = {"archived": d.archived, "object": d.primary_object,
                                           "properties": props}
-    return {"portal": portal_id, "events": events,
+    return {"portal": portal_id, "events": events, "allowHeadless": allow_headless,
             "standard": sorted(STANDARD_PROPERTIES),
             "limits": {"value": limits.value_length, "url": limits.url_value_length,
                        "urlProperties": sorted(URL_PROPERTIES),

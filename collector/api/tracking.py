@@ -99,5 +99,6 @@ async def debug_script(request: Request) -> Response:
     if await tracking_state(request).cache.get(portal_id) is None:
         raise NotFound(f"No portal {portal_id}")
     definitions = (await svc.definitions.get(portal_id)).values()
-    slot = config.debug_config(portal_id, definitions, svc.settings.limits)
+    slot = config.debug_config(portal_id, definitions, svc.settings.limits,
+                               svc.settings.allow_headless)
     return javascript(request, render.debug_script(slot))

@@ -69,6 +69,7 @@
 
   function check(hit) {
     try {
+      hit = JSON.parse(JSON.stringify(hit)); // as sent: keys left undefined are not
       if (!hit.n) {
         console.info(PREFIX + ' page view', hit.u, hit);
         return;
@@ -83,6 +84,15 @@
         checkProperties(event, hit);
       }
     } catch (e) { /* debugging must not break the page either */ }
+  }
+
+  // The one warning a developer testing with a headless browser needs: its hits are
+  // acknowledged and counted as bots, never stored, unless the collector allows automation.
+  var N = w.navigator;
+  if (!config.allowHeadless && (N.webdriver || /HeadlessChrome|PhantomJS/.test(N.userAgent))) {
+    warn('this browser reports automation (navigator.webdriver or a headless user agent):'
+         + ' the collector counts its hits as bots and stores none, unless it runs with'
+         + ' FOOTFALL_ALLOW_HEADLESS=1 (for tests only)', N.userAgent);
   }
 
   var queue = w._ffd = w._ffd || [];
