@@ -124,6 +124,15 @@ def filter_labels(filters: Sequence[tuple[str, str]],
     return [(name, labels.get(name, name), value) for name, value in filters]
 
 
+# The standard properties that say most about a completion, in the order a list shows them
+# (a page view's summary reads "title · URL · referrer", not "browser · device · language").
+_TELLING = {name: rank for rank, name in enumerate((
+    "hs_page_title", "hs_page_url", "hs_element_text", "hs_link_href", "hs_referrer",
+    "hs_touchpoint_source"))}
+
+
 def ordered(properties: dict[str, str]) -> list[tuple[str, str]]:
-    """An event's own properties first, then the standard ``hs_*`` ones, each by name."""
-    return sorted(properties.items(), key=lambda item: (item[0].startswith("hs_"), item[0]))
+    """An event's own properties first (by name), then the standard ``hs_*`` ones: the
+    telling ones first, the rest by name."""
+    return sorted(properties.items(), key=lambda item: (
+        item[0].startswith("hs_"), _TELLING.get(item[0], len(_TELLING)), item[0]))
