@@ -67,6 +67,22 @@ def test_token_name_errors_name_the_field(browser: Browser, name: str, message: 
     assert 'id="token_name-error"' in response.text
 
 
+def test_reloading_the_new_token_page_makes_no_second_token(browser: Browser) -> None:
+    """The new token is shown in the answer to the form; a reload sends the form again (the
+    browser asks first). The second send creates nothing and says why."""
+    form = {"token_name": "backend", "form_id": browser.form_id}
+    first = browser.post("/app/settings/tokens", form)
+    assert first.status_code == 200
+    _new_token(first.text)
+    again = browser.post("/app/settings/tokens", form)
+    assert again.status_code == 303
+    page = browser.follow(again).text
+    assert "no second token was created" in page
+    assert page.count("<td>backend</td>") == 1
+    another = browser.post("/app/settings/tokens", {"token_name": "backend 2"})  # a new form
+    _new_token(another.text)
+
+
 def test_revoked_token_stops_working(browser: Browser, client: TestClient) -> None:
     token = _new_token(browser.post("/app/settings/tokens", {"token_name": "ci"}).text)
     token_id = _token_ids(browser.get("/app/settings").text)["ci"]

@@ -9,6 +9,7 @@ import httpx2 as httpx
 from starlette.testclient import TestClient
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_FORM_ID = re.compile(r'name="form_id" value="([^"]+)"')  # a once-only form's id
 
 
 def csrf_of(html: str) -> str:
@@ -19,12 +20,14 @@ def csrf_of(html: str) -> str:
 
 class Browser:
     """One visitor: a cookie jar of its own on a shared TestClient (several browsers can
-    use one app), no automatic redirects, the CSRF token of the last page seen."""
+    use one app), no automatic redirects, the CSRF token (and a once-only form's id) of the
+    last page seen, sent back as a browser sends a form's hidden fields."""
 
     def __init__(self, client: TestClient) -> None:
         self.client = client
         self.jar = httpx.Cookies()
         self.csrf = ""
+        self.form_id = ""
 
     def request(self, method: str, path: str, **kw: Any) -> httpx.Response:
         self.client.cookies = self.jar
@@ -33,9 +36,11 @@ class Browser:
         finally:
             self.jar = httpx.Cookies(self.client.cookies)
             self.client.cookies = httpx.Cookies()
-        if "text/html" in response.headers.get("content-type", "") and (
-                found := _CSRF.search(response.text)):
-            self.csrf = found.group(1)
+        if "text/html" in response.headers.get("content-type", ""):
+            if found := _CSRF.search(response.text):
+                self.csrf = found.group(1)
+            found = _FORM_ID.search(response.text)
+            self.form_id = found.group(1) if found else ""
         return response
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
@@ -47,6 +52,8 @@ class Browser:
         fields = dict(data or {})
         if csrf:
             fields.setdefault("csrf_token", self.csrf)
+        if self.form_id:
+            fields.setdefault("form_id", self.form_id)
         return self.request("POST", path, data=fields, **kw)
 
     def follow(self, response: httpx.Response) -> httpx.Response:

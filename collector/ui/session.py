@@ -30,6 +30,7 @@ COOKIE_PATH = "/app"
 LIFETIME_SECONDS = 12 * 3600
 _SCOPE_KEY = "footfall.ui_session"
 _MAX_FLASHES = 5
+_MAX_DONE = 5
 _MAX_NAME = 100  # the portal name shown in the nav; the cookie must stay under 4 KB
 _MAX_COOKIE = 4000  # bytes of the cookie's value; browsers keep cookies up to 4096 in all
 
@@ -46,6 +47,7 @@ class Session:
     admin_stamp: str = ""
     issued_at: int = field(default_factory=lambda: int(time.time()))
     flashes: list[str] = field(default_factory=list)
+    done: list[str] = field(default_factory=list)  # once-only forms already carried out
     dirty: bool = False
     cleared: bool = False
     fresh: bool = True  # not read from a cookie: written out once a form needs its CSRF token
@@ -91,6 +93,15 @@ class Session:
         self.flashes = [*self.flashes, message][-_MAX_FLASHES:]
         self.dirty = True
 
+    def carry_out_once(self, form_id: str) -> bool:
+        """False when the form ``form_id`` was carried out before in this session (sent
+        again: a reload of the page its POST answered); else remember it and say True."""
+        if not form_id or form_id in self.done:
+            return False
+        self.done = [*self.done, form_id][-_MAX_DONE:]
+        self.dirty = True
+        return True
+
     def pop_flashes(self) -> list[str]:
         found, self.flashes = self.flashes, []
         if found:
@@ -99,7 +110,8 @@ class Session:
 
     def to_json(self) -> dict[str, Any]:
         return {"c": self.csrf, "p": self.portal_id, "n": self.portal_name, "a": self.admin,
-                "t": self.token_hash, "s": self.admin_stamp, "i": self.issued_at, "f": self.flashes}
+                "t": self.token_hash, "s": self.admin_stamp, "i": self.issued_at, "f": self.flashes,
+                "d": self.done}
 
     @classmethod
     def from_json(cls, doc: Any, now: int) -> Session | None:
@@ -111,7 +123,8 @@ class Session:
                           portal_name=str(doc["n"]), admin=doc["a"] is True,
                           token_hash=None if doc["t"] is None else str(doc["t"]),
                           admin_stamp=str(doc["s"]),
-                          issued_at=int(doc["i"]), flashes=[str(f) for f in doc["f"]])
+                          issued_at=int(doc["i"]), flashes=[str(f) for f in doc["f"]],
+                          done=[str(d) for d in doc.get("d", [])][-_MAX_DONE:])
         except (KeyError, TypeError, ValueError):
             return None
         if not session.issued_at <= now < session.issued_at + LIFETIME_SECONDS:

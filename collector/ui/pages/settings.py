@@ -3,6 +3,8 @@ privacy mode, and the tracking code to paste into the site."""
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,6 +18,7 @@ from collector.model import TOKEN_ID_LENGTH
 from collector.ui.access import Viewer, portal_page
 from collector.ui.forms import FieldErrors, field_errors, text
 from collector.ui.render import BASE, redirect, render
+from collector.ui.session import session_of
 from snippets import render as snippets
 
 TOKEN_NAME_LENGTH = 100
@@ -39,7 +42,8 @@ async def _page(request: Request, viewer: Viewer, *, errors: FieldErrors | None 
         "tracking": tracking, "tracking_code": snippets.tracking_tag(src), "script_url": src,
         "values": values, "errors": errors or {}, "new_token": new_token_text,
         "new_token_id": hash_token(new_token_text)[:TOKEN_ID_LENGTH] if new_token_text else "",
-        "max_domains": MAX_DOMAINS, "portal_id": viewer.portal_id}, status=status)
+        "max_domains": MAX_DOMAINS, "portal_id": viewer.portal_id,
+        "token_form_id": secrets.token_urlsafe(12)}, status=status)
 
 
 @portal_page
@@ -54,6 +58,11 @@ async def create_token(request: Request, viewer: Viewer) -> Response:
     problem = ("enter a name that says where the token is used" if not name else
                f"must be at most {TOKEN_NAME_LENGTH} characters"
                if len(name) > TOKEN_NAME_LENGTH else None)
+    if problem is None and not session_of(request).carry_out_once(text(form, "form_id")):
+        # The page that showed a new token, reloaded: its form comes again. One token.
+        return redirect(PATH, "That form was sent again (a reload?): no second token was"
+                        " created. A token is shown only once; create another if you need it.",
+                        request=request)
     if problem is None:
         token = new_token()
         try:
