@@ -73,7 +73,6 @@ ROUTES = [
           methods=["GET"]),
     Route("/openapi.json", meta.openapi, methods=["GET"]),
     Route("/healthz", meta.health, methods=["GET"]),
-    Route("/", meta.home, methods=["GET"]),
     Route(imports.BASE, imports.start_import, methods=["POST"]),
     Route(imports.BASE + "/mapping", imports.propose_mapping, methods=["POST"]),
     Route(imports.BASE + "/{job_id}", imports.get_import, methods=["GET"]),
@@ -166,7 +165,8 @@ def create_app(settings: Settings, store: Store | None = None, *, warm: bool = F
             await asyncio.to_thread(app.state.imports.stop)  # before the store closes
             await services.stop()
 
-    routes: list[BaseRoute] = [*ROUTES, *tracking_routes(settings), Mount("/app", app=ui_app())]
+    routes: list[BaseRoute] = [*ROUTES, *tracking_routes(settings), Mount("/app", app=ui_app()),
+                               Route("/", meta.home, methods=["GET"])]  # a person's way in
     app = Collector(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.services = services
     app.state.tracking = TrackingState(services.store)

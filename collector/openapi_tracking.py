@@ -39,9 +39,6 @@ def tracking_paths(op: Op, param: Param, json: Json) -> dict[str, Any]:
     event = param("eventName", "path")
     tracking = "/footfall/v1/tracking"
     return {
-        "/": {"get": {"summary": "The site root: redirects to the management UI",
-                      "tags": ["meta"], **_PUBLIC,
-                      "responses": {"307": {"description": "To /app/"}}}},
         "/js/{portalId}.js": {"get": _public(
             "The portal's tracking code (ETag, gzip/brotli)", {"200": _JS}, [portal])},
         "/js/footfall-debug/{portalId}.js": {"get": _public(
