@@ -33,10 +33,15 @@ def database_option(fn: F) -> F:
                         help=_HELP["database"])(fn)
 
 
+def _missing(database: str) -> bool:
+    """Whether ``database`` is a SQLite file that is not there (opening it would make it)."""
+    return not is_postgres_url(database) and not Path(database).exists()
+
+
 def _existing(settings: Settings) -> Settings:
     """``settings`` when its database is there; commands that read a portal's data must not
     quietly make a new, empty one (run from another folder, ``footfall.db`` is another file)."""
-    if not is_postgres_url(settings.database) and not Path(settings.database).exists():
+    if _missing(settings.database):
         raise click.ClickException(
             f"No database at {_shown_database(settings.database)}. Run this where"
             " `footfall serve` keeps its database, or name it with --database or"
@@ -110,7 +115,7 @@ def portals_create(name: str, database: str | None) -> None:
     if not name.strip():
         raise click.ClickException("--name must not be empty")
     settings = _settings(database=database)
-    if not is_postgres_url(settings.database) and not Path(settings.database).exists():
+    if _missing(settings.database):
         click.echo(f"A new database: {_shown_database(settings.database)}", err=True)
     portal = _with_store(settings, lambda store: create_portal(store, name))
     sys.stdout.write(json.dumps({"portalId": portal.portal_id, "token": portal.token}) + "\n")

@@ -56,11 +56,8 @@ async def list_definitions(request: Request, portal_id: int) -> Response:
     matching = sorted((d for d in everything if d.archived == archived and (
         search in d.name or search in d.label.lower())), key=lambda d: d.id,
         reverse=newest_first)
-    if "after" in request.query_params:
-        matching_after = [d for d in matching if (d.id < after if newest_first else d.id > after)]
-    else:
-        matching_after = matching
-    page = matching_after[:limit]
+    page = [d for d in matching if not after or (d.id < after if newest_first else d.id > after)
+            ][:limit]
     body: dict[str, object] = {"total": len(matching),
                                "results": [definition_json(d) for d in page]}
     if len(page) == limit and page[-1].id != matching[-1].id:

@@ -111,11 +111,9 @@ def prune(value: Any, depth: int) -> Any:
 
 def _hit(original: dict[str, Any], clean: bool, max_depth: int | None) -> Hit:
     """A hit; with ``max_depth`` (the body nests deeper than that somewhere), pruned to it."""
-    item = original
-    pruned = max_depth is not None and deeper_than(original, max_depth)
-    if pruned:
-        assert max_depth is not None
-        item = prune(original, max_depth)
+    if max_depth is None or not deeper_than(original, max_depth):
+        max_depth = None  # nothing to prune
+    item = original if max_depth is None else prune(original, max_depth)
     item, cleaned = clean_strings(item) if clean else (item, False)
     return Hit(
         id=_uuid(item.get("i")), event=_event_name(item),
@@ -123,7 +121,7 @@ def _hit(original: dict[str, Any], clean: bool, max_depth: int | None) -> Hit:
         referrer=_text(item.get("r")), language=_text(item.get("l")),
         screen=(_int(item.get("sw")), _int(item.get("sh"))), properties=item.get("p", {}),
         email=_text(item.get("e")) or None, raw=item, cleaned=cleaned,
-        pruned_below=max_depth if pruned else None,
+        pruned_below=max_depth,
     )
 
 

@@ -52,7 +52,7 @@ def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
     source = {name.lower(): name for name in sorted(raw)}
     values: dict[str, str] = {}
     sent_as: dict[str, str] = {}
-    for key in sorted(folded, key=source.__getitem__):  # as sent, ascending: the last wins
+    for key in folded:  # in the order of the names as sent: a later one wins
         cleaned = _clean_name(source[key], limits, adjustments)
         if cleaned is None:
             continue
@@ -105,8 +105,10 @@ def _fit_options(name: str, text: str, limits: Limits, adjustments: Adjustments)
         return text
     options = text.split(";")
     kept: list[str] = []
+    length = -1  # the first option needs no separator
     for option in options:
-        if len(";".join([*kept, option])) > max_length:
+        length += 1 + len(option)
+        if length > max_length:
             break
         kept.append(option)
     if not kept:
