@@ -70,6 +70,11 @@ def phone_pass(browser: Browser, desktop: BrowserContext, base: str,
             shoot(page, name)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} is {width}px wide on a 390px phone"
+            # A list stacks its rows on a phone: nothing of it scrolls out of sight.
+            hidden = page.evaluate("""[...document.querySelectorAll('table.stacked')]
+                .map(t => t.parentElement).filter(w => w.scrollWidth > w.clientWidth)
+                .map(w => w.scrollWidth - w.clientWidth)""")
+            assert hidden == [], f"{path}: a list scrolls sideways by {hidden}px on a phone"
         assert console.errors == []
     finally:
         context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -118,9 +119,16 @@ def test_dry_run_then_import(browser: Browser, api: Api, database: str) -> None:
     job_id = _wait(browser, api, started.headers["location"])
     page = browser.get(started.headers["location"]).text
     assert "Check finished" in page
+    assert 'Into <a href="/app/events/purchase">Purchase</a>' in page  # the label, not the name
     assert "<dt>Valid rows</dt><dd>1</dd>" in page
     assert "<dt>Rejected rows</dt><dd>2 (2 problems)</dd>" in page
     assert f'href="/app/import/jobs/{job_id}/errors"' in page
+    # The reasons are on the page too, not only in the downloadable report.
+    problems = re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]*)</td><td><code>([^<]*)'
+                          r'</code></td><td>([^<]+)</td></tr>', page)
+    assert [(row, column, value) for row, column, value, _ in problems] == [
+        ("3", "Plan", "platinum"), ("4", "Email", "")]
+    assert all(reason.strip() for *_, reason in problems)
     assert count_rows(database, "completions") == 0
     status = browser.get(f"/app/import/jobs/{job_id}/status").json()
     assert status["state"] == "checked"
@@ -215,10 +223,18 @@ def test_a_new_event_is_proposed_from_the_columns_and_made_by_the_import(
     assert checked.status_code == 303, checked.text
     _wait(browser, api, checked.headers["location"])
     assert api.get("/events/v3/event-definitions/webinar_attended").status_code == 404
-    done = browser.post(location, {**form, "action": "run"})
+    page = browser.get(checked.headers["location"]).text
+    assert "Into Webinar &lt;attended&gt; (a new event, made when the rows are imported)" in page
+    assert 'href="/app/events/' not in page  # it does not exist yet
+    # The dry run's "Import the valid rows" makes the event from its label, as the mapping did.
+    [action] = re.findall(r'<form method="post" action="(/app/import/[^"]+)" class="inline-form">', page)
+    assert html_unescape(action) == location
+    done = browser.post(html_unescape(action), {**form, "action": "run"})
     assert done.status_code == 303, done.text
     job_id = _wait(browser, api, done.headers["location"])
     assert api.get(f"/footfall/v1/imports/{job_id}").json()["state"] == "committed"
+    assert ('Into <a href="/app/events/webinar_attended">Webinar &lt;attended&gt;</a>'
+            in browser.get(done.headers["location"]).text)
     definition = api.get("/events/v3/event-definitions/webinar_attended").json()
     assert [p["name"] for p in definition["properties"] if not p["name"].startswith("hs_")] == [
         "session"]  # Minutes was mapped to "Do not import"

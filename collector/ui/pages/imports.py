@@ -4,8 +4,10 @@ error report. The importer itself (collector.importer) does the work, as for the
 
 from __future__ import annotations
 
+import csv
 import uuid
 from itertools import islice
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +36,7 @@ from collector.ui.render import BASE, redirect, render
 
 PATH = BASE + "/import"
 SAMPLE_ROWS = 3
+REPORT_ROWS = 20  # the error report's first lines, shown on the job page
 _JOB_DEFAULTS: dict[str, Any] = {
     "fileName": "", "eventName": "", "dryRun": False, "processedRows": 0, "rows": 0,
     "validRows": 0, "rejectedRows": 0, "problems": 0, "contactsInFile": 0,
@@ -215,10 +218,36 @@ async def _job_state(request: Request, portal_id: int) -> dict[str, Any]:
                                             request.path_params["job_id"])
     if job is not None:
         return {**_JOB_DEFAULTS, **job.to_json(), "hasReport": job.report.is_file(),
-                "overrides": job.request.overrides, "dateFormat": job.request.date_format}
+                "overrides": job.request.overrides, "dateFormat": job.request.date_format,
+                "createEvent": job.request.create_event}
     if stored is None:
         raise NotFound("This portal has no import with that id.")
     return {**_JOB_DEFAULTS, **stored, "hasReport": False, "overrides": [], "dateFormat": "auto"}
+
+
+def _first_problems(report: Path | None) -> list[dict[str, str]]:
+    """The error report's first REPORT_ROWS lines (row, column, value, reason)."""
+    if report is None:
+        return []
+    with report.open(encoding="utf-8-sig", newline="") as handle:
+        return [{k: v[:200] for k, v in line.items() if k}
+                for line in islice(csv.DictReader(handle), REPORT_ROWS)]
+
+
+async def _job_event(request: Request, portal_id: int, job: dict[str, Any]) -> dict[str, Any]:
+    """How the job page names its event: label, link (once it exists) and the mapping
+    page's query for running the job again (an event a dry run would create is made again
+    from its label)."""
+    name = job["eventName"]
+    created = job.get("createdEvent")
+    definitions = await services(request).definitions.get(portal_id, fresh=True)
+    stored = next((d for d in definitions.values() if d.name == name), None) if name else None
+    if stored is not None:
+        return {"label": stored.label, "link": f"{BASE}/events/{name}",
+                "choice": _choice_query(name, "")}
+    new_label = created["label"] if created else job.get("createEvent")
+    return {"label": new_label or name, "link": None,
+            "choice": _choice_query(name, new_label or "")}
 
 
 @portal_page
@@ -227,8 +256,11 @@ async def job_page(request: Request, viewer: Viewer) -> Response:
     upload_id = request.query_params.get("upload", "")
     found = uploads.find(viewer.portal_id, upload_id) if upload_id else None
     targets = [item.partition("=")[2] for item in job["overrides"]]
+    problems = (_first_problems(_jobs(request).report(viewer.portal_id, job["id"]))
+                if job["state"] != "running" else [])
     return render(request, "import/job.html", {
-        "job": job, "upload": found, "targets": targets,
+        "job": job, "upload": found, "targets": targets, "problems": problems,
+        "event": await _job_event(request, viewer.portal_id, job),
         "status_url": f"{PATH}/jobs/{job['id']}/status"})
 
 
