@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import BrowserContext, Page, Response, Route
 
 from e2e.harness import Collector, PageServer, Portal, create_portal
 
@@ -21,6 +21,13 @@ def open_page(page: Page, portal: Portal, pages: PageServer, name: str = "page.h
     """Open a fixture page and wait until the collector acknowledged its first hits."""
     with page.expect_response(collected):
         page.goto(portal.page_url(pages, name, query))
+
+
+def saved(portal: Portal) -> str:
+    """A script giving the unsent queues kept in localStorage: one per page (tab), each
+    under its own key ending in ``_ffq<portal>``, as JSON text."""
+    return (f"Object.keys(localStorage).filter(k => k.endsWith('_ffq{portal.portal_id}'))"
+            ".map(k => localStorage[k])")
 
 
 def push(page: Page, command: str) -> None:
@@ -191,7 +198,7 @@ def test_collector_down_then_up_events_arrive_once(page: Page, restartable: Coll
     restartable.start()
     with page.expect_response(collected, timeout=15_000):
         pass  # the tracker's back-off retry reaches the collector again
-    page.wait_for_function(f"localStorage.getItem('_ffq{portal.portal_id}') === '[]'")
+    page.wait_for_function(f"{saved(portal)}.join() === '[]'")
     events = portal.events()
     assert sorted(e["eventType"] for e in events) == ["e_visited_page", portal.fqn("kept")]
 
@@ -203,7 +210,7 @@ def test_the_unsent_queue_keeps_the_newest_500(page: Page, restartable: Collecto
     restartable.stop()
     page.evaluate("for (let i = 0; i < 600; i++) _hsq.push(['trackCustomBehavioralEvent',"
                   " {name: 'pe1_e' + i}])")
-    kept = page.evaluate(f"JSON.parse(localStorage.getItem('_ffq{portal.portal_id}'))")
+    [kept] = page.evaluate(f"{saved(portal)}.map(JSON.parse)")
     assert [hit["n"] for hit in kept] == [f"pe1_e{i}" for i in range(100, 600)]
 
 
@@ -260,3 +267,98 @@ def test_debug_mode_warns_about_unknown_events_and_properties(page: Page, portal
     assert f'unknown event "pe{portal.portal_id}_nope"' in text
     assert 'property "stars" must be a number' in text
     assert 'unknown property "colour"' in text
+
+
+def test_events_queued_before_the_script_loads_follow_its_page_view(page: Page, portal: Portal,
+                                                                    pages: PageServer) -> None:
+    """Commands queued before the script loads (and those the owners' code runs at load):
+    setPath and identify still apply to the automatic page view, which is sent before the
+    queued custom events, so a timeline shows the view first."""
+    for name in ("early", "coded"):
+        portal.call("POST", "/events/v3/event-definitions", {"label": name, "name": name})
+    portal.call("PUT", f"/footfall/v1/event-definitions/{portal.fqn('coded')}/snippet",
+                {"code": f"_hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('coded')}'}}])"})
+    page.add_init_script(f"""window._hsq = [
+        ['trackCustomBehavioralEvent', {{name: '{portal.fqn('early')}'}}],
+        ['setPath', '/early/landing'], ['identify', {{email: 'early@example.com'}}]]""")
+    open_page(page, portal, pages)
+    found = portal.wait_for_events(3)
+    time.sleep(0.5)  # an extra page view would have been sent with these by now
+    found = portal.events()  # oldest first; the same millisecond in the order sent
+    assert [e["eventType"] for e in found] == [
+        "e_visited_page", portal.fqn("early"), portal.fqn("coded")], found
+    assert found[0]["properties"]["hs_page_url"] == f"{pages.url}/early/landing"
+    assert len(portal.events(objectType="contact",
+                             **{"objectProperty.email": "early@example.com"})) == 3
+
+
+def test_two_tabs_keep_each_others_unsent_hits(context: BrowserContext, restartable: Collector,
+                                               pages: PageServer) -> None:
+    """Each tab saves its unsent hits apart from the other tabs of the site: a tab that closes
+    while the collector is down loses nothing to a second tab's writes; the next page sends
+    them, and acknowledged hits leave storage."""
+    portal = Portal(restartable, *create_portal(restartable.database, "tabs"))
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Kept", "name": "kept",
+        "propertyDefinitions": [{"name": "mark", "label": "Mark", "type": "string"}]})
+    first, second = context.new_page(), context.new_page()
+    open_page(first, portal, pages)
+    open_page(second, portal, pages)
+    restartable.stop()
+    for tab, mark in ((first, "a"), (second, "b"), (first, "c")):
+        with tab.expect_event("requestfailed"):
+            tab.evaluate(f"_hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('kept')}',"
+                         f" properties: {{mark: '{mark}'}}}}])")
+    first.close()  # its pagehide beacon fails too: only storage keeps "a" and "c"
+    restartable.start()
+    with second.expect_response(collected, timeout=15_000):
+        pass  # the second tab's back-off retry delivers its own "b"
+    open_page(second, portal, pages)  # the next page sends what the closed tab left
+    found = portal.wait_for_events(6)
+    time.sleep(0.5)
+    found = portal.events()
+    marks = sorted(e["properties"].get("mark", "") for e in found)
+    assert marks == ["", "", "", "a", "b", "c"], found  # three page views, each hit once
+    second.wait_for_function(f"{saved(portal)}.join() === '[]'")  # the one page left
+
+
+def test_hash_routing_counts_each_hash_change(page: Page, portal: Portal, pages: PageServer) -> None:
+    """With hash routing on, a change of the hash is a page view: the tracker hears it as
+    popstate, which browsers fire on a hash change too (also going back)."""
+    portal.call("PATCH", "/footfall/v1/tracking/settings", {"hashRouting": True})
+    open_page(page, portal, pages)
+    for hash_ in ("#/a", "#/b"):
+        with page.expect_response(collected):
+            page.evaluate(f"location.hash = '{hash_}'")
+    with page.expect_response(collected):
+        page.go_back()  # to #/a again
+    portal.wait_for_events(4, eventType="e_visited_page")
+    time.sleep(0.5)  # a view counted twice (popstate and hashchange) would be here by now
+    first = portal.page_url(pages, "page.html")
+    assert [v["properties"]["hs_page_url"] for v in portal.events(eventType="e_visited_page")] == [
+        first, f"{first}#/a", f"{first}#/b", f"{first}#/a"]
+
+
+def test_the_visitor_cookie_is_secure_over_https(context: BrowserContext, portal: Portal,
+                                                 pages: PageServer) -> None:
+    """Over https the visitor cookie is Secure; over http (every other test) it cannot be."""
+    site = "https://shop.example"
+    html = f'<!doctype html><title>https</title><script async src="/js/{portal.portal_id}.js"></script>'
+
+    def serve(route: Route) -> None:  # the site, with the collector behind the same origin
+        path = route.request.url.removeprefix(site)
+        if path == "/":
+            route.fulfill(body=html, content_type="text/html")
+        else:
+            route.fulfill(response=route.fetch(url=portal.collector.url + path))
+
+    page = context.new_page()
+    page.route(f"{site}/**", serve)
+    with page.expect_response(collected):
+        page.goto(f"{site}/")
+    [cookie] = [c for c in context.cookies(site) if c["name"] == "footfallutk"]
+    assert cookie["secure"] is True
+    plain = context.new_page()
+    open_page(plain, portal, pages)
+    [cookie] = [c for c in context.cookies(pages.url) if c["name"] == "footfallutk"]
+    assert cookie["secure"] is False

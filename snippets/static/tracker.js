@@ -7,19 +7,27 @@
  *
  *   config c: a portal id, u collect path, d debug script path, k cookieless,
  *             h hash routing, x owners' custom code (strings)
- *   Q  hits not acknowledged yet (also kept in localStorage under K, so a hit that failed
- *      is retried on the next page too; the collector stores each uuid once)
+ *   Q  hits not acknowledged yet, also kept in localStorage under K: this page's own key
+ *      (a new uuid + "_ffq" + portal id), so tabs never overwrite each other's. At load a
+ *      page takes over (and removes) every key of the portal, a closed tab's or the last
+ *      page's: a hit that failed is retried on the next page too (a tab still open may
+ *      send it again as well; the collector stores each uuid once)
  *   B  hits in flight (one request at a time)   T  flush timer   W  retry back-off (ms)
- *   E  identified email   P  setPath path   F  last page URL tracked   G  page views so far
- *   R  referrer of the current page   C  URL of the current page   O  hash routing on
- *   D  debug mode   U  visitor token (cookie); none in cookieless mode or when the browser
- *      keeps no cookie (the collector then uses its daily hash)
+ *   E  identified email   P  setPath path   F  last page URL tracked
+ *   R  referrer of the current page   C  URL of the current page   D  debug mode
+ *   U  visitor token (cookie, Secure over https); none in cookieless mode or when the
+ *      browser keeps no cookie (the collector then uses its daily hash)
  *   A  the page tracks its own page views (a trackPageView command, HubSpot's SPA way):
- *      history changes are then no page views of their own
+ *      history changes are then no page views of their own, nor is there an automatic one
+ *   k  while the script loads, the custom events queued before it (and those the owners'
+ *      code sends): they wait for the page view, so a timeline shows the view first; a
+ *      queued setPath or identify still applies to the view (0 once loaded)
  *   J  the last page view came from a history change: the page's trackPageView for the
  *      same navigation, if it follows, is not counted again
- *   I  new uuid   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit
- *   h  current URL   g  page view   n  navigation check   r  run one _hsq command
+ *   I  new uuid (a blob URL's random one, shorter than crypto.getRandomValues)
+ *   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit
+ *   h  current URL (the hash counts with hash routing: popstate also fires on a hash
+ *      change)   g  page view   n  navigation check   r  run one _hsq command
  *
  * Do Not Track / Global Privacy Control are honoured by the collector (DNT and Sec-GPC
  * headers) when the portal asks for it. Hit keys are documented in collector/jsapi/hits.py.
@@ -30,28 +38,26 @@
       L = location,
       H = history,
       s = d.currentScript || d.documentElement,
-      u = p => new URL(p, s.src || L.href).href,
+      u = p => new URL(p, s.src || L).href,
       q = w._hsq = w._hsq || [],
       K = '_ffq' + c.a,
       Q = [],
-      B, T, W = 1e3, E, P, F, G = 0, R, C = R = d.referrer, A, J,
-      O = c.h,
-      D = s.hasAttribute('data-debug') || /[?&]footfall_debug=1/.test(L.search),
-      U, m;
+      B, T, W = 1e3, E, P, F, R, C = R = d.referrer, A, J,
+      D = 'debug' in s.dataset || /[?&]footfall_debug=1/.test(L.search),
+      U, m, k = [];
     if (q.ff) return; // loaded twice
     q.ff = 1;
 
-    var I = () => [...crypto.getRandomValues(new Uint8Array(16))]
-        .map(x => (x + 256).toString(16).slice(1)).join(''),
+    var I = (x = URL.createObjectURL(new Blob)) => (URL.revokeObjectURL(x), x.slice(-36)),
       S = () => {
-        try { localStorage.setItem(K, JSON.stringify(Q)) } catch {}
+        try { localStorage[K] = JSON.stringify(Q) } catch {}
       },
       // text/plain POST (no preflight); at unload (z) by sendBeacon when it takes the body.
       X = (j, z) => {
         var b = JSON.stringify({a: c.a, k: U, w: N.webdriver, h: j});
         if (z && N.sendBeacon(u(c.u), b)) return;
-        var p = fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4});
-        return z ? p.catch(Object) : p
+        b = fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4});
+        return z ? b.catch(Object) : b
       },
       // Whole hits from Q[f] on, below the 64 KiB keepalive quota even at 3 bytes a
       // character; a single larger hit goes alone (without keepalive).
@@ -61,8 +67,7 @@
       },
       Z = z => {
         try {
-          clearTimeout(T);
-          T = 0;
+          T = clearTimeout(T);
           if (z) for (var i = 0, b; i < Q.length; i += b.length) X(b = Y(i), 1);
           else if (!B && Q.length) {
             var j = B = Y(0);
@@ -71,7 +76,7 @@
               Q = Q.filter(h => j.indexOf(h) < 0); // stored (or refused for good: a 4xx)
               S(), W = 1e3, B = 0, Z()
             }).catch(() => {
-              B = 0, T = setTimeout(Z, W), W = Math.min(W * 2, 3e4)
+              B = 0, T = setTimeout(Z, W), W = W > 9e3 ? 3e4 : W * 2
             })
           }
         } catch {}
@@ -87,9 +92,9 @@
         T = T || setTimeout(Z, 100);
         return h
       },
-      h = () => O ? L.href : L.href.split('#')[0],
+      h = () => c.h ? L.href : L.href.split('#')[0],
       g = () => {
-        G++, R = C, C = V().u, J = P = 0, F = h()
+        R = C, C = V().u, J = P = 0, F = h()
       },
       n = () => {
         try { A || h() != F && (g(), J = 1) } catch {}
@@ -100,15 +105,21 @@
           f == 'trackPageView' ? (J ? J = P = 0 : g(), A = 1)
             : f == 'setPath' ? P = o
             : f == 'identify' ? E = c.k ? 0 : o.email
-            : /Event$/.test(f) && (o.name || o.id) && V(o.name || o.id, o.properties || {})
+            : /Event$/.test(f) && (o.name || o.id) &&
+              (k ? k.push(a) : V(o.name || o.id, o.properties || {}))
         } catch {}
       },
       M = H.pushState;
 
-    try { Q = JSON.parse(localStorage.getItem(K)) || [] } catch {}
+    try { // the old single key ("_ffq" + portal id) ends so too
+      for (m in localStorage) m.endsWith(K) &&
+        (Q = [...Q, ...JSON.parse(localStorage[m])], delete localStorage[m])
+    } catch {}
+    K = I() + K; // written by the page view below, with what was taken over
     if (!c.k) try { // a sandboxed frame throws; a blocked cookie reads back as none
-      m = () => d.cookie.match(/(^|; )footfallutk=(\w+)/);
-      d.cookie = 'footfallutk=' + (m() || [, , I()])[2] + ';path=/;max-age=34128000;samesite=lax';
+      m = () => d.cookie.match(/(^|; )footfallutk=([\w-]+)/);
+      d.cookie = 'footfallutk=' + (m() || [, , I()])[2] + (/^https:/.test(L) ? ';secure' : '') +
+        ';path=/;max-age=34128000;samesite=lax';
       U = m()[2]
     } catch {}
     if (D) d.head.appendChild(d.createElement('script')).src = u(c.d);
@@ -116,10 +127,9 @@
     q.push = (...a) => a.map(r) && 0;
     [].splice.call(q, 0).map(r); // _hsq may be any array-like
     c.x.map(x => { try { Function(x)() } catch {} });
-    G || g();
-    H.pushState = (...a) => (a = M.apply(H, a), n(), a);
+    A || g(), k.map(r, k = 0); // k is read before the argument clears it
+    H.pushState = (...a) => n(M.apply(H, a)); // it returns nothing
     w.addEventListener('popstate', n);
-    if (O) w.addEventListener('hashchange', n);
     w.addEventListener('pagehide', () => Z(1));
     d.addEventListener('visibilitychange', () => d.hidden && Z(1));
     Z()
