@@ -151,11 +151,11 @@ class SendValidator:
                 if body.get(key) is not None:
                     fail(key, f"only contacts are identified by {key}; this event's object is"
                          f" {definition.primary_object}", "WRONG_OBJECT")
-            if object_id is None and definition.matching_rule is None and "objectId" not in body:
+            if definition.matching_rule is None and body.get("objectId") is None:
                 fail("objectId", "is required", "REQUIRED")
             return object_id, None, None
-        if object_id is None and email is None and utk is None and not (
-                {"objectId", "email", "utk"} & body.keys()):
+        # A value given but refused was reported above; null is no identifier.
+        if all(body.get(key) is None for key in ("objectId", "email", "utk")):
             fail("objectId", "one of objectId, email or utk is required", "REQUIRED")
         return object_id, email.strip().lower() if email else None, utk
 

@@ -689,3 +689,28 @@ def test_quota_still_acknowledges_a_retry_of_a_stored_completion(quota: tuple[Ap
         send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=key)
     send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=keys[0])
     assert stored(database) == 3
+
+
+@pytest.mark.parametrize("identity", [{"email": None}, {"utk": None}, {"objectId": None},
+                                      {"email": None, "utk": None, "objectId": None}],
+                         ids=["email", "utk", "objectId", "all"])
+def test_null_is_no_identifier(api: Api, event: str, database: str,
+                               identity: dict[str, Any]) -> None:
+    """null names nobody: a 400 naming the field (it reached the writer as an identity-less
+    completion and failed the whole group commit with a 503, other portals' sends too)."""
+    response = api.send(eventName=event, **identity)
+    assert response.status_code == 400, response.text
+    assert [e["in"] for e in response.json()["errors"]] == ["objectId"]
+    batch = api.post("/events/v3/send/batch", json={"inputs": [
+        {"eventName": event, "email": "ann@example.com"}, {"eventName": event, **identity}]})
+    assert batch.status_code == 400, batch.text
+    assert [e["in"] for e in batch.json()["errors"]] == ["inputs[1].objectId"]
+    assert stored(database) == 0
+
+
+def test_a_null_object_id_of_an_object_event_is_required(api: Api, database: str) -> None:
+    api.define("renewed_plain", primaryObject="COMPANY")
+    response = api.send(eventName=api.fqn("renewed_plain"), objectId=None)
+    assert response.status_code == 400, response.text
+    assert [e["in"] for e in response.json()["errors"]] == ["objectId"]
+    assert stored(database) == 0
