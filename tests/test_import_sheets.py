@@ -118,3 +118,58 @@ def test_large_sheets_stream_with_the_same_cells(tmp_path: Path) -> None:
     assert streamed.row_count == 3  # the declared size, blank rows included
     with pytest.raises(BadFile, match="has 3 data rows; at most 2"):
         xlsx_table(path, 2, cell_budget=1)
+
+
+def _rewritten(source: Path, target: Path, change: Callable[[bytes], bytes]) -> Path:
+    """``source`` with its first sheet's XML changed (what a crafted file looks like)."""
+    import zipfile
+
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            zout.writestr(item, change(data) if item.filename.endswith("sheet1.xml") else data)
+    return target
+
+
+def test_cells_past_the_declared_size_never_reach_calamine_whole(tmp_path: Path) -> None:
+    """A cell at XFD1048576 behind a small <dimension> made calamine ask for 550 GB and the
+    server process died; a column past XFD made it panic (a 500, an import left running)."""
+    from collector.importer.sheets import xlsx_table
+
+    good = write_xlsx(tmp_path / "good.xlsx", [["Email", "Amount"], ["a@example.com", 1],
+                                               ["b@example.com", 2]])
+    far = _rewritten(good, tmp_path / "far.xlsx",
+                     lambda xml: xml.replace(b'r="B3"', b'r="XFD1048576"', 1))
+    table = xlsx_table(far, 10)
+    rows = dict(table.open_rows())
+    assert rows[2][:2] == ["a@example.com", 1.0]
+    assert rows[1048576][16383] == 2.0  # read where it is, by the streaming reader
+    for ref in (b"ZZZZZZZ99999999999", b"XFE3"):
+        broken = _rewritten(good, tmp_path / "broken.xlsx",
+                            lambda xml, ref=ref: xml.replace(b'r="B3"', b'r="' + ref + b'"', 1))
+        with pytest.raises(BadFile, match="past Excel's last column"):
+            xlsx_table(broken, 10)
+    # The streaming reader refuses such a column too, rather than pad a row up to it.
+    with pytest.raises(BadFile, match="past Excel's last column"):
+        list(xlsx_table(broken, 10, cell_budget=0).open_rows())
+
+
+def test_the_error_cell_scan_is_linear_without_closing_tags(tmp_path: Path) -> None:
+    """Self-closing cells (or a long run without any cell) were carried and copied chunk
+    after chunk: 50 s for a 300 KB upload, the server's event loop blocked meanwhile."""
+    from collector.importer.xlsxerrors import xlsx_error_cells
+
+    good = write_xlsx(tmp_path / "good.xlsx", [["Email"], ["a@example.com"]])
+    filler = b"<!--" + b"x" * (40 << 20) + b"-->"
+    bomb = _rewritten(good, tmp_path / "bomb.xlsx",
+                      lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + filler, 1)
+                      .replace(b'r="A2"', b'r="A2" t="e"', 1))
+    assert set(xlsx_error_cells(bomb)) == {(2, 0)}
+    # Each byte is handed on once, and what waits for the next chunk stays small.
+    from collector.importer import xlsxerrors
+
+    xml = b"<sheetData>" + b"<c r='A1'/>" * 300_000 + filler + b'<c r="A2" t="e"><v>#N/A</v></c>'
+    stream, parts = iter([xml[i:i + 4096] for i in range(0, len(xml), 4096)]), []
+    xlsxerrors._scan(lambda size: next(stream, b""), 4096, lambda part: parts.append(len(part)))
+    assert sum(parts) == len(xml)
+    assert max(parts) < 3 * 4096

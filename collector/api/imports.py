@@ -6,6 +6,7 @@ thread (see ``collector.importer.jobs``) and ``GET …/{jobId}`` shows its progr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from pathlib import Path
@@ -147,7 +148,7 @@ async def _propose(request: Request, portal_id: int, form: FormData) -> Response
     limits = svc.settings.limits
     path, name = await _save_upload(form)
     try:
-        table = open_table(path, limits.import_rows, name)
+        table = await asyncio.to_thread(open_table, path, limits.import_rows, name)
         proposed = (propose_definition(table, create_event, overrides, limits)
                     if create_event else None)
     finally:

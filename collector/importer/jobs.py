@@ -107,7 +107,7 @@ class ImportJobs:
             job.state, job.message = "cancelled", exc.message
         except (FootfallError, BadDateFormat) as exc:
             job.state, job.message = "failed", getattr(exc, "message", str(exc))
-        except Exception as exc:  # reported on the job; the server keeps running
+        except BaseException as exc:  # reported on the job (a Rust panic is no Exception)
             job.state, job.message = "failed", f"Internal error: {type(exc).__name__}"
         else:
             job.result = summary.to_json()

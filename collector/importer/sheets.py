@@ -25,7 +25,13 @@ from collector.importer.table import (
     file_hash,
     is_blank,
 )
-from collector.importer.xlsxerrors import xlsx_dimension, xlsx_error_cells, xlsx_first_sheet
+from collector.importer.xlsxerrors import (
+    MAX_COLUMNS,
+    xlsx_dimension,
+    xlsx_error_cells,
+    xlsx_extent,
+    xlsx_first_sheet,
+)
 from collector.importer.xlsxstream import xlsx_rows
 
 # Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
@@ -37,6 +43,14 @@ def xlsx_table(path: Path, max_rows: int, cell_budget: int = CALAMINE_CELL_BUDGE
     rows, cols = xlsx_dimension(path)
     if rows - 1 > max_rows:
         check_row_count(rows - 1, max_rows)
+    if rows * cols <= cell_budget:
+        # calamine sizes its grid by the cells the sheet really holds, whatever it declares
+        # (one cell at XFD1048576 asked it for 550 GB): check before handing it over.
+        real_rows, real_cols = xlsx_extent(path)
+        if real_cols > MAX_COLUMNS:
+            raise BadFile(f"{path.name}: a cell lies past Excel's last column (XFD): the"
+                          " file is damaged")
+        rows, cols = max(rows, real_rows), max(cols, real_cols)
     if rows * cols > cell_budget:
         return _streamed_xlsx(path, max_rows)
     return _calamine_xlsx(path, max_rows)
@@ -60,6 +74,10 @@ def _calamine_sheet(path: Path) -> Any:
     try:
         return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     except (CalamineError, OSError, ValueError) as exc:
+        raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: {exc}") from None
+    except BaseException as exc:  # a Rust panic (pyo3's PanicException is no Exception)
+        if type(exc).__name__ != "PanicException":
+            raise
         raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: {exc}") from None
 
 

@@ -1,4 +1,5 @@
-"""Scans of a workbook's first sheet XML: its declared size, and its error cells (``t="e"``).
+"""Scans of a workbook's first sheet XML: its declared and real size, and its error cells
+(``t="e"``).
 
 python-calamine turns error cells into empty strings; this scan lets the importer report
 ``#DIV/0!`` as an error instead of importing a blank. It streams the sheet XML, so memory
@@ -9,14 +10,21 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-_ERROR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>'
-                         rb'(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>)?')
-_ERROR_CELL_T_FIRST = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]+)(\d+)"[^>]*>'
-                                 rb'(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?(?:<v>([^<]*)</v>)?')
+# A cell, its formula and value, each with or without a namespace prefix (x:c, x:v).
+_P = rb"(?:\w+:)?"
+_FORMULA_AND_VALUE = (rb"(?:<" + _P + rb"f[^>]*/>|<" + _P + rb"f[^>]*>[^<]*</" + _P + rb"f>)?"
+                      rb"(?:<" + _P + rb"v>([^<]*)</" + _P + rb"v>)?")
+_ERROR_CELL = re.compile(rb"<" + _P + rb'c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>'
+                         + _FORMULA_AND_VALUE)
+_ERROR_CELL_T_FIRST = re.compile(rb"<" + _P + rb'c\b[^>]*?\bt="e"[^>]*?\br="([A-Z]+)(\d+)"[^>]*>'
+                                 + _FORMULA_AND_VALUE)
 _SHEET_TARGET = re.compile(rb'Target="/?(?:xl/)?(worksheets/[^"]+)"')
 _CHUNK = 1 << 20
+_REFERENCE = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+MAX_COLUMNS = 16_384  # Excel's last column, XFD
 _DIMENSION = re.compile(rb'<dimension ref="[A-Z]+(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -39,17 +47,50 @@ def xlsx_dimension(path: Path) -> tuple[int, int]:
     return int(found.group(3)), _column(found.group(2)) + 1
 
 
+def xlsx_extent(path: Path) -> tuple[int, int]:
+    """(last row, column count) the first sheet's cell references really reach (a file may
+    declare a small ``<dimension>`` and still hold a cell at XFD1048576); (0, 0) if none."""
+    rows = cols = 0
+    width = 0  # the longest column name seen: only a longer or equal one can be further right
+
+    def take(part: bytes) -> None:
+        nonlocal rows, cols, width
+        for m in _REFERENCE.finditer(part):
+            letters = m.group(1)
+            rows = max(rows, int(m.group(2)[:12]))
+            if len(letters) >= width:
+                width = len(letters)
+                cols = max(cols, _column(letters[:8]) + 1)
+
+    _each_part(path, take)
+    return rows, cols
+
+
 def xlsx_error_cells(path: Path) -> dict[tuple[int, int], str]:
     """``{(row number, 0-based column): code}`` for the first worksheet."""
+    found: dict[tuple[int, int], str] = {}
+
+    def take(part: bytes) -> None:
+        if b't="e"' in part:
+            for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
+                for m in pattern.finditer(part):
+                    code = (m.group(3) or b"#ERROR").decode("utf-8", "replace")
+                    found[(int(m.group(2)), _column(m.group(1)))] = code
+
+    _each_part(path, take)
+    return found
+
+
+def _each_part(path: Path, take: Callable[[bytes], None]) -> None:
+    """The first sheet's XML, streamed, in parts that each end before a cell starts."""
     try:
         with zipfile.ZipFile(path) as archive:
             name = _first_sheet(archive)
-            if name is None:
-                return {}
-            with archive.open(name) as xml:
-                return _scan(xml.read, _CHUNK)
+            if name is not None:
+                with archive.open(name) as xml:
+                    _scan(xml.read, _CHUNK, take)
     except (zipfile.BadZipFile, KeyError, OSError):
-        return {}
+        return
 
 
 def xlsx_first_sheet(path: Path) -> str | None:
@@ -74,24 +115,27 @@ def _first_sheet(archive: zipfile.ZipFile) -> str | None:
     return candidates[0] if candidates else None
 
 
-def _scan(read: object, size: int) -> dict[tuple[int, int], str]:
-    assert callable(read)
-    found: dict[tuple[int, int], str] = {}
+def _scan(read: Callable[[int], bytes], size: int, take: Callable[[bytes], None]) -> None:
+    """Hand ``take`` the stream in parts cut where a cell (``<c …`` or ``<x:c …``) starts, so
+    no cell is split. What is carried to the next part is at most one cell; a run without any
+    tag start (a huge comment) is handed on whole rather than carried and copied again."""
     carry = b""
     while True:
         chunk = read(size)
-        data = carry + chunk
-        cut = data.rfind(b"</c>") + 4 if chunk else len(data)
-        if cut < 4:
-            cut = 0 if chunk else len(data)
-        part, carry = data[:cut], data[cut:]
-        if b't="e"' in part:
-            for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
-                for m in pattern.finditer(part):
-                    code = (m.group(3) or b"#ERROR").decode("utf-8", "replace")
-                    found[(int(m.group(2)), _column(m.group(1)))] = code
         if not chunk:
-            return found
+            take(carry)
+            return
+        data = carry + chunk
+        cut = data.rfind(b"<c ")
+        prefixed = data.rfind(b":c ")  # <x:c …>
+        if prefixed > cut:
+            cut = data.rfind(b"<", 0, prefixed)
+        if cut <= 0 and len(data) > 2 * size:  # no cell starts in it: keep only the tail
+            cut = len(data) - 8
+        elif cut < 0:
+            cut = 0
+        take(data[:cut])
+        carry = data[cut:]
 
 
 def _column(letters: bytes) -> int:

@@ -24,6 +24,7 @@ from xml.etree import ElementTree
 from defusedxml import ElementTree as SafeTree  # uploads are untrusted: no DTDs, no entities
 
 from collector.importer.table import BadFile, Cell, CellError
+from collector.importer.xlsxerrors import MAX_COLUMNS
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CHUNK = 1 << 20
@@ -156,9 +157,13 @@ def _placed(row: list[Cell], columns: list[str]) -> list[Cell]:
 
 
 def _column_index(letters: str) -> int:
+    """0-based; a column past Excel's last (XFD) is refused, not padded up to."""
     index = 0
-    for ch in letters:
+    for ch in letters[:4]:
         index = index * 26 + ord(ch) - 64
+    if len(letters) > 3 or index > MAX_COLUMNS:
+        raise BadFile(f"The sheet has a cell in column {letters[:20]}, past Excel's last"
+                      f" column (XFD): the file is damaged")
     return index - 1
 
 

@@ -4,6 +4,7 @@ error report. The importer itself (collector.importer) does the work, as for the
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import uuid
 from itertools import islice
@@ -119,6 +120,7 @@ def _samples(table: Table) -> list[list[str]]:
 
 
 def _upload_table(request: Request, viewer: Viewer) -> tuple[uploads.Upload, Table]:
+    """The upload and its table (reading a sheet takes a while: called in a thread)."""
     found = uploads.find(viewer.portal_id, request.path_params["upload_id"])
     if found is None:
         raise NotFound("This upload does not exist (uploads are kept for a day): upload the"
@@ -152,7 +154,7 @@ async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, s
                         date_format: str = "auto", errors: FieldErrors | None = None,
                         status: int = 200) -> Response:
     try:
-        found, table = _upload_table(request, viewer)
+        found, table = await asyncio.to_thread(_upload_table, request, viewer)
         definition = await _event(request, viewer, table, _overrides(chosen))
     except NotFound:
         raise
@@ -162,8 +164,9 @@ async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, s
                                   request.query_params.get("create", ""))
     limits = services(request).settings.limits
     mapping = chosen or propose(table.headers, definition, limits)
+    samples = await asyncio.to_thread(_samples, table)
     columns = [{"index": i, "header": h, "target": mapping.get(h, "ignore"), "samples": s}
-               for i, (h, s) in enumerate(zip(table.headers, _samples(table), strict=True))]
+               for i, (h, s) in enumerate(zip(table.headers, samples, strict=True))]
     creating = request.query_params.get("create", "").strip()
     return render(request, "import/mapping.html", {
         "upload": found, "definition": definition, "table": table, "columns": columns,
@@ -180,7 +183,7 @@ async def mapping_page(request: Request, viewer: Viewer) -> Response:
 @portal_page
 async def start_import(request: Request, viewer: Viewer) -> Response:
     form = await request.form()
-    found, table = _upload_table(request, viewer)
+    found, table = await asyncio.to_thread(_upload_table, request, viewer)
     chosen = {h: text(form, f"map_{i}", "ignore") for i, h in enumerate(table.headers)}
     creating = request.query_params.get("create", "").strip() or None
     date_format = text(form, "date_pattern").strip() or text(form, "date_format", "auto")
