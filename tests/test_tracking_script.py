@@ -89,6 +89,17 @@ def test_unknown_portal_is_404(client: TestClient) -> None:
     assert client.get("/js/424242.js").status_code == 404
 
 
+@pytest.mark.parametrize("portal", ["9223372036854775808", "99999999999999999999999"])
+def test_a_portal_id_past_64_bits_is_404(client: TestClient, portal: str) -> None:
+    """SQLite cannot bind such an integer: these were 500s."""
+    assert client.get(f"/js/{portal}.js").status_code == 404
+    assert client.get(f"/js/footfall-debug/{portal}.js").status_code == 404
+    body = f'{{"a":{portal},"u":"https://example.com/","m":["pe1_x"]}}'
+    response = client.post("/collect/misses", content=body,
+                           headers={"Content-Type": "text/plain"})
+    assert response.status_code == 204
+
+
 def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
     api.define("clicked")
     code = "document.title = 'x </script><!-- \u2028';"

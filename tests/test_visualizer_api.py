@@ -53,6 +53,14 @@ def test_signature_expiry_and_tampering() -> None:
     assert verify(b"k" * 32, f"{head}.{forged}.{mac}", 1_000) is None
     assert verify(b"k" * 32, f"{head}.{payload}.{mac[:-2]}", 1_000) is None
     assert verify(b"k" * 32, None, 1_000) is None
+    assert verify(b"k" * 32, f"{head}.{payload}\u00e9.{mac}", 1_000) is None  # was a 500
+
+
+def test_a_token_that_is_not_ascii_is_refused(api: Api) -> None:
+    assert api.client.get("/js/footfall-visualizer/1.js?t=ffv1.%C3%A9.x").status_code == 401
+    response = api.client.get("/footfall/v1/visualizer/definitions",
+                              headers={"X-Footfall-Visualizer": b"ffv1.\xc3\xa9.x"})
+    assert response.status_code == 401
 
 
 def test_create_list_update_delete(api: Api) -> None:
@@ -92,8 +100,12 @@ def test_visited_url_definition(api: Api) -> None:
     ({"label": "", "trackingType": "VISITED_URL"}, ["label", "rule"]),
     (button(rule={"operator": "EQ", "on": "URL", "value": "x"}), ["rule"]),
     (button(capture={"text": "yes"}), ["capture"]),
+    (button(scope={"operator": "REGEX", "on": "PATH", "value": "a{99999999999}"}),
+     ["scope.value"]),
+    ({"label": "R", "trackingType": "VISITED_URL",
+      "rule": {"operator": "REGEX", "on": "URL", "value": "(" * 499 + ")" * 499}}, ["rule.value"]),
 ], ids=["empty-selector", "bad-regex", "bad-rule", "manual", "no-label-no-rule",
-        "rule-on-click", "capture-type"])
+        "rule-on-click", "capture-type", "regex-overflow", "regex-recursion"])
 def test_invalid_definitions_name_every_field(api: Api, body: dict[str, object],
                                               fields: list[str]) -> None:
     response = launch(api).call("POST", json=body)

@@ -94,6 +94,6 @@ async def misses(request: Request) -> Response:
     """``{"a": portal, "u": page URL, "m": [fullyQualifiedName, …]}`` as text/plain."""
     doc = parse_body(await read_body(request.headers, request.stream(), 65536, BEACON_TYPES))
     portal = doc.get("a") if isinstance(doc, dict) else None
-    if type(portal) is int and isinstance(doc.get("u"), str):
+    if type(portal) is int and 0 < portal < 2**63 and isinstance(doc.get("u"), str):
         await health.record(request, portal, doc["u"], doc.get("m"), now_ms())
     return Response(status_code=204, headers=CORS)

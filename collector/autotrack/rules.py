@@ -80,7 +80,7 @@ def _regex_problem(value: str) -> str | None:
         return "named groups and lookbehind are not supported"
     try:
         re.compile(value)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}, ((((…
         return f"not a valid regular expression: {exc}"
     return None
 

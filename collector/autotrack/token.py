@@ -60,8 +60,9 @@ def sign(secret: bytes, grant: Grant) -> str:
 
 def verify(secret: bytes, token: str | None, now: int) -> Grant | None:
     """The grant of a genuine, unexpired token; None for anything else."""
-    parts = (token or "").split(".")
-    if len(parts) != 3 or parts[0] != PREFIX or len(token or "") > 1000:
+    text = token or ""
+    parts = text.split(".")
+    if len(parts) != 3 or parts[0] != PREFIX or len(text) > 1000 or not text.isascii():
         return None
     if not hmac.compare_digest(_mac(secret, parts[1]), parts[2]):
         return None

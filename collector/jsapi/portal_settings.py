@@ -100,6 +100,8 @@ class TrackingCache:
         self._lock = asyncio.Lock()
 
     async def get(self, portal_id: int) -> TrackingSettings | None:
+        if not 0 < portal_id < 2**63:  # no portal (and no integer the stores hold)
+            return None
         entry = self._entries.get(portal_id)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
