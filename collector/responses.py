@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from collector.errors import FootfallError, StoreUnavailable
@@ -62,6 +62,15 @@ async def http_error(request: Request, exc: Exception) -> Response:
                         headers=exc.headers)
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up before its body arrived: nobody reads the answer, nothing was
+    written, and it is no server error (it was logged as a 500 with two tracebacks)."""
+    log.info("%s %s: the client disconnected before its body arrived", request.method,
+             request.url.path)
+    return JSONResponse(error_body("error", "The request body did not arrive whole",
+                                   "VALIDATION_ERROR"), status_code=400)
+
+
 async def internal_error(request: Request, exc: Exception) -> Response:
     body = error_body("error", "Internal error; it has been logged", "INTERNAL_ERROR")
     log.error("500 on %s %s (correlationId %s)", request.method, request.url.path,
@@ -72,5 +81,6 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     FootfallError: footfall_error,
     HTTPException: http_error,
+    ClientDisconnect: client_gone,
     Exception: internal_error,
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -473,3 +474,33 @@ def test_duplicate_key_message_names_the_key(portal: Portal, template: str, key:
     body = assert_error(portal.post_raw(SEND, portal.body(template)), 400, "body")
     assert repr(key) in body["message"]
     assert repr(key) in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("path", ["/events/v3/event-definitions", "/app/login"])
+def test_a_client_gone_mid_body_is_no_server_error(client: TestClient, api: Api, path: str,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    """A body cut off by the client's disconnect was logged as a 500 with two tracebacks."""
+    messages: list[dict[str, Any]] = []
+    incoming = iter([{"type": "http.request", "body": b'{"label": "x', "more_body": True},
+                     {"type": "http.disconnect"}])
+
+    async def receive() -> dict[str, Any]:
+        return next(incoming, {"type": "http.disconnect"})
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"1000"),
+               (b"authorization", api.headers["Authorization"].encode())]
+    if path.startswith("/app"):
+        headers[0] = (b"content-type", b"application/x-www-form-urlencoded")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "headers": headers,
+             "client": ("127.0.0.1", 1234), "server": ("testserver", 80)}
+    with caplog.at_level(logging.INFO):
+        client.portal.call(client.app, scope, receive, send)  # type: ignore[union-attr]
+    assert messages
+    assert messages[0]["status"] == 400
+    assert "500 on" not in caplog.text
+    assert "Traceback" not in caplog.text

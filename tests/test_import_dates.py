@@ -60,6 +60,13 @@ def test_unknown_format_is_refused() -> None:
         date_parser("DD/Month/YYYY")
 
 
+@pytest.mark.parametrize("fmt", ["%Y%Y%Y", "%Q", "100%"])
+def test_a_strptime_pattern_strptime_cannot_use_is_refused_up_front(fmt: str) -> None:
+    """%Y%Y%Y raised re.error per row: the job failed with "Internal error: error"."""
+    with pytest.raises(BadDateFormat, match="cannot be used"):
+        date_parser(fmt)
+
+
 def test_cli_date_format(api: Api, database: str, tmp_path: Path) -> None:
     define_purchase(api)
     path = write_csv(tmp_path / "d.csv", [["Email", "Day"], ["a@example.com", "03/02/2024 12:00"],

@@ -85,6 +85,8 @@ def test_bad_uploads_are_clear_400s(api: Api, database: str) -> None:
         (_upload(api, b"Email\na@b.c\n", eventName="nope"), "Unknown event"),
         (_upload(api, b"Email\na@b.c\n", mapping="[1]"), "must be a JSON object"),
         (_upload(api, b"Email\na@b.c\n", dryRun="maybe"), "true or false"),
+        (_upload(api, b"Email\na@b.c\n", dateFormat="%Y%Y%Y"), '"in":"dateFormat"'),
+        (_upload(api, b"Email\na@b.c\n", dateFormat="DD/Month/YYYY"), "unknown date format"),
         (api.post("/footfall/v1/imports", json={"eventName": "purchase"}), "multipart"),
     ]
     for response, text in cases:

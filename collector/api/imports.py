@@ -20,6 +20,7 @@ from collector.api.common import authenticated, services
 from collector.bodylimit import limit_receive
 from collector.definitions import parse_new_definition
 from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.importer.dates import BadDateFormat, date_parser
 from collector.importer.jobs import ImportJobs, new_folder
 from collector.importer.mapping import propose
 from collector.importer.newevent import propose_definition
@@ -120,6 +121,10 @@ async def _start(request: Request, portal_id: int, form: FormData) -> Response:
         raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
     overrides = _overrides(_text(form, "mapping"))
     date_format = _text(form, "dateFormat", "auto")
+    try:
+        date_parser(date_format)
+    except BadDateFormat as exc:
+        raise ValidationFailed([FieldError("dateFormat", str(exc), "INVALID")]) from None
     path, name = await _save_upload(form)
     req = ImportRequest(path, portal_id, event, overrides, date_format, dry_run == "true",
                         file_name=name, job_id=str(uuid.uuid4()),

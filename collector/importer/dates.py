@@ -28,6 +28,7 @@ class BadDateFormat(ValueError):
 def to_strptime(fmt: str) -> str:
     """``DD/MM/YYYY HH:MM`` → ``%d/%m/%Y %H:%M`` (``MM`` after ``HH:`` means minutes)."""
     if "%" in fmt:
+        _check_strptime(fmt)
         return fmt
     date_part, _, time_part = fmt.partition(" ")
     for token, code in _TOKENS[:3]:
@@ -39,6 +40,17 @@ def to_strptime(fmt: str) -> str:
         raise BadDateFormat(f"unknown date format {fmt!r} (use one of: {', '.join(NAMED_FORMATS)},"
                             " or a strptime pattern such as %d.%m.%Y)")
     return pattern
+
+
+def _check_strptime(fmt: str) -> None:
+    """Refuse a pattern strptime cannot use (``%Q``, a lone ``%``, ``%Y%Y``) before any row."""
+    try:
+        datetime.strptime("", fmt)
+    except re.error as exc:  # a directive given twice
+        raise BadDateFormat(f"the date format {fmt!r} cannot be used: {exc}") from None
+    except ValueError as exc:
+        if "does not match" not in str(exc):  # a bad directive, a stray %
+            raise BadDateFormat(f"the date format {fmt!r} cannot be used: {exc}") from None
 
 
 def native_ms(value: object) -> int | None:

@@ -11,10 +11,11 @@ import logging
 import uuid
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from collector.errors import FootfallError
+from collector.responses import client_gone
 from collector.ui.csrf import CsrfRejected
 from collector.ui.render import render
 
@@ -79,5 +80,6 @@ HANDLERS = {
     CsrfRejected: csrf_error,
     Forbidden: forbidden_error,
     FootfallError: footfall_error,
+    ClientDisconnect: client_gone,
     Exception: internal_error,
 }
