@@ -157,14 +157,14 @@ def test_cells_past_the_declared_size_never_reach_calamine_whole(tmp_path: Path)
 def test_the_error_cell_scan_is_linear_without_closing_tags(tmp_path: Path) -> None:
     """Self-closing cells (or a long run without any cell) were carried and copied chunk
     after chunk: 50 s for a 300 KB upload, the server's event loop blocked meanwhile."""
-    from collector.importer.xlsxerrors import xlsx_error_cells
+    from collector.importer.xlsxerrors import xlsx_scan
 
     good = write_xlsx(tmp_path / "good.xlsx", [["Email"], ["a@example.com"]])
     filler = b"<!--" + b"x" * (40 << 20) + b"-->"
     bomb = _rewritten(good, tmp_path / "bomb.xlsx",
                       lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + filler, 1)
                       .replace(b'r="A2"', b'r="A2" t="e"', 1))
-    assert set(xlsx_error_cells(bomb)) == {(2, 0)}
+    assert set(xlsx_scan(bomb).errors) == {(2, 0)}
     # Each byte is handed on once, and what waits for the next chunk stays small.
     from collector.importer import xlsxerrors
 

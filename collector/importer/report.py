@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from itertools import islice
 from pathlib import Path
 from types import TracebackType
 
@@ -42,3 +43,11 @@ class ErrorReport:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def first_lines(path: Path, limit: int) -> list[dict[str, str]]:
+    """The report's first ``limit`` lines as ``{row, column, value, reason}`` (each value cut
+    at 200 characters), for showing beside the download."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [{key: line[key][:200] for key in REPORT_HEADER}
+                for line in islice(csv.DictReader(handle), limit)]

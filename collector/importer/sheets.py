@@ -2,7 +2,7 @@
 
 calamine returns numbers as floats and date cells as ``datetime``; it returns error cells
 (``#DIV/0!``) as empty strings, so their positions are read from the sheet XML first
-(``xlsx_error_cells``) and the rows carry ``CellError`` there instead of a silent blank.
+(``xlsx_scan``) and the rows carry ``CellError`` there instead of a silent blank.
 Merged cells keep their value in the top-left cell only, as in the file.
 """
 
@@ -25,13 +25,7 @@ from collector.importer.table import (
     file_hash,
     is_blank,
 )
-from collector.importer.xlsxerrors import (
-    MAX_COLUMNS,
-    xlsx_dimension,
-    xlsx_error_cells,
-    xlsx_extent,
-    xlsx_first_sheet,
-)
+from collector.importer.xlsxerrors import MAX_COLUMNS, xlsx_dimension, xlsx_first_sheet, xlsx_scan
 from collector.importer.xlsxstream import xlsx_rows
 
 # Above this many cells (rows x columns, from the sheet's <dimension>), calamine's
@@ -43,23 +37,23 @@ def xlsx_table(path: Path, max_rows: int, cell_budget: int = CALAMINE_CELL_BUDGE
     rows, cols = xlsx_dimension(path)
     if rows - 1 > max_rows:
         check_row_count(rows - 1, max_rows)
-    if rows * cols <= cell_budget:
-        # calamine sizes its grid by the cells the sheet really holds, whatever it declares
-        # (one cell at XFD1048576 asked it for 550 GB): check before handing it over.
-        real_rows, real_cols = xlsx_extent(path)
-        if real_cols > MAX_COLUMNS:
-            raise BadFile(f"{path.name}: a cell lies past Excel's last column (XFD): the"
-                          " file is damaged")
-        rows, cols = max(rows, real_rows), max(cols, real_cols)
     if rows * cols > cell_budget:
         return _streamed_xlsx(path, max_rows)
-    return _calamine_xlsx(path, max_rows)
+    # calamine sizes its grid by the cells the sheet really holds, whatever it declares
+    # (one cell at XFD1048576 asked it for 550 GB): check before handing it over.
+    scan = xlsx_scan(path)
+    if scan.cols > MAX_COLUMNS:
+        raise BadFile(f"{path.name}: a cell lies past Excel's last column (XFD): the file is"
+                      " damaged")
+    if max(rows, scan.rows) * max(cols, scan.cols) > cell_budget:
+        return _streamed_xlsx(path, max_rows)
+    return _calamine_xlsx(path, max_rows, scan.errors)
 
 
-def _with_errors(stream: Iterator[tuple[int, list[Cell]]], path: Path,
+def _with_errors(stream: Iterator[tuple[int, list[Cell]]], errors: dict[tuple[int, int], str],
                  first_col: int) -> RowStream:
     by_row: dict[int, list[tuple[int, str]]] = {}
-    for (row, col), code in xlsx_error_cells(path).items():
+    for (row, col), code in errors.items():
         by_row.setdefault(row, []).append((col - first_col, code))
     for number, cells in stream:
         for col, code in by_row.get(number, ()):
@@ -85,15 +79,15 @@ class _CalamineRows:
     """``open_rows`` of a sheet calamine has loaded; pickled for the checker process, it
     leaves the loaded sheet behind and loads it again there."""
 
-    def __init__(self, path: Path, sheet: Any) -> None:
-        self.path, self.sheet = path, sheet
+    def __init__(self, path: Path, sheet: Any, errors: dict[tuple[int, int], str]) -> None:
+        self.path, self.sheet, self.errors = path, sheet, errors
         self.start: tuple[int, int] = sheet.start or (0, 0)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"path": self.path, "sheet": None, "start": self.start}
+        return {"path": self.path, "sheet": None, "errors": self.errors, "start": self.start}
 
     def __call__(self) -> RowStream:
-        return _with_errors(self._raw(), self.path, self.start[1])
+        return _with_errors(self._raw(), self.errors, self.start[1])
 
     def _raw(self) -> Iterator[tuple[int, list[Cell]]]:
         sheet = self.sheet if self.sheet is not None else _calamine_sheet(self.path)
@@ -103,13 +97,13 @@ class _CalamineRows:
             yield i, list(cells)
 
 
-def _calamine_xlsx(path: Path, max_rows: int) -> Table:
+def _calamine_xlsx(path: Path, max_rows: int, errors: dict[tuple[int, int], str]) -> Table:
     sheet = _calamine_sheet(path)
     rows = sheet.iter_rows()
     header = clean_headers(list(next(rows, [])))
     count = sum(1 for row in rows if not is_blank(row))
     check_row_count(count, max_rows)
-    return Table("xlsx", header, file_hash(path), _CalamineRows(path, sheet), Counted(count))
+    return Table("xlsx", header, file_hash(path), _CalamineRows(path, sheet, errors), Counted(count))
 
 
 def _streamed_data_rows(path: Path, sheet: str) -> RowStream:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # A cell, its formula and value, each with or without a namespace prefix (x:c, x:v).
@@ -47,38 +48,37 @@ def xlsx_dimension(path: Path) -> tuple[int, int]:
     return int(found.group(3)), _column(found.group(2)) + 1
 
 
-def xlsx_extent(path: Path) -> tuple[int, int]:
-    """(last row, column count) the first sheet's cell references really reach (a file may
-    declare a small ``<dimension>`` and still hold a cell at XFD1048576); (0, 0) if none."""
-    rows = cols = 0
+@dataclass(slots=True)
+class SheetScan:
+    """What one pass over the first sheet's XML finds: the last row and the column count its
+    cell references really reach (a file may declare a small ``<dimension>`` and still hold a
+    cell at XFD1048576), and its error cells ``{(row number, 0-based column): code}``."""
+
+    rows: int = 0
+    cols: int = 0
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def xlsx_scan(path: Path) -> SheetScan:
+    scan = SheetScan()
     width = 0  # the longest column name seen: only a longer or equal one can be further right
 
     def take(part: bytes) -> None:
-        nonlocal rows, cols, width
+        nonlocal width
         for m in _REFERENCE.finditer(part):
             letters = m.group(1)
-            rows = max(rows, int(m.group(2)[:12]))
+            scan.rows = max(scan.rows, int(m.group(2)[:12]))
             if len(letters) >= width:
                 width = len(letters)
-                cols = max(cols, _column(letters[:8]) + 1)
-
-    _each_part(path, take)
-    return rows, cols
-
-
-def xlsx_error_cells(path: Path) -> dict[tuple[int, int], str]:
-    """``{(row number, 0-based column): code}`` for the first worksheet."""
-    found: dict[tuple[int, int], str] = {}
-
-    def take(part: bytes) -> None:
+                scan.cols = max(scan.cols, _column(letters[:8]) + 1)
         if b't="e"' in part:
             for pattern in (_ERROR_CELL, _ERROR_CELL_T_FIRST):
                 for m in pattern.finditer(part):
                     code = (m.group(3) or b"#ERROR").decode("utf-8", "replace")
-                    found[(int(m.group(2)), _column(m.group(1)))] = code
+                    scan.errors[(int(m.group(2)), _column(m.group(1)))] = code
 
     _each_part(path, take)
-    return found
+    return scan
 
 
 def _each_part(path: Path, take: Callable[[bytes], None]) -> None:

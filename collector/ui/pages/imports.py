@@ -5,10 +5,8 @@ error report. The importer itself (collector.importer) does the work, as for the
 from __future__ import annotations
 
 import asyncio
-import csv
 import uuid
 from itertools import islice
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,6 +22,7 @@ from collector.importer.jobs import ImportJobs
 from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
 from collector.importer.newevent import propose_definition
 from collector.importer.pipeline import ImportRequest, find_definition
+from collector.importer.report import first_lines
 from collector.importer.source import open_table
 from collector.importer.table import Table
 from collector.model import EventDefinition
@@ -228,15 +227,6 @@ async def _job_state(request: Request, portal_id: int) -> dict[str, Any]:
     return {**_JOB_DEFAULTS, **stored, "hasReport": False, "overrides": [], "dateFormat": "auto"}
 
 
-def _first_problems(report: Path | None) -> list[dict[str, str]]:
-    """The error report's first REPORT_ROWS lines (row, column, value, reason)."""
-    if report is None:
-        return []
-    with report.open(encoding="utf-8-sig", newline="") as handle:
-        return [{k: v[:200] for k, v in line.items() if k}
-                for line in islice(csv.DictReader(handle), REPORT_ROWS)]
-
-
 async def _job_event(request: Request, portal_id: int, job: dict[str, Any]) -> dict[str, Any]:
     """How the job page names its event: label, link (once it exists) and the mapping
     page's query for running the job again (an event a dry run would create is made again
@@ -244,7 +234,7 @@ async def _job_event(request: Request, portal_id: int, job: dict[str, Any]) -> d
     name = job["eventName"]
     created = job.get("createdEvent")
     definitions = await services(request).definitions.get(portal_id, fresh=True)
-    stored = next((d for d in definitions.values() if d.name == name), None) if name else None
+    stored = definitions.get(name) if name else None
     if stored is not None:
         return {"label": stored.label, "link": f"{BASE}/events/{name}",
                 "choice": _choice_query(name, "")}
@@ -259,8 +249,8 @@ async def job_page(request: Request, viewer: Viewer) -> Response:
     upload_id = request.query_params.get("upload", "")
     found = uploads.find(viewer.portal_id, upload_id) if upload_id else None
     targets = [item.partition("=")[2] for item in job["overrides"]]
-    problems = (_first_problems(_jobs(request).report(viewer.portal_id, job["id"]))
-                if job["state"] != "running" else [])
+    report = _jobs(request).report(viewer.portal_id, job["id"])
+    problems = first_lines(report, REPORT_ROWS) if report and job["state"] != "running" else []
     return render(request, "import/job.html", {
         "job": job, "upload": found, "targets": targets, "problems": problems,
         "event": await _job_event(request, viewer.portal_id, job),
