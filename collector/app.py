@@ -28,6 +28,7 @@ from collector.api import (
     visualizer_defs,
 )
 from collector.api.plain import PlainEndpoint
+from collector.api.versions import dated_paths
 from collector.importer.jobs import ImportJobs
 from collector.jsapi.state import TrackingState
 from collector.responses import EXCEPTION_HANDLERS
@@ -79,6 +80,9 @@ ROUTES = [
     Route(imports.BASE + "/{job_id}", imports.cancel_import, methods=["DELETE"]),
     Route(imports.BASE + "/{job_id}/errors", imports.error_report, methods=["GET"]),
 ]
+# HubSpot's date-versioned paths of the same operations (collector.api.versions).
+DATED_ROUTES = [Route(path, route.endpoint, methods=route.methods)
+                for route in ROUTES for path in dated_paths(route.path)]
 
 _TRACKING = "/footfall/v1/tracking"
 _VISUAL = "/footfall/v1/visualizer/definitions"
@@ -165,7 +169,8 @@ def create_app(settings: Settings, store: Store | None = None, *, warm: bool = F
             await asyncio.to_thread(app.state.imports.stop)  # before the store closes
             await services.stop()
 
-    routes: list[BaseRoute] = [*ROUTES, *tracking_routes(settings), Mount("/app", app=ui_app()),
+    routes: list[BaseRoute] = [*ROUTES, *DATED_ROUTES, *tracking_routes(settings),
+                               Mount("/app", app=ui_app()),
                                Route("/", meta.home, methods=["GET"])]  # a person's way in
     app = Collector(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.services = services

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from collector import __version__
+from collector.api.versions import DATE_VERSIONS, dated_paths
 from collector.openapi_analytics import analytics_paths
 from collector.openapi_tracking import VISUALIZER_TOKEN, tracking_paths
 
@@ -193,11 +194,21 @@ _RACED = {"409": _json(_ref("Error"), "The definition kept changing meanwhile; r
 
 
 def openapi_document() -> dict[str, Any]:
+    document = _document()
+    paths = document["paths"]
+    for path, item in list(paths.items()):
+        for dated in dated_paths(path):
+            paths[dated] = item
+    return document
+
+
+def _document() -> dict[str, Any]:
     base = "/events/v3/event-definitions"
     return {
         "openapi": "3.1.0",
         "info": {"title": "Footfall events API", "version": __version__,
-                 "description": "Wire-compatible with HubSpot's custom behavioral events v3 API."},
+                 "description": "Wire-compatible with HubSpot's custom behavioral events v3 API"
+                                f" and its date-versioned paths ({', '.join(DATE_VERSIONS)})."},
         "components": {"schemas": _SCHEMAS, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"},
             "visualizerToken": VISUALIZER_TOKEN}},

@@ -11,7 +11,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from collector.api.events import QUERY_PARAMS
-from collector.app import ROUTES, tracking_routes
+from collector.api.versions import DATE_VERSIONS, dated_paths
+from collector.app import DATED_ROUTES, ROUTES, tracking_routes
 from collector.completions import SEND_FIELDS
 from collector.definitions import CREATE_FIELDS, PATCH_FIELDS, PROPERTY_FIELDS, PROPERTY_PATCH_FIELDS
 from collector.settings import Settings
@@ -102,8 +103,26 @@ def test_authenticated_routes_document_bearer_security(document: dict[str, Any],
     assert "401" in op["responses"]
 
 
+def test_dated_paths_are_served_and_documented_as_their_v3_operations(
+        document: dict[str, Any]) -> None:
+    """HubSpot's date-versioned paths: each v3 operation under each version, same endpoint."""
+    served = {(route.path, route.endpoint) for route in DATED_ROUTES}
+    expected = set()
+    for route in ROUTES:
+        assert isinstance(route, Route)
+        for path in dated_paths(route.path):
+            expected.add((path, route.endpoint))
+            for method in (route.methods or set()) - {"HEAD"}:
+                assert operation(document, method.lower(), path) == operation(
+                    document, method.lower(), route.path)
+    assert served == expected
+    assert len(expected) >= 14 * len(DATE_VERSIONS)  # send, batch, definitions, events, crm
+
+
 def test_nothing_is_documented_that_does_not_exist(document: dict[str, Any]) -> None:
     served = {(case.values[0], documented_path(case.values[1])) for case in route_operations()}
+    served |= {(method.lower(), documented_path(route.path)) for route in DATED_ROUTES
+               for method in (route.methods or set()) - {"HEAD"}}
     for path, item in document["paths"].items():
         for method in item.keys() & HTTP_METHODS:
             assert (method, path) in served, f"{method.upper()} {path} is documented but not served"
