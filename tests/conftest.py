@@ -40,9 +40,11 @@ def count_rows(database: str, table: str) -> int:
 
 
 @contextlib.contextmanager
-def refused_inserts(database: str, table: str = "completions") -> Iterator[None]:
+def refused_inserts(database: str, table: str = "completions",
+                    when: str = "TRUE") -> Iterator[None]:
     """While inside, the database itself refuses every INSERT into ``table`` (a real fault
-    below the collector: a trigger that aborts, as a full or failing disk would)."""
+    below the collector: a trigger that aborts, as a full or failing disk would), or only
+    the rows for which the SQL condition ``when`` (over ``NEW``) holds."""
     postgres = is_postgres_url(database)
     if postgres:
         import psycopg
@@ -51,10 +53,10 @@ def refused_inserts(database: str, table: str = "completions") -> Iterator[None]
             pg.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
                        " $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$")
             pg.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
-                       " FOR EACH ROW EXECUTE FUNCTION refuse()")
+                       f" FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION refuse()")
     else:
         with contextlib.closing(sqlite3.connect(database)) as conn:
-            conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} BEGIN"
+            conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} WHEN {when} BEGIN"
                          " SELECT RAISE(ABORT, 'disk says no'); END")
             conn.commit()
     try:

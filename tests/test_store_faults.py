@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from tests.conftest import Api, count_rows, refused_inserts
+from collector.errors import StoreUnavailable
+from collector.model import NewCompletion
+from collector.portals import NewPortal
+from collector.storage import Store
+from tests.conftest import Api, count_rows, in_store, refused_inserts
+
+T0 = 1_700_000_000_000
 
 
 def _input(api: Api, number: int) -> dict[str, object]:
@@ -51,3 +58,29 @@ def test_a_fault_fails_only_what_could_not_commit(api: Api, database: str) -> No
         assert api.send(eventName=api.fqn("ping"), email="u1@example.com").status_code == 204
         assert api.send(**_input(api, 99)).status_code == 503
     assert count_rows(database, "completions") == 6
+
+
+def test_a_request_the_database_refuses_fails_alone_not_with_its_group(
+        database: str, portals: list[NewPortal]) -> None:
+    """One request's rows refused (a value the database will not take; a bug) is that
+    request's 503; the requests committed in the same group transaction are stored."""
+    portal = portals[0].portal_id
+    poisoned = {5, 17, 18, 33}
+
+    def completion(number: int) -> NewCompletion:
+        return NewCompletion(id=str(uuid.uuid4()), event_name=f"e{number}", object_type="CONTACT",
+                             occurred_at=T0, received_at=T0, properties={}, source="HTTP",
+                             email=f"u{number}@example.com")
+
+    async def burst(store: Store) -> list[object]:
+        # Sent at once: they wait for the writer together and go out as one group.
+        return await asyncio.gather(*(store.append_completions(portal, [completion(n)], 10**9)
+                                      for n in range(40)), return_exceptions=True)
+
+    names = ", ".join(f"'e{n}'" for n in sorted(poisoned))
+    with refused_inserts(database, when=f"NEW.event_name IN ({names})"):
+        outcomes = in_store(database, burst)
+    assert {n for n, o in enumerate(outcomes) if isinstance(o, StoreUnavailable)} == poisoned
+    assert [o for n, o in enumerate(outcomes) if n not in poisoned] == [1] * 36
+    assert count_rows(database, "completions") == 36
+    assert count_rows(database, "objects") == 36  # the refused ones' new contacts undone

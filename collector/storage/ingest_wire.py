@@ -12,7 +12,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any, BinaryIO
 
-from collector.errors import ClientError, FieldError, FootfallError
+from collector.errors import ClientError, FieldError, FootfallError, StoreUnavailable
 from collector.model import NewCompletion
 
 HEADER = struct.Struct(">I")
@@ -29,10 +29,16 @@ def error_to_wire(exc: ClientError) -> tuple[str, str, tuple[FieldError, ...]]:
     return type(exc).__name__, exc.message, exc.errors
 
 
-def error_from_wire(name: str, message: str, errors: Sequence[FieldError]) -> ClientError:
-    classes: dict[str, type[ClientError]] = {c.__name__: c for c in _subclasses(ClientError)}
+def unavailable_to_wire(reason: str) -> tuple[str, str, tuple[FieldError, ...]]:
+    """One job's failure where the store could not write it (the rest of its group was)."""
+    return StoreUnavailable.__name__, f"The store could not write: {reason}", ()
+
+
+def error_from_wire(name: str, message: str, errors: Sequence[FieldError]) -> FootfallError:
+    known: list[type[FootfallError]] = [StoreUnavailable, *_subclasses(ClientError)]
+    classes = {c.__name__: c for c in known}
     cls = classes.get(name, ClientError)
-    exc: ClientError = cls.__new__(cls)
+    exc: FootfallError = cls.__new__(cls)
     FootfallError.__init__(exc, message, tuple(errors))
     return exc
 

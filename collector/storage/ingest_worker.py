@@ -3,6 +3,7 @@ commit, answer. ``python -m collector.storage.ingest_worker PATH BUSY_TIMEOUT_MS
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from typing import Any
@@ -10,33 +11,67 @@ from typing import Any
 from collector.errors import ClientError
 from collector.storage import queries, tracking
 from collector.storage.checkpoint import Checkpointer
-from collector.storage.ingest_wire import encode, error_to_wire, jobs_from_wire, read
+from collector.storage.ingest_wire import (
+    encode,
+    error_to_wire,
+    jobs_from_wire,
+    read,
+    unavailable_to_wire,
+)
 from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from collector.storage.tx import Tx
+
+log = logging.getLogger("footfall.ingest")
 
 
 def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
               jobs: list[tuple[str, int, tuple[Any, ...]]]) -> Any:
-    """One transaction for the whole group; per job ``(True, result)`` or ``(False, error)``."""
+    """One transaction for the whole group; per job ``(True, result)`` or ``(False, error)``,
+    or ``("unavailable", reason)`` when the store itself failed and nothing was written.
+
+    A group that failed otherwise may have failed for one job's sake (a value the database
+    refuses, a bug): its halves run as transactions of their own, down to that job alone,
+    so it fails by itself and the others are stored.
+    """
+    try:
+        return _transaction(transactor, conn, cache, jobs)
+    except Exception as exc:  # the disk, a lock, a broken database, or one job's values
+        transactor.rollback(conn)
+        reason = f"{type(exc).__name__}: {exc}"
+        if len(jobs) == 1 or transactor.transient(exc):
+            if len(jobs) == 1:
+                log.error("an ingest job failed alone: %s", reason)
+            return ("unavailable", reason)
+        half = len(jobs) // 2
+        return [outcome for part in (jobs[:half], jobs[half:])
+                for outcome in _outcomes(run_group(transactor, conn, cache, part), len(part))]
+
+
+def _transaction(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
+                 jobs: list[tuple[str, int, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
     tx: Tx[Any] = Tx(conn)
     outcomes: list[tuple[bool, Any]] = []
-    try:
-        transactor.begin(conn)
-        for kind, portal_id, args in jobs:
-            try:
-                if kind == "completions":
-                    result = queries.store_completions(tx, DIALECT, cache, portal_id, *args)
-                else:
-                    result = tracking.record_hits(tx, DIALECT, cache, portal_id, *args)
-                outcomes.append((True, result))
-            except ClientError as exc:  # raised before the job wrote or buffered anything
-                outcomes.append((False, error_to_wire(exc)))
-        tx.run_before_commit()
-        transactor.commit(conn)
-    except Exception as exc:  # the disk, a lock, a broken database: nothing is acknowledged
-        transactor.rollback(conn)
-        return ("unavailable", f"{type(exc).__name__}: {exc}")
+    transactor.begin(conn)
+    for kind, portal_id, args in jobs:
+        try:
+            if kind == "completions":
+                result = queries.store_completions(tx, DIALECT, cache, portal_id, *args)
+            else:
+                result = tracking.record_hits(tx, DIALECT, cache, portal_id, *args)
+            outcomes.append((True, result))
+        except ClientError as exc:  # raised before the job wrote or buffered anything
+            outcomes.append((False, error_to_wire(exc)))
+    tx.run_before_commit()
+    transactor.commit(conn)
     tx.run_after_commit()
+    return outcomes
+
+
+def _outcomes(answer: Any, jobs: int) -> list[tuple[bool, Any]]:
+    """A part's answer as one outcome per job (a failed part fails each of its jobs)."""
+    if isinstance(answer, tuple):
+        return [(False, unavailable_to_wire(answer[1]))] * jobs
+    outcomes: list[tuple[bool, Any]] = answer
     return outcomes
 
 

@@ -189,6 +189,9 @@ class Transactor:
     def retryable(self, exc: Exception) -> bool:
         return isinstance(exc, _RACES)
 
+    def transient(self, exc: Exception) -> bool:
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+
 
 _RACES = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,
           psycopg.errors.SerializationFailure)

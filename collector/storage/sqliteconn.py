@@ -51,3 +51,6 @@ class SQLiteTransactor:
 
     def retryable(self, exc: Exception) -> bool:
         return False  # one writer at a time: a lock is waited for (busy_timeout), not lost
+
+    def transient(self, exc: Exception) -> bool:
+        return isinstance(exc, sqlite3.OperationalError | sqlite3.InterfaceError)

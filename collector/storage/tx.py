@@ -23,6 +23,9 @@ class Transactor(Protocol[Conn]):
     def close(self, conn: Conn) -> None: ...
     def retryable(self, exc: Exception) -> bool:
         """Whether a failed transaction lost a race and may simply run again."""
+    def transient(self, exc: Exception) -> bool:
+        """Whether the store itself failed (locked, full, unreachable): a transaction of
+        fewer jobs would fail the same way. Any other failure may be one job's own."""
 
 
 class Tx(Generic[Conn]):

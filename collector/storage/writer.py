@@ -7,8 +7,9 @@ and only then resolves the callers' futures on their event loops.
 
 A job that raises a ``ClientError`` is undone alone: by default each job runs inside a
 savepoint; a job submitted with ``savepoint=False`` promises to raise only before it writes
-or buffers anything. If BEGIN, a before-commit step or COMMIT fails, every job of that
-transaction gets ``StoreUnavailable`` and nothing of it is acknowledged.
+or buffers anything. If the transaction fails otherwise, nothing of it is acknowledged: when
+the store itself failed, every job gets ``StoreUnavailable``; else its halves are run apart
+until the job at fault fails alone (see ``_run``).
 """
 
 from __future__ import annotations
@@ -110,10 +111,17 @@ class GroupCommitWriter(Generic[Conn]):
             weight += job.weight
         return batch, False
 
-    def _run_batch(self, conn: Conn, batch: list[_Job[Conn]], attempts: int = 3) -> None:
-        """One transaction for ``batch``. One that lost a race with another writer of the
-        same database (``Transactor.retryable``: a deadlock, say) is rolled back and run
-        again, whole: jobs change nothing outside it until the commit."""
+    def _run_batch(self, conn: Conn, batch: list[_Job[Conn]]) -> None:
+        self._run(conn, batch)
+        _resolve_all(batch)
+
+    def _run(self, conn: Conn, batch: list[_Job[Conn]], attempts: int = 3) -> None:
+        """One transaction for ``batch``, each job's outcome set. One that lost a race with
+        another writer of the same database (``Transactor.retryable``: a deadlock, say) is
+        rolled back and run again, whole: jobs change nothing outside it until the commit.
+        One that failed otherwise, unless the store itself did (``Transactor.transient``),
+        may have failed for one job's sake (a value the database refuses, a bug): its halves
+        run as transactions of their own, down to that job alone, so it fails by itself."""
         transactor = self._transactor
         for attempt in range(1, attempts + 1):
             tx: Tx[Conn] = Tx(conn)
@@ -129,6 +137,13 @@ class GroupCommitWriter(Generic[Conn]):
                     log.info("group commit of %d jobs lost a race (%s); running it again",
                              len(batch), type(exc).__name__)
                     continue
+                if len(batch) > 1 and not transactor.transient(exc):
+                    log.warning("group commit of %d jobs failed (%s); running its halves"
+                                " apart", len(batch), type(exc).__name__)
+                    half = len(batch) // 2
+                    self._run(conn, batch[:half])
+                    self._run(conn, batch[half:])
+                    return
                 log.exception("group commit of %d jobs failed", len(batch))
                 failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
                 for job in batch:
@@ -136,8 +151,7 @@ class GroupCommitWriter(Generic[Conn]):
             else:
                 self.transactions += 1
                 tx.run_after_commit()
-            break
-        _resolve_all(batch)
+            return
 
     def _roll_back(self, conn: Conn) -> None:
         try:
