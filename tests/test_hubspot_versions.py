@@ -86,6 +86,21 @@ def test_dated_definition_list_pages_on_its_own_path(api: Api, version: str) -> 
     assert urlsplit(body["paging"]["next"]["link"]).path == path
 
 
+@pytest.mark.parametrize("path", ["/events/{v}/send", "/events/v3/{v}/send"])
+def test_both_dated_send_forms_store(api: Api, version: str, path: str) -> None:
+    """The docs' form and the form of HubSpot's published 2026-09 OpenAPI document."""
+    api.define("pinged")
+    key = str(uuid.uuid4())
+    sent = api.post(path.format(v=version), json={"eventName": api.fqn("pinged"),
+                                                  "email": "bo@example.com", "uuid": key})
+    assert sent.status_code == 204, sent.text
+    batch = api.post(path.format(v=version) + "/batch", json={"inputs": [
+        {"eventName": api.fqn("pinged"), "email": "bo@example.com"}]})
+    assert batch.status_code == 204, batch.text
+    assert key in [r["id"] for r in api.events()["results"]]
+    assert len(api.events()["results"]) == 2
+
+
 def test_dated_errors_are_the_v3_errors(api: Api, version: str) -> None:
     response = api.post(f"/events/{version}/send", json={"eventName": api.fqn("nope"),
                                                           "email": "not an email"})

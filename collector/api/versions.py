@@ -12,20 +12,21 @@ from __future__ import annotations
 # Released versions only: a client pinned to a version we have not checked gets a 404.
 DATE_VERSIONS = ("2026-03", "2026-09")
 
-# v3 prefix -> its dated form ({v}: the version). Longest prefixes first; Footfall's own
-# /events/v3/limits has no HubSpot counterpart.
+# v3 prefix -> its dated forms ({v}: the version); Footfall's own /events/v3/limits has
+# none. The send paths also take the form of HubSpot's published 2026-09 OpenAPI document
+# (/events/v3/2026-09/send), which clients generated from it call.
 _PREFIXES = (
-    ("/events/v3/events", "/events/event-occurrences/{v}"),
-    ("/events/v3/event-definitions", "/events/{v}/event-definitions"),
-    ("/events/v3/send", "/events/{v}/send"),
-    ("/crm/v3/objects", "/crm/objects/{v}"),
+    ("/events/v3/events", ("/events/event-occurrences/{v}",)),
+    ("/events/v3/event-definitions", ("/events/{v}/event-definitions",)),
+    ("/events/v3/send", ("/events/{v}/send", "/events/v3/{v}/send")),
+    ("/crm/v3/objects", ("/crm/objects/{v}",)),
 )
 
 
 def dated_paths(path: str) -> list[str]:
     """The dated equivalents of a v3 path (none for a path HubSpot did not version)."""
-    for v3, dated in _PREFIXES:
+    for v3, forms in _PREFIXES:
         if path == v3 or path.startswith(v3 + "/"):
             rest = path[len(v3):]
-            return [dated.format(v=version) + rest for version in DATE_VERSIONS]
+            return [form.format(v=version) + rest for form in forms for version in DATE_VERSIONS]
     return []
