@@ -92,12 +92,16 @@ async def change_settings(store: Store, cache: TrackingCache, portal_id: int,
 
 
 class TrackingCache:
-    """Tracking settings by portal for ``ttl`` seconds; None marks an unknown portal."""
+    """Tracking settings by portal for ``ttl`` seconds; None marks an unknown portal.
+
+    When an entry runs out, the requests arriving meanwhile wait for one read of it (per
+    portal), not for one read each.
+    """
 
     def __init__(self, store: Store, ttl: float = 2.0) -> None:
         self._store, self._ttl = store, ttl
         self._entries: dict[int, tuple[float, TrackingSettings | None]] = {}
-        self._lock = asyncio.Lock()
+        self._locks: dict[int, asyncio.Lock] = {}
 
     async def get(self, portal_id: int) -> TrackingSettings | None:
         if not 0 < portal_id < 2**63:  # no portal (and no integer the stores hold)
@@ -105,7 +109,12 @@ class TrackingCache:
         entry = self._entries.get(portal_id)
         if entry is not None and entry[0] > time.monotonic():
             return entry[1]
-        async with self._lock:
+        if len(self._locks) > 100_000:  # held locks are kept by their holders
+            self._locks.clear()
+        async with self._locks.setdefault(portal_id, asyncio.Lock()):
+            entry = self._entries.get(portal_id)
+            if entry is not None and entry[0] > time.monotonic():  # read while this waited
+                return entry[1]
             doc = await self._store.load_tracking_settings(portal_id)
             found = None if doc is None else TrackingSettings.from_json(doc)
             if len(self._entries) > 100_000:
