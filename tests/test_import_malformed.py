@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.importer.report import first_lines
 from collector.importer.source import open_table
 from collector.importer.table import BadFile
 from tests.conftest import Api, count_rows
@@ -53,14 +54,19 @@ def test_formula_looking_text_is_data_and_report_is_defused(api: Api, database: 
                                                             tmp_path: Path) -> None:
     define_purchase(api)
     path = write_csv(tmp_path / "f.csv", [["Email", "Note"], ["a@example.com", "=1+2"],
-                                          ["=cmd|' /C calc'!A0", "@SUM(1)"]])
+                                          ["=cmd|' /C calc'!A0", "@SUM(1)"],
+                                          ["'quoted", "x"], ["-5", "y"]])
     report = tmp_path / "r.csv"
     result = run_import(database, api.portal_id, path, "--event", "purchase", "--errors", str(report))
     assert result.exit_code == 0, result.output
     [event] = api.events()["results"]
     assert event["properties"] == {"note": "=1+2"}
-    [line] = report_lines(report)
-    assert line["value"] == "'=cmd|' /C calc'!A0"
+    # In the file: defused, and a leading apostrophe doubled (a spreadsheet hides one).
+    assert [line["value"] for line in report_lines(report)] == [
+        "'=cmd|' /C calc'!A0", "''quoted", "'-5"]
+    # Shown on a page: as sent.
+    assert [line["value"] for line in first_lines(report, 10)] == [
+        "=cmd|' /C calc'!A0", "'quoted", "-5"]
 
 
 def test_blank_rows_are_skipped_not_rejected(api: Api, database: str, tmp_path: Path) -> None:

@@ -11,12 +11,19 @@ from types import TracebackType
 from collector.importer.rows import Rejection
 
 REPORT_HEADER = ("row", "column", "value", "reason")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Formula starts, and the apostrophe itself: a spreadsheet hides one leading apostrophe, so
+# text that has one keeps it only when written with another.
+_PREFIXED = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def safe_cell(text: str) -> str:
     """Neutralise formula-looking text so opening the report in a spreadsheet runs nothing."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(_PREFIXED) else text
+
+
+def readable_cell(text: str) -> str:
+    """The text ``safe_cell`` was given (for showing a report's lines on a page)."""
+    return text[1:] if text.startswith("'") else text
 
 
 class ErrorReport:
@@ -46,8 +53,8 @@ class ErrorReport:
 
 
 def first_lines(path: Path, limit: int) -> list[dict[str, str]]:
-    """The report's first ``limit`` lines as ``{row, column, value, reason}`` (each value cut
-    at 200 characters), for showing beside the download."""
+    """The report's first ``limit`` lines as ``{row, column, value, reason}``, as sent (no
+    spreadsheet prefix; each value cut at 200 characters), for showing beside the download."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [{key: line[key][:200] for key in REPORT_HEADER}
+        return [{key: readable_cell(line[key])[:200] for key in REPORT_HEADER}
                 for line in islice(csv.DictReader(handle), limit)]
