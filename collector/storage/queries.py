@@ -108,8 +108,10 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     Returns how many completions the request carried.
     """
     unnamed = [c for c in completions if not c.id]  # sent without a uuid: ids made here
-    for c, made in zip(unnamed, new_uuid7s(completions[0].received_at, len(unnamed)), strict=True):
-        c.id = made
+    if unnamed:
+        made = new_uuid7s(completions[0].received_at, len(unnamed))
+        for c, made_id in zip(unnamed, made, strict=True):
+            c.id = made_id
     conn: Connection = tx.conn
     month = month_of(completions[0].received_at)
     key = (portal_id, month)
