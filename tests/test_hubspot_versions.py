@@ -121,8 +121,11 @@ def test_every_dated_route_needs_a_token(client: TestClient) -> None:
             assert response.json()["category"] == "INVALID_AUTHENTICATION", (method, path)
 
 
-@pytest.mark.parametrize("path", ["/events/2025-09/send", "/events/2027-03/send",
-                                  "/events/v4/send", "/events/event-occurrences/v3"])
-def test_a_version_footfall_does_not_serve_is_404(api: Api, path: str) -> None:
-    response = api.post(path, json={"eventName": api.fqn("x"), "email": "a@example.com"})
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/events/2025-09/send"), ("POST", "/events/2027-03/send"),
+    ("POST", "/events/v4/send"), ("GET", "/events/event-occurrences/v3")])
+def test_a_version_footfall_does_not_serve_is_404(api: Api, method: str, path: str) -> None:
+    response = api.client.request(method, path, headers=api.headers,
+                                  json={"eventName": api.fqn("x"), "email": "a@example.com"}
+                                  if method == "POST" else None)
     assert response.status_code == 404, response.text

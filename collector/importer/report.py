@@ -11,6 +11,7 @@ from types import TracebackType
 from collector.importer.rows import Rejection
 
 REPORT_HEADER = ("row", "column", "value", "reason")
+_SAFE_CELLS = ("column", "value")  # the cells written through safe_cell
 # Formula starts, and the apostrophe itself: a spreadsheet hides one leading apostrophe, so
 # text that has one keeps it only when written with another.
 _PREFIXED = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -56,5 +57,5 @@ def first_lines(path: Path, limit: int) -> list[dict[str, str]]:
     """The report's first ``limit`` lines as ``{row, column, value, reason}``, as sent (no
     spreadsheet prefix; each value cut at 200 characters), for showing beside the download."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        return [{key: readable_cell(line[key])[:200] for key in REPORT_HEADER}
-                for line in islice(csv.DictReader(handle), limit)]
+        return [{key: (readable_cell(line[key]) if key in _SAFE_CELLS else line[key])[:200]
+                 for key in REPORT_HEADER} for line in islice(csv.DictReader(handle), limit)]

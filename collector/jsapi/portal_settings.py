@@ -111,7 +111,10 @@ class TrackingCache:
             return entry[1]
         if len(self._locks) > 100_000:  # held locks are kept by their holders
             self._locks.clear()
-        async with self._locks.setdefault(portal_id, asyncio.Lock()):
+        lock = self._locks.get(portal_id)
+        if lock is None:
+            lock = self._locks[portal_id] = asyncio.Lock()
+        async with lock:
             entry = self._entries.get(portal_id)
             if entry is not None and entry[0] > time.monotonic():  # read while this waited
                 return entry[1]

@@ -19,38 +19,55 @@ from collector.storage.ingest_wire import (
     unavailable_to_wire,
 )
 from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
-from collector.storage.tx import Tx
+from collector.storage.tx import Isolation, Tx
 
 log = logging.getLogger("footfall.ingest")
 
 
-def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
-              jobs: list[tuple[str, int, tuple[Any, ...]]]) -> Any:
-    """One transaction for the whole group; per job ``(True, result)`` or ``(False, error)``,
-    or ``("unavailable", reason)`` when the store itself failed and nothing was written.
+Jobs = list[tuple[str, int, tuple[Any, ...]]]
+Outcomes = list[tuple[bool, Any]]
+Unavailable = tuple[str, str]
 
-    A group that failed otherwise may have failed for one job's sake (a value the database
-    refuses, a bug): its halves run as transactions of their own, down to that job alone,
-    so it fails by itself and the others are stored.
+
+def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
+              jobs: Jobs, isolation: Isolation | None = None) -> Outcomes | Unavailable:
+    """One transaction for the whole group; per job ``(True, result)`` or ``(False, error)``,
+    or ``("unavailable", reason)`` when nothing of it was written.
+
+    A group that failed, unless the store itself did (``transient``), may have failed for
+    one job's sake (a value the database refuses, a bug): its halves run as transactions of
+    their own, down to that job alone, so it fails by itself and the others are stored
+    (within the ``Isolation`` allowance, after which what still fails fails together).
     """
     try:
-        return _transaction(transactor, conn, cache, jobs)
+        outcomes, tx = _transaction(transactor, conn, cache, jobs)
     except Exception as exc:  # the disk, a lock, a broken database, or one job's values
         transactor.rollback(conn)
         reason = f"{type(exc).__name__}: {exc}"
-        if len(jobs) == 1 or transactor.transient(exc):
-            if len(jobs) == 1:
-                log.error("an ingest job failed alone: %s", reason)
+        if transactor.transient(exc):
+            return ("unavailable", reason)
+        if len(jobs) == 1:
+            log.error("an ingest job failed alone: %s", reason, exc_info=exc)
+            return ("unavailable", reason)
+        if isolation is None:
+            isolation = Isolation.for_group(len(jobs))
+            log.warning("a group of %d ingest jobs failed (%s); running its parts apart",
+                        len(jobs), reason)
+        if not isolation.split():
             return ("unavailable", reason)
         half = len(jobs) // 2
-        return [outcome for part in (jobs[:half], jobs[half:])
-                for outcome in _outcomes(run_group(transactor, conn, cache, part), len(part))]
+        return [outcome for part in (jobs[:half], jobs[half:]) for outcome in _outcomes(
+            run_group(transactor, conn, cache, part, isolation), len(part))]
+    tx.run_after_commit()  # committed: nothing after this may undo or repeat it
+    return outcomes
 
 
 def _transaction(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
-                 jobs: list[tuple[str, int, tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
+                 jobs: Jobs) -> tuple[Outcomes, Tx[Any]]:
+    """Run and commit ``jobs``; their outcomes, and the transaction whose after-commit
+    hooks are still to run."""
     tx: Tx[Any] = Tx(conn)
-    outcomes: list[tuple[bool, Any]] = []
+    outcomes: Outcomes = []
     transactor.begin(conn)
     for kind, portal_id, args in jobs:
         try:
@@ -63,16 +80,14 @@ def _transaction(transactor: SQLiteTransactor, conn: Any, cache: queries.Identit
             outcomes.append((False, error_to_wire(exc)))
     tx.run_before_commit()
     transactor.commit(conn)
-    tx.run_after_commit()
-    return outcomes
+    return outcomes, tx
 
 
-def _outcomes(answer: Any, jobs: int) -> list[tuple[bool, Any]]:
+def _outcomes(answer: Outcomes | Unavailable, jobs: int) -> Outcomes:
     """A part's answer as one outcome per job (a failed part fails each of its jobs)."""
     if isinstance(answer, tuple):
         return [(False, unavailable_to_wire(answer[1]))] * jobs
-    outcomes: list[tuple[bool, Any]] = answer
-    return outcomes
+    return answer
 
 
 def main(path: str, busy_timeout_ms: int) -> None:

@@ -4,10 +4,13 @@ ingest writer's child process, which imports this without asyncio."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 Conn = TypeVar("Conn")
+log = logging.getLogger("footfall.writer")
 
 
 class Transactor(Protocol[Conn]):
@@ -42,7 +45,9 @@ class Tx(Generic[Conn]):
         self._before.setdefault(key, step)
 
     def after_commit(self, hook: Callable[[], None]) -> None:
-        """Run ``hook`` on the writer thread once the transaction has committed."""
+        """Run ``hook`` on the writer thread once the transaction has committed. Hooks only
+        publish what is committed (to caches of committed rows), so one that fails is
+        logged and the outcome stands: nothing after a commit may undo or repeat it."""
         self._after.append(hook)
 
     def run_before_commit(self) -> None:
@@ -51,4 +56,28 @@ class Tx(Generic[Conn]):
 
     def run_after_commit(self) -> None:
         for hook in self._after:
-            hook()
+            try:
+                hook()
+            except Exception:
+                log.exception("an after-commit hook failed; the transaction stands")
+
+
+@dataclass
+class Isolation:
+    """How many more times the search for the jobs at fault in a failed group may run a
+    failed part as two halves: enough to single out a few among thousands, and a bound
+    (at most ``2 * splits + 1`` transactions in all) when every job fails (a store broken
+    in a way it does not report as transient, or a bug common to all)."""
+
+    splits: int
+
+    @classmethod
+    def for_group(cls, jobs: int) -> Isolation:
+        return cls(4 * (jobs - 1).bit_length() + 4)
+
+    def split(self) -> bool:
+        """Whether a failed part may run as two halves (counted if so)."""
+        if self.splits <= 0:
+            return False
+        self.splits -= 1
+        return True

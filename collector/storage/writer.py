@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from collector.errors import ClientError, StoreUnavailable
-from collector.storage.tx import Transactor, Tx
+from collector.storage.tx import Isolation, Transactor, Tx
 
 log = logging.getLogger("footfall.writer")
 T = TypeVar("T")
@@ -115,13 +115,15 @@ class GroupCommitWriter(Generic[Conn]):
         self._run(conn, batch)
         _resolve_all(batch)
 
-    def _run(self, conn: Conn, batch: list[_Job[Conn]], attempts: int = 3) -> None:
+    def _run(self, conn: Conn, batch: list[_Job[Conn]], isolation: Isolation | None = None,
+             attempts: int = 3) -> None:
         """One transaction for ``batch``, each job's outcome set. One that lost a race with
         another writer of the same database (``Transactor.retryable``: a deadlock, say) is
         rolled back and run again, whole: jobs change nothing outside it until the commit.
         One that failed otherwise, unless the store itself did (``Transactor.transient``),
         may have failed for one job's sake (a value the database refuses, a bug): its halves
-        run as transactions of their own, down to that job alone, so it fails by itself."""
+        run as transactions of their own, down to that job alone, so it fails by itself
+        (within the ``Isolation`` allowance, after which what still fails fails together)."""
         transactor = self._transactor
         for attempt in range(1, attempts + 1):
             tx: Tx[Conn] = Tx(conn)
@@ -138,13 +140,16 @@ class GroupCommitWriter(Generic[Conn]):
                              len(batch), type(exc).__name__)
                     continue
                 if len(batch) > 1 and not transactor.transient(exc):
-                    log.warning("group commit of %d jobs failed (%s); running its halves"
-                                " apart", len(batch), type(exc).__name__)
-                    half = len(batch) // 2
-                    self._run(conn, batch[:half])
-                    self._run(conn, batch[half:])
-                    return
-                log.exception("group commit of %d jobs failed", len(batch))
+                    if isolation is None:
+                        isolation = Isolation.for_group(len(batch))
+                        log.warning("group commit of %d jobs failed (%s); running its parts"
+                                    " apart", len(batch), type(exc).__name__)
+                    if isolation.split():
+                        half = len(batch) // 2
+                        self._run(conn, batch[:half], isolation)
+                        self._run(conn, batch[half:], isolation)
+                        return
+                log.error("group commit of %d jobs failed", len(batch), exc_info=exc)
                 failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
                 for job in batch:
                     job.outcome = (False, failure)
