@@ -1,6 +1,7 @@
-"""One group transaction as a writer job sees it (``Tx``), and the transaction verbs a
-backend gives a writer (``Transactor``). Used by the group-commit writer thread and by the
-ingest writer's child process, which imports this without asyncio."""
+"""One group transaction as a writer job sees it (``Tx``), the transaction verbs a backend
+gives a writer (``Transactor``), and how far a failed group is taken apart to find the jobs
+at fault (``Isolation``). Used by the group-commit writer thread and by the ingest writer's
+child process, which imports this without asyncio."""
 
 from __future__ import annotations
 
