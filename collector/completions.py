@@ -10,7 +10,8 @@ from typing import Any
 
 from collector.errors import FieldError
 from collector.limits import Limits, case_duplicates
-from collector.model import EventDefinition, NewCompletion, is_decimal
+from collector.model import EventDefinition, NewCompletion
+from collector.numerals import decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
 from collector.timeparse import parse_timestamp_ms
 
@@ -162,8 +163,8 @@ class SendValidator:
     def _object_id(self, raw: Any, fail: Any) -> int | None:
         if raw is None:
             return None
-        if isinstance(raw, str) and is_decimal(raw):
-            raw = int(raw)
+        if isinstance(raw, str) and (number := decimal(raw)) is not None:
+            raw = number
         if isinstance(raw, bool) or not isinstance(raw, int) or not 0 < raw < 2**63:
             fail("objectId", "must be a positive integer id", "INVALID_ID")
             return None

@@ -11,9 +11,6 @@ OBJECT_TYPE_IDS = {"CONTACT": "0-1", "COMPANY": "0-2", "DEAL": "0-3", "TICKET": 
 _PLURALS = {"CONTACT": "CONTACTS", "COMPANY": "COMPANIES", "DEAL": "DEALS", "TICKET": "TICKETS"}
 
 
-def is_decimal(text: str) -> bool:
-    """ASCII digits only (``str.isdigit`` also accepts digits ``int()`` refuses, such as ²)."""
-    return text.isascii() and text.isdigit()
 TRACKING_TYPES = ("MANUAL", "CLICKED_ELEMENT", "VISITED_URL")
 SOURCES = ("JS", "HTTP", "IMPORT")
 

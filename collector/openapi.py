@@ -148,7 +148,7 @@ _RETRIEVAL_PARAMS = [
     _param("objectProperty.{name}", description="e.g. objectProperty.email=ann@example.com;"
            " several must all hold"),
     _param("property.{name}", description="equality on an event property; spaces as %20 or +;"
-           " repeated, any of the values"),
+           " repeated, any of the values (at most 100 property and objectProperty filters)"),
     _param("occurredAfter", description="ISO 8601 or epoch ms, exclusive"),
     _param("occurredBefore", description="ISO 8601 or epoch ms, exclusive"),
     _param("id", description="completion ids, repeated or comma-separated (any of them)"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+from collector.numerals import decimal
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 # Years outside this range are not timestamps anyone means.
@@ -16,8 +18,12 @@ def parse_timestamp_ms(value: int | float | str) -> int:
     """Epoch milliseconds from an ISO 8601 string or a number of epoch milliseconds."""
     if isinstance(value, str):
         text = value.strip()
-        if text.lstrip("-").isascii() and text.lstrip("-").isdigit():
-            return parse_timestamp_ms(int(text))
+        digits = text.removeprefix("-")
+        if digits.isascii() and digits.isdigit():
+            number = decimal(digits)
+            if number is None:
+                raise ValueError("is outside the range of valid timestamps")
+            return parse_timestamp_ms(-number if text.startswith("-") else number)
         try:
             parsed = datetime.fromisoformat(text.replace("z", "Z"))
         except ValueError:

@@ -123,7 +123,13 @@ DEEP_100000 = _props('"plan":' + "[" * 100_000 + "]" * 100_000)
 DEEP_OBJECTS = _props('"plan":' + '{"a":' * 100_000 + "1" + "}" * 100_000)
 
 # (body template, expected `in` patterns); every one must be a 400.
+HUGE = "9" * 5000  # more digits than Python converts to an int (4,300)
+
 SEND_CASES = [
+    pytest.param(_field(f'"objectId":"{HUGE}"'), ["objectId"], id="objectId-5000-digits"),
+    pytest.param(_field(f'"occurredAt":"{HUGE}"'), ["occurredAt"], id="occurredAt-5000-digits"),
+    pytest.param(_field(f'"occurredAt":"-{HUGE}"'), ["occurredAt"],
+                 id="occurredAt-minus-5000-digits"),
     pytest.param('{"eventName":"{EVENT}","email":"victim@example.com"', ["body"],
                  id="malformed-unclosed"),
     pytest.param('{"eventName":"{EVENT}","email":"victim@example.com",}', ["body"],
@@ -504,3 +510,38 @@ def test_a_client_gone_mid_body_is_no_server_error(client: TestClient, api: Api,
     assert messages[0]["status"] == 400
     assert "500 on" not in caplog.text
     assert "Traceback" not in caplog.text
+
+
+@pytest.mark.parametrize(("method", "path", "status", "where"), [
+    ("GET", "/events/v3/events?limit={HUGE}", 400, "query.limit"),
+    ("GET", "/events/2026-09/event-definitions?limit={HUGE}", 400, "query.limit"),
+    ("GET", "/events/v3/events?objectType=contact&objectId={HUGE}", 400, "query.objectId"),
+    ("GET", "/events/v3/events?occurredAfter={HUGE}", 400, "query.occurredAfter"),
+    ("GET", "/footfall/v1/analytics/events/summary?days={HUGE}", 400, "query.days"),
+    ("GET", "/footfall/v1/tracking/failed-events?limit={HUGE}", 400, "query.limit"),
+    ("GET", "/footfall/v1/analytics/contacts/{HUGE}/timeline", 404, "contactId"),
+    ("GET", "/crm/v3/objects/contacts/{HUGE}", 404, "objectId"),
+    ("GET", "/js/{HUGE}.js", 404, None),
+    ("GET", "/js/footfall-debug/{HUGE}.js", 404, None),
+    ("GET", "/js/footfall-visualizer/{HUGE}.js", 404, None),
+])
+def test_an_integer_of_thousands_of_digits_is_refused_by_name(
+        portal: Portal, method: str, path: str, status: int, where: str | None) -> None:
+    """Python refuses to convert 4,300 digits or more (a ValueError that must not become a
+    500); no id, count or bound we take has more than 19."""
+    response = portal.api.client.request(method, path.replace("{HUGE}", HUGE),
+                                         headers=portal.api.headers)
+    assert response.status_code == status, response.text
+    if where is not None:
+        assert [e["in"] for e in response.json()["errors"]] == [where], response.text
+
+
+def test_more_property_filters_than_the_store_takes_are_a_400(portal: Portal) -> None:
+    """Each filter is a term of the store's query, whose depth is bounded (SQLite: 1,000)."""
+    for kind in ("objectProperty", "property"):
+        query = "&".join(f"{kind}.p{i}=v" for i in range(1000))
+        response = portal.api.get(f"/events/v3/events?objectType=contact&{query}")
+        assert_error(response, 400, "query")
+        assert "at most 100" in response.json()["errors"][0]["message"]
+    query = "&".join(f"property.p{i}=v" for i in range(100))
+    assert portal.api.get(f"/events/v3/events?{query}").status_code == 200

@@ -76,3 +76,22 @@ def test_blank_rows_are_skipped_not_rejected(api: Api, database: str, tmp_path: 
     result = run_import(database, api.portal_id, path, "--event", "purchase")
     assert result.exit_code == 0, result.output
     assert "2 data rows: 2 valid, 0 rejected" in result.output
+
+
+def test_a_number_too_long_to_be_a_date_is_that_rows_rejection(api: Api, database: str,
+                                                                tmp_path: Path) -> None:
+    """Digits beyond any timestamp (Python refuses to convert 4,300 or more) in a date cell
+    are one row's problem, reported with its row, not the import's failure."""
+    define_purchase(api)
+    huge = "9" * 5000
+    path = write_csv(tmp_path / "long.csv", [
+        ["Email", "Occurred", "Renews"], ["a@example.com", huge, "2024-01-02"],
+        ["b@example.com", "1700000000000", huge], ["c@example.com", "1700000000000", ""]])
+    for fmt in (["--dry-run"], []):
+        report = tmp_path / "r.csv"
+        result = run_import(database, api.portal_id, path, "--event", "purchase",
+                            "--map", "Occurred=occurred_at", "--errors", str(report), *fmt)
+        assert result.exit_code == 0, result.output
+        assert [(line["row"], line["column"]) for line in report_lines(report)] == [
+            ("2", "Occurred"), ("3", "Renews")], fmt
+    assert count_rows(database, "completions") == 1

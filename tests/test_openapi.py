@@ -19,9 +19,9 @@ from collector.settings import Settings
 from tests.conftest import Api
 
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-PUBLIC_PATHS = {"/openapi.json", "/healthz", "/js/{portal_id:int}.js",
-                "/js/footfall-debug/{portal_id:int}.js",
-                "/js/footfall-visualizer/{portal_id:int}.js", "/collect", "/collect/misses"}
+PUBLIC_PATHS = {"/openapi.json", "/healthz", "/js/{portal_id:portal_id}.js",
+                "/js/footfall-debug/{portal_id:portal_id}.js",
+                "/js/footfall-visualizer/{portal_id:portal_id}.js", "/collect", "/collect/misses"}
 OVERLAY_PATHS = {"/footfall/v1/visualizer/definitions",
                  "/footfall/v1/visualizer/definitions/{event_name}"}
 _PARAM = re.compile(r"\{([a-z_]+)(?::\w+)?\}")

@@ -15,7 +15,8 @@ from collector.analytics import periods
 from collector.analytics.periods import Period
 from collector.errors import FieldError
 from collector.limits import PROPERTY_NAME_RE
-from collector.model import EventDefinition, is_decimal
+from collector.model import EventDefinition
+from collector.numerals import decimal
 from collector.properties import STANDARD_PROPERTIES, PropertyDef
 
 MAX_BUCKETS = 400
@@ -56,8 +57,9 @@ def integer(items: Items, name: str, default: int, low: int, high: int,
     raw = single(items, name, errors)
     if raw is None:
         return default
-    if is_decimal(raw.strip()) and low <= int(raw.strip()) <= high:
-        return int(raw.strip())
+    number = decimal(raw.strip())
+    if number is not None and low <= number <= high:
+        return number
     errors.append(FieldError(f"query.{name}", f"must be an integer from {low} to {high}"
                              f" (got {raw[:40]!r})", "OUT_OF_RANGE"))
     return default

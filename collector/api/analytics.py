@@ -18,7 +18,8 @@ from collector.api.common import authenticated, services
 from collector.autotrack import health
 from collector.completions import event_type
 from collector.errors import FieldError, NotFound, ValidationFailed
-from collector.model import EventDefinition, StoredCompletion, is_decimal
+from collector.model import EventDefinition, StoredCompletion
+from collector.numerals import decimal
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms
 
@@ -210,10 +211,11 @@ async def contacts(request: Request, portal_id: int) -> Response:
 
 
 def contact_id(raw: str) -> int:
-    if not is_decimal(raw) or not 0 < int(raw) < 2**63:
+    number = decimal(raw)
+    if number is None or not 0 < number < 2**63:
         raise NotFound(f"No contact with id {raw[:40]!r}",
                        (FieldError("contactId", "no such contact", "NOT_FOUND"),))
-    return int(raw)
+    return number
 
 
 @authenticated

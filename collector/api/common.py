@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from collector.errors import FieldError, ValidationFailed
 from collector.jsonbody import read_json
-from collector.model import is_decimal
+from collector.numerals import decimal
 from collector.services import Services
 
 PortalEndpoint = Callable[[Request, int], Awaitable[Response]]
@@ -59,9 +59,9 @@ def int_param(request: Request, name: str, default: int, low: int, high: int,
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    text = raw.strip()
-    if is_decimal(text) and low <= int(text) <= high:
-        return int(text)
+    number = decimal(raw.strip())
+    if number is not None and low <= number <= high:
+        return number
     problem = FieldError(f"query.{name}", f"must be an integer from {low} to {high} (got {raw!r})",
                          "OUT_OF_RANGE")
     if errors is None:

@@ -19,7 +19,8 @@ from collector.api.common import (
 from collector.completions import BUILT_IN_EVENTS, event_type, resolve_event_name
 from collector.errors import FieldError, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
-from collector.model import CompletionQuery, StoredCompletion, is_decimal, normalize_object_type
+from collector.model import CompletionQuery, StoredCompletion, normalize_object_type
+from collector.numerals import decimal
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms, parse_timestamp_ms
 
@@ -29,6 +30,7 @@ QUERY_PARAMS = {"eventType", "objectType", "objectId", "occurredAfter", "occurre
                 "indexTableName", "indexSpecificMetadata"}
 DEFAULT_LIMIT = 20  # HubSpot's
 MAX_LIMIT = 1000
+MAX_PROPERTY_FILTERS = 100  # property.* and objectProperty.* values together
 # HubSpot's spellings ("-occurredAt": descending; occurredAt is the one field) and ours.
 _SORTS = {"OCCURREDAT": False, "ASCENDING": False, "-OCCURREDAT": True, "DESCENDING": True}
 
@@ -97,10 +99,11 @@ def _object(request: Request, errors: list[FieldError]) -> tuple[str | None, int
         if object_type is None:
             _fail(errors, "objectType", "must be contact, company, deal or ticket")
     if (raw_id := params.get("objectId")) is not None:
-        if not is_decimal(raw_id) or not 0 < int(raw_id) < 2**63:
+        number = decimal(raw_id)
+        if number is None or not 0 < number < 2**63:
             _fail(errors, "objectId", "must be a positive integer id")
         else:
-            object_id = int(raw_id)
+            object_id = number
         if raw_type is None:
             _fail(errors, "objectType", "is required with objectId", "REQUIRED")
     return object_type, object_id
@@ -124,6 +127,10 @@ def _property_filters(request: Request, errors: list[FieldError]) -> tuple[Pairs
             props.append((name, value))
         else:
             object_props.append((name, value.strip().lower() if name == "email" else value))
+    if len(object_props) + len(props) > MAX_PROPERTY_FILTERS:
+        errors.append(FieldError("query", f"at most {MAX_PROPERTY_FILTERS} property and object"
+                                 " property filters (property.<name>, objectProperty.<name>)",
+                                 "TOO_MANY"))
     return tuple(object_props), tuple(props)
 
 

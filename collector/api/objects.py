@@ -10,7 +10,8 @@ from starlette.responses import Response
 from collector.api.common import authenticated, json_body, reject_unknown_params, services
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
-from collector.model import CrmObject, is_decimal, normalize_object_type
+from collector.model import CrmObject, normalize_object_type
+from collector.numerals import decimal
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms
 
@@ -78,8 +79,8 @@ async def get_object(request: Request, portal_id: int) -> Response:
             raise ValidationFailed([FieldError("query.idProperty", "is not a valid property name")])
         value = raw_id.strip().lower() if id_property == "email" else raw_id
         found = await store.find_object(portal_id, object_type, id_property, value)
-    elif is_decimal(raw_id) and int(raw_id) < 2**63:
-        found = await store.get_object(portal_id, object_type, int(raw_id))
+    elif (number := decimal(raw_id)) is not None and number < 2**63:
+        found = await store.get_object(portal_id, object_type, number)
     if found is None:
         raise NotFound(f"No {object_type.lower()} {raw_id!r}",
                        (FieldError("objectId", "not found", "NOT_FOUND"),))

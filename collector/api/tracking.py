@@ -12,6 +12,7 @@ import hashlib
 from collections import OrderedDict
 
 import brotli
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,18 +23,35 @@ from collector.settings import Settings
 from snippets import config, render
 
 CACHE_CONTROL = "public, max-age=300"
+
+
+class PortalIdConvertor(Convertor[int]):
+    """A portal id in a script path: at most 19 digits, so that a longer number is a 404
+    (Starlette's ``int`` convertor takes any length, and ``int()`` refuses 4,300 digits)."""
+
+    regex = "[0-9]{1,19}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("portal_id", PortalIdConvertor())
+PORTAL_ID = "{portal_id:portal_id}"  # the path parameter of the script routes
 DEBUG_DIR = "footfall-debug"
 OVERLAY_DIR = "footfall-visualizer"
 _compressed: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 
 
 def script_path(settings: Settings) -> str:
-    return f"{settings.script_prefix}/{settings.script_name.replace('{portal}', '{portal_id:int}')}"
+    return f"{settings.script_prefix}/{settings.script_name.replace('{portal}', PORTAL_ID)}"
 
 
 def script_url(request: Request, portal_id: int) -> str:
     """The absolute URL of the portal's tracking script, as this request reached the server."""
-    path = script_path(services(request).settings).replace("{portal_id:int}", str(portal_id))
+    path = script_path(services(request).settings).replace(PORTAL_ID, str(portal_id))
     return str(request.base_url).rstrip("/") + path
 
 

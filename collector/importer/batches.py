@@ -24,6 +24,7 @@ from collector.importer.pieces import (
 )
 from collector.importer.rows import Reject, RowChecker
 from collector.importer.table import Cell, is_blank
+from collector.numerals import decimal
 
 __all__ = ["BatchChecker", "CheckedBatch"]
 
@@ -83,8 +84,8 @@ def _fast_path(fast_plan: FastPlan) -> FastPath:
         occurred = now
         if occurred_at is not None:
             value = cells[occurred_at]
-            if epoch_ms and type(value) is str and value.isdigit() and value.isascii():
-                ms: int | None = int(value)  # what parse_timestamp_ms makes of plain digits
+            if epoch_ms and type(value) is str and (digits := decimal(value)) is not None:
+                ms: int | None = digits  # what parse_timestamp_ms makes of plain digits
             else:
                 ms = parse_occurred(checker, value)
             if ms is None or ms > latest:

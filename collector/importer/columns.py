@@ -54,7 +54,9 @@ def _occurred(plan: FastPlan, columns: list[list[Cell]], count: int) -> list[int
     if checker.epoch_ms and all_text(column):
         texts: Sequence[str] = column  # type: ignore[assignment]  # all str, just checked
         joined = "".join(texts)
-        if all(texts) and joined.isdigit() and joined.isascii():  # plain digits, each of them
+        # Plain digits, each of them, and short (int() refuses 4,300 digits or more; anything
+        # longer than 2**63's is the row-by-row path's to refuse).
+        if all(texts) and joined.isdigit() and joined.isascii() and max(map(len, texts)) < 20:
             found = list(map(int, texts))
             return found if max(found) <= checker.latest else None
     parsed = [parse_occurred(checker, v) for v in column]

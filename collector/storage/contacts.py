@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from collector.analytics.model import ContactSummary
-from collector.model import is_decimal
+from collector.numerals import decimal
 from collector.storage.queries import Connection, Dialect
 
 _RECENT_COMPLETIONS = 2000  # how far back "recently active" looks
@@ -23,7 +23,8 @@ def search(conn: Connection, dialect: Dialect, portal_id: int, text: str,
     """Contacts whose email contains ``text`` (any case), or whose id is ``text``;
     emails starting with it first, then by email."""
     needle = text.strip().lower()
-    exact_id = int(needle) if is_decimal(needle) and len(needle) < 19 else -1
+    number = decimal(needle)
+    exact_id = number if number is not None and number < 2**63 else -1
     rows = conn.execute(
         "SELECT id, email, properties, created_at FROM objects WHERE portal_id = ?"
         " AND object_type = 'CONTACT' AND (id = ? OR lower(email) LIKE ? ESCAPE '\\')"
