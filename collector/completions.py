@@ -10,7 +10,7 @@ from typing import Any
 
 from collector.errors import FieldError
 from collector.limits import Limits, case_duplicates
-from collector.model import EventDefinition, NewCompletion
+from collector.model import BUILT_IN_EVENTS, EventDefinition, NewCompletion
 from collector.numerals import decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
 from collector.timeparse import parse_timestamp_ms
@@ -26,10 +26,6 @@ _NO_PROPERTIES: dict[str, Any] = {}
 @functools.lru_cache(maxsize=4096)
 def _prefix(portal_id: int) -> str:
     return f"pe{portal_id}_"  # built once per portal: this runs for every completion sent
-
-
-PAGE_VIEW = "e_visited_page"  # HubSpot's name for the built-in page-view event
-BUILT_IN_EVENTS = frozenset({PAGE_VIEW})
 
 
 def event_type(name: str, portal_id: int) -> str:

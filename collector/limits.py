@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from collector.model import BUILT_IN_EVENTS
+
 EVENT_NAME_RE = re.compile(r"[a-z][a-z0-9_-]*\Z")
 PROPERTY_NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _NOT_PROPERTY_CHAR = re.compile(r"[^a-z0-9_]+")
@@ -58,6 +60,8 @@ def event_name_problem(name: str, limits: Limits) -> str | None:
                 "underscores and hyphens")
     if _FQN_PREFIX.match(name):
         return "must not start with pe<digits>_ (that is the fullyQualifiedName prefix)"
+    if name in BUILT_IN_EVENTS:
+        return f"{name} is the name of a built-in event"
     return None
 
 

@@ -11,6 +11,8 @@ OBJECT_TYPE_IDS = {"CONTACT": "0-1", "COMPANY": "0-2", "DEAL": "0-3", "TICKET": 
 _PLURALS = {"CONTACT": "CONTACTS", "COMPANY": "COMPANIES", "DEAL": "DEALS", "TICKET": "TICKETS"}
 
 
+PAGE_VIEW = "e_visited_page"  # HubSpot's name for the built-in page-view event
+BUILT_IN_EVENTS = frozenset({PAGE_VIEW})  # internal names no custom event may take
 TRACKING_TYPES = ("MANUAL", "CLICKED_ELEMENT", "VISITED_URL")
 SOURCES = ("JS", "HTTP", "IMPORT")
 

@@ -214,6 +214,10 @@ def option(value: str, label: str = "Label", **fields: Any) -> dict[str, Any]:
 INVALID_CREATES = [
     # event names
     pytest.param({"name": "SignedUp"}, {"name"}, id="name-uppercase"),
+    # The built-in page-view event's: its completions would be counted as page views.
+    pytest.param({"name": "e_visited_page"}, {"name"}, id="name-of-a-built-in-event"),
+    pytest.param({"name": MISSING, "label": "e_visited_page"}, {"name"},
+                 id="name-derived-from-label-is-a-built-in-event"),
     pytest.param({"name": "signed_Up"}, {"name"}, id="name-one-uppercase-letter"),
     pytest.param({"name": "1signup"}, {"name"}, id="name-leading-digit"),
     pytest.param({"name": "_signup"}, {"name"}, id="name-leading-underscore"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from collector.completions import PAGE_VIEW, resolve_event_name
+from collector.completions import resolve_event_name
 from collector.errors import FieldError, NotFound
-from collector.model import EventDefinition
+from collector.model import PAGE_VIEW, EventDefinition
 
 PAGE_VIEW_LABEL = "Page views"
 

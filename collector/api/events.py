@@ -16,10 +16,10 @@ from collector.api.common import (
     services,
     unknown_params,
 )
-from collector.completions import BUILT_IN_EVENTS, event_type, resolve_event_name
+from collector.completions import event_type, resolve_event_name
 from collector.errors import FieldError, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
-from collector.model import CompletionQuery, StoredCompletion, normalize_object_type
+from collector.model import BUILT_IN_EVENTS, CompletionQuery, StoredCompletion, normalize_object_type
 from collector.numerals import decimal
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms, parse_timestamp_ms

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from collector.completions import PAGE_VIEW, resolve_event_name
+from collector.completions import resolve_event_name
 from collector.enrich.page import origin_host, page_properties
 from collector.enrich.useragent import Agent
 from collector.ids import new_uuid7
@@ -21,7 +21,7 @@ from collector.jsapi.hits import Envelope, Hit
 from collector.jsapi.normalize import Adjustments, Lookup, adjust, enrichment_values, normalize_properties
 from collector.jsapi.portal_settings import TrackingSettings
 from collector.limits import Limits
-from collector.model import EventDefinition, FailedHit, NewCompletion
+from collector.model import PAGE_VIEW, EventDefinition, FailedHit, NewCompletion
 from collector.properties import STANDARD_PROPERTIES, PropertyDef
 
 MAX_AGE_MS = 7 * 86_400_000  # older client timestamps (a very late retry) get the receive time

@@ -12,9 +12,8 @@ from starlette.responses import Response
 from collector.analytics import lookup, periods, report
 from collector.api.analytics import contact_id
 from collector.api.common import services
-from collector.completions import PAGE_VIEW
 from collector.errors import FieldError, NotFound
-from collector.model import StoredCompletion
+from collector.model import PAGE_VIEW, StoredCompletion
 from collector.properties import STANDARD_PROPERTIES
 from collector.ui import analytics_view as view
 from collector.ui.access import Viewer, portal_page
