@@ -19,6 +19,7 @@ from collector.model import (
     normalize_object_type,
 )
 from collector.properties import PROPERTY_TYPES, STANDARD_PROPERTIES, Option, PropertyDef
+from collector.storage import guard
 from collector.timeparse import format_ms
 
 CREATE_FIELDS = {"label", "name", "description", "primaryObject", "propertyDefinitions",
@@ -66,6 +67,8 @@ def _text(body: dict[str, Any], key: str, max_length: int, errors: _Errors, wher
         return None
     if required and not value.strip():
         errors.add(f"{where}{key}", "must not be empty", "REQUIRED")
+    if (reason := guard.problem(value)) is not None:  # a form's field: JSON was checked
+        errors.add(f"{where}{key}", reason, "UNSTORABLE_TEXT")
     if len(value) > max_length:
         errors.add(f"{where}{key}", f"must be at most {max_length} characters", "TOO_LONG")
     return value

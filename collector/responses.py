@@ -58,8 +58,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     else:
         message = str(exc.detail)
     category = _HTTP_CATEGORIES.get(exc.status_code, "VALIDATION_ERROR")
-    return JSONResponse(error_body("error", message, category), status_code=exc.status_code,
-                        headers=exc.headers)
+    errors = None
+    if category == "VALIDATION_ERROR":  # Starlette's own refusals of a body (bad multipart)
+        errors = [{"message": f"body: {message}", "in": "body", "code": "INVALID"}]
+    return JSONResponse(error_body("error", message, category, errors),
+                        status_code=exc.status_code, headers=exc.headers)
 
 
 async def client_gone(request: Request, exc: Exception) -> Response:

@@ -77,6 +77,13 @@ def test_mapping_override_and_proposal(api: Api, database: str) -> None:
                                                           {"amount": "3"})
 
 
+NUL_NAMED = (b'--x\r\nContent-Disposition: form-data; name="eventName"\r\n\r\npurchase\r\n'
+             b'--x\r\nContent-Disposition: form-data; name="file"; filename="sales\x00.csv"\r\n'
+             b"Content-Type: text/csv\r\n\r\nEmail\na@b.c\n\r\n--x--\r\n")
+
+NAMELESS_PART = b"--x\r\nContent-Type: text/csv\r\n\r\nx\r\n--x--\r\n"
+
+
 def test_bad_uploads_are_clear_400s(api: Api, database: str) -> None:
     define_purchase(api)
     cases = [
@@ -88,6 +95,18 @@ def test_bad_uploads_are_clear_400s(api: Api, database: str) -> None:
         (_upload(api, b"Email\na@b.c\n", dateFormat="%Y%Y%Y"), '"in":"dateFormat"'),
         (_upload(api, b"Email\na@b.c\n", dateFormat="DD/Month/YYYY"), "unknown date format"),
         (api.post("/footfall/v1/imports", json={"eventName": "purchase"}), "multipart"),
+        # Refused now, by name, rather than by the job later.
+        (_upload(api, b"Email\na@b.c\n", eventName="", createEvent="Pur\x00chase"),
+         '"in":"createEvent"'),
+        (_upload(api, b"Email\na@b.c\n", eventName="", createEvent="P" * 1000),
+         '"in":"createEvent"'),
+        (_upload(api, b"Email\na@b.c\n", eventName="", createEvent="e_visited_page"),
+         '"in":"createEvent"'),
+        (_upload(api, b"Email\na@b.c\n", dateFormat="YYYY\x00"), '"in":"dateFormat"'),
+        (api.post("/footfall/v1/imports", content=NUL_NAMED, headers={  # raw: httpx escapes
+            "Content-Type": "multipart/form-data; boundary=x"}), '"in":"file"'),
+        (api.post("/footfall/v1/imports", content=NAMELESS_PART, headers={
+            "Content-Type": "multipart/form-data; boundary=x"}), '"in":"body"'),
     ]
     for response, text in cases:
         assert response.status_code == 400, response.text

@@ -10,7 +10,14 @@ from collector.importer.report import first_lines
 from collector.importer.source import open_table
 from collector.importer.table import BadFile
 from tests.conftest import Api, count_rows
-from tests.importkit import define_purchase, report_lines, run_import, write_csv, write_xlsx
+from tests.importkit import (
+    define_purchase,
+    report_lines,
+    run_import,
+    write_csv,
+    write_xls,
+    write_xlsx,
+)
 
 CASES = [
     ("unbalanced.csv", b'Email,Note\na@example.com,"never closed\nb@example.com,x\n',
@@ -95,3 +102,18 @@ def test_a_number_too_long_to_be_a_date_is_that_rows_rejection(api: Api, databas
         assert [(line["row"], line["column"]) for line in report_lines(report)] == [
             ("2", "Occurred"), ("3", "Renews")], fmt
     assert count_rows(database, "completions") == 1
+
+
+@pytest.mark.parametrize("damage", ["truncated", "scrambled"])
+def test_a_damaged_xls_is_a_bad_file(tmp_path: Path, damage: str) -> None:
+    """xlrd fails on damaged bytes in its own ways (IndexError, struct.error, …)."""
+    path = write_xls(tmp_path / "ok.xls", [["Email", "Note"]] + [
+        [f"u{i}@example.com", f"note {i}"] for i in range(200)])
+    data = path.read_bytes()
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        data = data[:600] + bytes(b ^ 0x5A for b in data[600:1200]) + data[1200:]
+    path.write_bytes(data)
+    with pytest.raises(BadFile, match=r"Cannot read ok\.xls as an \.xls workbook"):
+        open_table(path, 1000)

@@ -26,7 +26,9 @@ from collector.importer.mapping import propose
 from collector.importer.newevent import propose_definition
 from collector.importer.pipeline import ImportRequest, find_definition
 from collector.importer.source import FILE_TYPES, open_table
+from collector.limits import Limits
 from collector.responses import JSONResponse
+from collector.storage import guard
 from collector.storage.queries import now_ms
 
 BASE = "/footfall/v1/imports"
@@ -44,6 +46,8 @@ async def _save_upload(form: FormData) -> tuple[Path, str]:
         raise ValidationFailed([FieldError("file", "is required: a .csv, .xlsx or .xls file"
                                            " sent as multipart/form-data", "REQUIRED")])
     name = Path(upload.filename).name
+    if (reason := guard.problem(name)) is not None:
+        raise ValidationFailed([FieldError("file", f"its name {reason}", "UNSTORABLE_TEXT")])
     if Path(name).suffix.lower() not in FILE_TYPES:
         raise ValidationFailed([FieldError("file", f"{name}: unsupported file type; import a"
                                            " .csv, .xlsx or .xls file", "UNSUPPORTED_TYPE")])
@@ -81,6 +85,8 @@ def _text(form: FormData, key: str, default: str = "") -> str:
     value = form.get(key, default)
     if not isinstance(value, str):
         raise ValidationFailed([FieldError(key, "must be a text field", "WRONG_TYPE")])
+    if (reason := guard.problem(value)) is not None:
+        raise ValidationFailed([FieldError(key, reason, "UNSTORABLE_TEXT")])
     return value
 
 
@@ -116,6 +122,8 @@ async def _start(request: Request, portal_id: int, form: FormData) -> Response:
                                            " event made from the file's columns)", "REQUIRED")])
     if event:
         find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
+    else:
+        _check_label(create_event, portal_id, svc.settings.limits)
     dry_run = _text(form, "dryRun", "false").strip().lower()
     if dry_run not in ("true", "false"):
         raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
@@ -132,6 +140,16 @@ async def _start(request: Request, portal_id: int, form: FormData) -> Response:
     job = _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return JSONResponse(job.to_json(), status_code=202,
                         headers={"Location": f"{BASE}/{req.job_id}"})
+
+
+def _check_label(label: str, portal_id: int, limits: Limits) -> None:
+    """Refuse now what the job would refuse of the new event's label (and the name made
+    from it), before a file is taken."""
+    try:
+        parse_new_definition({"label": label}, portal_id, limits, 0)
+    except ValidationFailed as exc:
+        raise ValidationFailed([FieldError("createEvent", f"{e.where}: {e.message}", e.code)
+                                for e in exc.errors]) from None
 
 
 @authenticated

@@ -8,6 +8,7 @@ this one after a restart) can still answer "how did it end".
 from __future__ import annotations
 
 import asyncio
+import logging
 import shutil
 import tempfile
 import threading
@@ -21,6 +22,8 @@ from collector.importer.dates import BadDateFormat
 from collector.importer.pipeline import ImportCancelled, ImportRequest, run_import
 from collector.settings import Settings
 from collector.storage import Store
+
+log = logging.getLogger("footfall.imports")
 
 
 @dataclass(slots=True)
@@ -108,6 +111,7 @@ class ImportJobs:
         except (FootfallError, BadDateFormat) as exc:
             job.state, job.message = "failed", getattr(exc, "message", str(exc))
         except BaseException as exc:  # reported on the job (a Rust panic is no Exception)
+            log.error("import %s failed", job.request.job_id, exc_info=exc)
             job.state, job.message = "failed", f"Internal error: {type(exc).__name__}"
         else:
             job.result = summary.to_json()

@@ -130,8 +130,10 @@ def _xls_sheet(path: Path) -> tuple[Any, Any]:
 
     try:
         book = xlrd.open_workbook(str(path))
-    except (xlrd.XLRDError, OSError, ValueError, AssertionError) as exc:
-        raise BadFile(f"Cannot read {path.name} as an .xls workbook: {exc}") from None
+    except Exception as exc:  # xlrd reads a damaged file's bytes at face value and fails
+        # in any way (IndexError, struct.error, KeyError…) besides its own XLRDError.
+        reason = str(exc) if isinstance(exc, xlrd.XLRDError | OSError) else "it is damaged"
+        raise BadFile(f"Cannot read {path.name} as an .xls workbook: {reason}") from None
     return book, book.sheet_by_index(0)
 
 
