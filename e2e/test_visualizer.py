@@ -228,3 +228,25 @@ def test_a_visit_event_for_this_page_is_edited_in_the_overlay(page: Page, portal
     ui(page, "save-visit").click()
     expect(row).to_contain_text("STARTS_WITH PATH /shop")
     expect(ui(page, "save-visit")).to_have_text("Save visit event")
+
+
+def test_a_selector_the_browser_cannot_parse_is_not_saved_or_flagged_broken(
+        page: Page, portal: Portal, pages: PageServer) -> None:
+    """Only a browser knows its CSS grammar: the overlay refuses to save such a selector,
+    and one saved through the API (never able to fire) is reported missing, so broken."""
+    save_definition(portal, pages, {"label": "Bad selector", "trackingType": "CLICKED_ELEMENT",
+                                    "selector": "<b>[[[", "page": "/shop.html"})
+    with page.expect_response(missed):
+        open_tracked(page, portal, pages)
+    [bad] = portal.call("GET", "/footfall/v1/visualizer/health")["results"]
+    assert (bad["broken"], bad["brokenOn"]) == (True, [portal.page_url(pages, "shop.html")])
+    page.goto("about:blank")  # the launch URL differs only by its hash: load it afresh
+    _launch(page, portal, pages)
+    page.click(".hero-cta svg path")
+    ui(page, "selector").fill("a[[x]")  # (an unclosed "a[href" is valid CSS)
+    expect(ui(page, "count")).to_have_text("invalid selector")
+    ui(page, "label").fill("Never saved")
+    ui(page, "save").click()
+    expect(ui(page, "status")).to_have_text("Not saved: not a valid CSS selector")
+    names = [d["name"] for d in overlay_call(portal, pages, "GET")["results"]]
+    assert names == ["bad_selector"]

@@ -113,6 +113,33 @@ def test_invalid_definitions_name_every_field(api: Api, body: dict[str, object],
     assert sorted(e["in"] for e in response.json()["errors"]) == sorted(fields)
 
 
+@pytest.mark.parametrize("value", [
+    "(?i)^/test", "^(?i:/test)", "\\A/test", "/test\\Z", "(?P<n>x)", "(?<n>x)", "(?<=/)x",
+    "(?#note)x", "(?>a)b", "a*+", "a{2}+", "[]x]", "[^]x]", "a{,3}", "\\N{DIGIT ONE}",
+])
+def test_a_regex_browsers_read_otherwise_is_refused(api: Api, value: str) -> None:
+    """Python compiles these, but a browser's RegExp refuses them or matches otherwise
+    ((?i) is an error, \\A a literal A, [] an empty class), so the rule would never fire."""
+    response = launch(api).call("POST", json={"label": "R", "trackingType": "VISITED_URL",
+                                              "rule": {"operator": "REGEX", "on": "PATH",
+                                                       "value": value}})
+    assert response.status_code == 400, response.text
+    [error] = response.json()["errors"]
+    assert error["in"] == "rule.value"
+    assert "browsers" in error["message"]
+
+
+@pytest.mark.parametrize("value", [
+    "^/test$", "^/blog/\\d+/?$", "(?:a|b)+", "^/x(?=/)", "^/x(?!/)", "[*+?]", "\\(?i\\)",
+    "[\\]a]", "a{2,3}", "^/[Tt]est", "\\\\A",
+])
+def test_a_regex_both_dialects_read_alike_is_taken(api: Api, value: str) -> None:
+    response = launch(api).call("POST", json={"label": "R", "trackingType": "VISITED_URL",
+                                              "rule": {"operator": "REGEX", "on": "PATH",
+                                                       "value": value}})
+    assert response.status_code == 201, response.text
+
+
 def test_saving_requires_a_valid_token_from_its_site(api: Api, other: Api) -> None:
     session = launch(api)
     secret = api.client.app.state.visualizer_secret  # type: ignore[attr-defined]

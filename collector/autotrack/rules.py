@@ -73,15 +73,53 @@ def parse_rule(raw: Any, where: str, errors: list[FieldError]) -> dict[str, str]
     return {"operator": str(op), "on": str(on), "value": value}
 
 
+# What Python's re accepts but a browser's RegExp (no flags) refuses or reads otherwise.
+_PYTHON_ESCAPES = {"A": "\\A (use ^)", "Z": "\\Z (use $)", "z": "\\z (use $)", "a": "\\a",
+                   "N": "\\N{…}", "U": "\\U"}
+_GROUPS = {":", "=", "!"}  # (?: (?= (?! mean the same in both
+
+
 def _regex_problem(value: str) -> str | None:
-    # Python and JavaScript regexes differ in corners; refusing what Python cannot compile
-    # catches typos, and lookbehind/named groups (which differ) are not needed for URLs.
-    if "(?<" in value or "(?P" in value:
-        return "named groups and lookbehind are not supported"
+    """Why a REGEX rule's value cannot be used, or None. Browsers apply it (``new
+    RegExp(value)``), so it must compile, and mean the same, in both dialects."""
+    if problem := _dialect_problem(value):
+        return (f"{problem}: browsers (JavaScript) read it differently or not at all; use"
+                " plain groups (?:…), lookahead, ^ and $ and explicit cases ([Tt]est)")
     try:
         re.compile(value)
     except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}, ((((…
         return f"not a valid regular expression: {exc}"
+    return None
+
+
+def _dialect_problem(value: str) -> str | None:
+    """The first construct of ``value`` that JavaScript reads otherwise (or refuses):
+    inline flags and other ``(?…)`` groups besides ``(?:``, ``(?=`` and ``(?!`` (named
+    groups and lookbehind are spelled differently), Python-only escapes, possessive
+    quantifiers, ``{,n}``, a class opening with ``]``. A scan that skips escaped
+    characters and the insides of character classes."""
+    in_class, i = False, 0
+    while i < len(value):
+        char = value[i]
+        if char == "\\":
+            escaped = value[i + 1:i + 2]
+            if not in_class and escaped in _PYTHON_ESCAPES:
+                return _PYTHON_ESCAPES[escaped]
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            if value[i + 1:i + 2] == "]" or value[i + 1:i + 3] == "^]":
+                return f"{value[i:i + 3]!r} (a ] first in a class)"  # JS: an empty class
+            in_class = True
+        elif char == "{" and value[i + 1:i + 2] == ",":
+            return "the quantifier '{,'"  # JS: the text {,
+        elif char == "(" and value[i + 1:i + 2] == "?" and value[i + 2:i + 3] not in _GROUPS:
+            return f"the group {value[i:i + 4]!r}"
+        elif char in "*+?}" and value[i + 1:i + 2] == "+":
+            return f"the possessive quantifier {value[i:i + 2]!r}"
+        i += 1
     return None
 
 

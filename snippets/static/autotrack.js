@@ -98,9 +98,11 @@ function ffReportMisses() {
   if (ffChecked[url]) return;
   ffChecked[url] = 1;
   c.c.forEach(function (rule) {
+    if (!ffInScope(rule)) return;
     try {
-      if (ffInScope(rule) && !ffFind(rule.s, d)) missing.push(rule.n);
-    } catch (x) {}
+      if (ffFind(rule.s, d)) return;
+    } catch (x) {} // a selector the browser cannot parse finds nothing: reported as missing
+    missing.push(rule.n);
   });
   if (missing.length) navigator.sendBeacon(ffAbs(c.m), JSON.stringify({a: c.a, u: url, m: missing}));
 }

@@ -125,6 +125,13 @@ function ffoCapture() {
 function ffoSaveClick() {
   var body = {label: ffoQ('label').value, selector: ffoQ('selector').value, capture: ffoCapture(),
     scope: ffoScope()};
+  // What this browser cannot parse would never fire: refused here, where it is known.
+  if (ffsCount(body.selector, d) < 0) return ffoStatus('Not saved: not a valid CSS selector');
+  if (body.scope && body.scope.operator == 'REGEX') {
+    try { new RegExp(body.scope.value); } catch (x) {
+      return ffoStatus('Not saved: the page pattern is not a valid regular expression');
+    }
+  }
   var done = ffoS.editing ? ffoApi('PATCH', '/' + ffoS.editing, body)
     : ffoApi('POST', '', Object.assign(body, {trackingType: 'CLICKED_ELEMENT', page: location.pathname}));
   done.then(function (j) {
