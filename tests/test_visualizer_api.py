@@ -24,12 +24,41 @@ def test_token_and_launch_url_for_a_page_on_an_allowed_domain(api: Api) -> None:
     assert 3590_000 < body["expiresAt"] - time.time() * 1000 <= 3600_000
 
 
+@pytest.mark.parametrize(("url", "origin"), [
+    ("https://shop.example:443/a", "https://shop.example"),
+    ("http://shop.example:80/a", "http://shop.example"),
+    ("https://shop.example:8443/a", "https://shop.example:8443"),
+    ("https://Bücher.shop.example/", "https://xn--bcher-kva.shop.example"),
+])
+def test_a_tokens_origin_is_the_one_browsers_send(api: Api, url: str, origin: str) -> None:
+    """The overlay is served only to the token's origin, compared with the Origin header:
+    default ports left out, international names in punycode, as browsers write them."""
+    api.patch("/footfall/v1/tracking/settings", json={"allowedDomains": ["shop.example"]})
+    response = api.post("/footfall/v1/visualizer/tokens", json={"url": url})
+    assert response.status_code == 201, response.text
+    assert response.json()["origin"] == origin
+
+
+def test_an_international_allowed_domain_is_kept_as_browsers_send_it(api: Api) -> None:
+    response = api.patch("/footfall/v1/tracking/settings",
+                         json={"allowedDomains": ["Bücher.de", "www.straße.example"]})
+    assert response.status_code == 200, response.text
+    # UTS #46 without transitional mapping, as current browsers: ß stays (not "ss").
+    assert response.json()["allowedDomains"] == ["xn--bcher-kva.de", "xn--strae-oqa.example"]
+    assert post_hits(api.client, api.portal_id, hit(u="https://xn--bcher-kva.de/"), headers={
+        "Origin": "https://xn--bcher-kva.de"}).status_code == 204
+    assert len(api.events()["results"]) == 1
+
+
 @pytest.mark.parametrize(("body", "where"), [
     ({"url": "https://evil.example/"}, "url"),
     ({"url": "javascript:alert(1)"}, "url"),
     ({"url": "https://shop.example/", "ttlSeconds": 10**6}, "ttlSeconds"),
     ({"url": "https://shop.example/", "extra": 1}, "extra"),
-], ids=["foreign-domain", "not-http", "ttl-too-long", "unknown-field"])
+    ({"url": "https://sh op.example/"}, "url"),
+    ({"url": "https://shop..example/"}, "url"),
+], ids=["foreign-domain", "not-http", "ttl-too-long", "unknown-field", "space-in-host",
+        "empty-label"])
 def test_token_refused(api: Api, body: dict[str, object], where: str) -> None:
     api.patch("/footfall/v1/tracking/settings", json={"allowedDomains": ["shop.example"]})
     response = api.post("/footfall/v1/visualizer/tokens", json=body)

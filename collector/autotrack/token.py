@@ -11,12 +11,17 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from collector.hostnames import ascii_host
 
 PREFIX = "ffv1"
 DEFAULT_TTL = 3600
 MAX_TTL = 8 * 3600
+_HOST = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")
+_IPV6 = re.compile(r"[0-9a-f:.]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +44,28 @@ def _mac(secret: bytes, payload: str) -> str:
 
 
 def origin_of(url: str) -> str | None:
-    """``scheme://host[:port]`` of an http(s) URL, lowercased; None for anything else."""
+    """``scheme://host[:port]`` of an http(s) URL as browsers send it in ``Origin``
+    (lowercased, an international name in punycode, IPv6 in brackets); None for anything
+    else, such as a host no browser could reach (``exa mple.com``)."""
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname
         port = parts.port
+        if host and ":" not in host:
+            host = ascii_host(host)
     except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
-    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port else "")
+    if ":" in host:
+        if not _IPV6.fullmatch(host):
+            return None
+        host = f"[{host}]"
+    elif not _HOST.fullmatch(host):
+        return None
+    scheme = parts.scheme.lower()
+    default = port == {"http": 80, "https": 443}[scheme]  # browsers leave it out
+    return f"{scheme}://{host}" + (f":{port}" if port and not default else "")
 
 
 def sign(secret: bytes, grant: Grant) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collector.errors import FieldError, ValidationFailed
+from collector.hostnames import ascii_host
 from collector.storage import Store
 
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -68,7 +69,8 @@ def _domains(raw: Any, errors: list[FieldError]) -> list[str]:
         return []
     domains: list[str] = []
     for index, item in enumerate(raw):
-        text = item.strip().lower().removeprefix("www.") if isinstance(item, str) else ""
+        name = item.strip().lower().removeprefix("www.") if isinstance(item, str) else ""
+        text = ascii_host(name) or ""  # bücher.de: xn--bcher-kva.de
         if not _DOMAIN.match(text):
             errors.append(FieldError(f"allowedDomains[{index}]",
                                      "must be a domain name such as example.com", "INVALID"))

@@ -101,7 +101,9 @@ def _domain_errors(errors: tuple[FieldError, ...], lines: list[str]) -> FieldErr
     for error in errors:
         index = error.where.removeprefix("allowedDomains[").removesuffix("]")
         if index.isdigit() and int(index) < len(lines):
-            messages.append(f"\u201c{lines[int(index)]}\u201d {error.message}")
+            line = lines[int(index)]
+            shown = line if len(line) <= 80 else line[:80] + "\u2026"
+            messages.append(f"\u201c{shown}\u201d {error.message}")
         else:
             messages.append(error.message)
     return {"allowed_domains": "Allowed domains: " + "; ".join(messages)} if messages else {}
