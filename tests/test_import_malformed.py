@@ -117,3 +117,17 @@ def test_a_damaged_xls_is_a_bad_file(tmp_path: Path, damage: str) -> None:
     path.write_bytes(data)
     with pytest.raises(BadFile, match=r"Cannot read ok\.xls as an \.xls workbook"):
         open_table(path, 1000)
+
+
+def test_a_nul_in_a_cell_is_reported_visibly_not_written_raw(api: Api, database: str,
+                                                             tmp_path: Path) -> None:
+    define_purchase(api)
+    path = tmp_path / "nul.csv"
+    path.write_bytes(b"Email,Note\na@example.com,x\x00y\nb@example.com,ok\n")
+    report = tmp_path / "r.csv"
+    result = run_import(database, api.portal_id, path, "--event", "purchase",
+                        "--errors", str(report))
+    assert result.exit_code == 0, result.output
+    assert b"\x00" not in report.read_bytes()
+    assert [(line["column"], line["value"]) for line in report_lines(report)] == [
+        ("Note", "x\u2400y")]

@@ -18,7 +18,10 @@ _PREFIXED = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def safe_cell(text: str) -> str:
-    """Neutralise formula-looking text so opening the report in a spreadsheet runs nothing."""
+    """Neutralise formula-looking text so opening the report in a spreadsheet runs nothing;
+    a NUL (refused in any value, and cut off or choked on by spreadsheets) is shown as ␀."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\u2400")
     return "'" + text if text.startswith(_PREFIXED) else text
 
 
