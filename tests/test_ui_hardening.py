@@ -104,3 +104,16 @@ def test_mapping_overrides_name_columns_exactly() -> None:
     assert mapping == {"E-mail": "ignore", "email": "email", "a=b": "event.ab"}
     assert apply_overrides({"E-Mail Address": "ignore"}, ["e mail address=email"]) == {
         "E-Mail Address": "email"}
+
+
+def test_a_right_to_left_override_in_a_label_stays_inside_it(
+        api: Api, client: TestClient, portals: list[NewPortal]) -> None:
+    """U+202E turns round all text after it until closed: shown unclosed in the title or a
+    breadcrumb, "Spoof\u202eevil" makes the rest of the line read backwards."""
+    api.define("spoof", label="Spoof\u202eevil")
+    browser = Browser(client)
+    browser.sign_in(portals[0].token)
+    page = browser.get("/app/events/spoof").text
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "Spoof\u202eevil\u202c" in title
+    assert page.count("\u202e") == page.count("Spoof\u202eevil\u202c")  # each closed at once

@@ -56,10 +56,29 @@ def format_iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Directional embeddings and overrides (closed by U+202C) and isolates (closed by U+2069).
+_EMBEDDINGS = "\u202a\u202b\u202d\u202e"
+_ISOLATES = "\u2066\u2067\u2068"
+
+
+def contain_bidi(value: Any) -> Any:
+    """Close the directional overrides a value opens, where it ends: a label with an
+    unclosed right-to-left override would otherwise turn round the rest of the title or
+    line it is shown in (a spoof). Extra closers are ignored by browsers, so each opener
+    gets one without counting pairs. Every ``{{ … }}`` of the UI goes through this."""
+    if type(value) is not str or value.isascii():
+        return value
+    embeddings = sum(map(value.count, _EMBEDDINGS))
+    isolates = sum(map(value.count, _ISOLATES))
+    if not (embeddings or isolates):
+        return value
+    return value + "\u202c" * embeddings + "\u2069" * isolates
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("collector.ui", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True, finalize=contain_bidi)
     env.globals["static"] = static_url
     env.filters["datetime"] = format_ms
     env.filters["iso"] = format_iso

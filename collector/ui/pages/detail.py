@@ -23,7 +23,7 @@ from collector.ui import analytics_view as view
 from collector.ui.access import Viewer, portal_page
 from collector.ui.chart import bar_chart
 from collector.ui.forms import field_errors
-from collector.ui.render import BASE, render
+from collector.ui.render import BASE, contain_bidi, render
 
 LATEST = 20
 TOP = 10
@@ -108,7 +108,7 @@ async def event_detail(request: Request, viewer: Viewer) -> Response:
         report.failed_hits(store, viewer.portal_id, name, query.period),
         _health(svc, viewer.portal_id, definition))
     who = await _emails(svc, viewer.portal_id, latest[:LATEST])
-    label = lookup.label_of(name, definition)
+    label = contain_bidi(lookup.label_of(name, definition))  # closed before words follow
     title, description = view.chart_text(found, label)
     groups = view.property_groups(definition)
     page = view.PageQuery(f"{BASE}/events/{name}", query, by)
