@@ -158,7 +158,7 @@ def test_an_error_met_by_the_child_is_raised_here(tmp_path: Path) -> None:
             target.writestr(item, data)
     table = xlsx_table(broken, 100_000, cell_budget=1)  # streamed: the header reads fine
     plan = Plan(email=0)
-    job = CheckJob(table, plan, "auto", Limits(), NOW, NOW, 1000)
+    job = CheckJob(table, plan, "auto", Limits(), NOW, NOW, 1000, "purchase")
 
     seen: list[int] = []
 

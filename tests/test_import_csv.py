@@ -42,6 +42,21 @@ def test_rerun_adds_nothing(api: Api, database: str, tmp_path: Path) -> None:
     assert count_rows(database, "objects") == 2
 
 
+def test_the_same_file_into_another_event_is_stored_for_it_too(api: Api, database: str,
+                                                              tmp_path: Path) -> None:
+    """A row's id is its file's, its event's and its number's: the rows are other
+    completions for another event, not repeats of the first import."""
+    define_purchase(api)
+    define_purchase(api, "refund")
+    path = write_csv(tmp_path / "sales.csv", ROWS)
+    assert run_import(database, api.portal_id, path, "--event", "purchase").exit_code == 0
+    other = run_import(database, api.portal_id, path, "--event", "refund")
+    assert other.exit_code == 0, other.output
+    assert "2 new completions (0 already present)" in other.output, other.output
+    assert len(api.events(eventType=api.fqn("refund"))["results"]) == 2
+    assert count_rows(database, "completions") == 4
+
+
 def test_dry_run_writes_nothing(api: Api, database: str, tmp_path: Path) -> None:
     define_purchase(api)
     path = write_csv(tmp_path / "sales.csv", ROWS)

@@ -31,7 +31,7 @@ from collector.errors import FootfallError
 from collector.importer.batches import BatchChecker, CheckedBatch
 from collector.importer.dates import date_parser
 from collector.importer.mapping import Plan
-from collector.importer.rows import RowChecker
+from collector.importer.rows import RowChecker, rows_key
 from collector.importer.table import Table
 from collector.limits import Limits
 
@@ -47,12 +47,14 @@ class CheckJob:
     now_ms: int
     latest_ms: int
     batch_rows: int
+    event_name: str  # the internal name of the event the rows complete
 
 
 def check_batches(job: CheckJob) -> Iterator[Checked]:
     table = job.table
     checker = BatchChecker(RowChecker(table.headers, job.plan, date_parser(job.date_format),
-                                      job.limits, table.content_hash, job.now_ms, job.latest_ms))
+                                      job.limits, rows_key(table.content_hash, job.event_name),
+                                      job.now_ms, job.latest_ms))
     rows = table.open_rows()
     while batch := list(islice(rows, job.batch_rows)):
         yield len(batch), checker.check(batch)

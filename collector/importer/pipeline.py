@@ -124,7 +124,7 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
     date_parser(req.date_format)  # an unknown format is refused before anything is written
     now = time.time_ns() // 1_000_000
     job = CheckJob(table, plan, req.date_format, settings.limits, now,
-                   now + settings.future_skew_seconds * 1000, req.batch_rows)
+                   now + settings.future_skew_seconds * 1000, req.batch_rows, definition.name)
     in_child = req.path.stat().st_size >= req.child_process_bytes
     async with checked_batches(job, in_child) as batches:
         # Counting (and refusing a file over the limit) comes before anything is written.

@@ -52,17 +52,23 @@ class StagedRow:
     contact: dict[str, str]
 
 
-def row_uuid(content_hash: str, row: int) -> str:
-    """``uuid5(namespace, "<content hash>:<row>")``: importing the same file again adds nothing."""
-    return str(uuid.uuid5(_NAMESPACE, f"{content_hash}:{row}"))
+def rows_key(content_hash: str, event_name: str) -> str:
+    """What a row's id is made of besides its number: the file's content and the event it
+    is imported into (the same file into another event is other completions)."""
+    return f"{content_hash}:{event_name}"
+
+
+def row_uuid(key: str, row: int) -> str:
+    """``uuid5(namespace, "<rows key>:<row>")``: importing the same file into the same event
+    again adds nothing."""
+    return str(uuid.uuid5(_NAMESPACE, f"{key}:{row}"))
 
 
 class _RowIds:
     """``row_uuid`` with the hash of the shared prefix computed once."""
 
-    def __init__(self, content_hash: str) -> None:
-        self._base = hashlib.sha1(_NAMESPACE.bytes + f"{content_hash}:".encode(),
-                                  usedforsecurity=False)
+    def __init__(self, key: str) -> None:
+        self._base = hashlib.sha1(_NAMESPACE.bytes + f"{key}:".encode(), usedforsecurity=False)
 
     def __call__(self, row: int) -> str:
         return self.many((row,))[0]
@@ -160,10 +166,10 @@ Columns = list[tuple[int, str, Callable[[Cell], str | None]]]
 
 class RowChecker:
     def __init__(self, headers: list[str], plan: Plan, parse_date: DateParser, limits: Limits,
-                 content_hash: str, now_ms: int, latest_ms: int) -> None:
+                 rows_key: str, now_ms: int, latest_ms: int) -> None:
         self.headers, self.plan, self.parse_date = headers, plan, parse_date
         self.now, self.latest = now_ms, latest_ms
-        self.row_id = _RowIds(content_hash)
+        self.row_id = _RowIds(rows_key)
         self.epoch_ms = plain_digits_are_epoch_ms(parse_date)
         self.event_types = {p.name: p.type for _, p in plan.event}
         self.event_limits = {p.name: limits.value_length_for(p.name) for _, p in plan.event}
