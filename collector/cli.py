@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +82,7 @@ def serve(database: str | None, host: str | None, port: int | None, workers: int
     import uvicorn
 
     settings = _settings(database=database, host=host, port=port, workers=workers)
+    _check_address(settings.host, settings.port)  # before a database or a token is made
     first = _with_store(settings, ensure_first_portal)
     if first is not None:
         click.echo(f"Created portal {first.portal_id}. Its access token (shown only once):\n"
@@ -91,6 +94,25 @@ def serve(database: str | None, host: str | None, port: int | None, workers: int
     uvicorn.run("collector.asgi:app", host=settings.host, port=settings.port,
                 workers=settings.workers, access_log=False, log_level="warning",
                 timeout_graceful_shutdown=10)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Stop with a clear message if uvicorn could not listen on ``host:port`` (it would
+    fail after the start was announced)."""
+    problem = f"Cannot listen on {host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise click.ClickException(f"{problem}: unknown host ({exc})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            hint = " (is another server there? choose another --port)" \
+                if exc.errno == errno.EADDRINUSE else ""
+            raise click.ClickException(f"{problem}: {exc.strerror}{hint}") from None
 
 
 def _shown_database(database: str) -> str:

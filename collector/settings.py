@@ -11,21 +11,29 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from collector.limits import Limits
+from collector.numerals import decimal
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the key and the value."""
 
 
+def _integer(raw: str) -> int:
+    value = decimal(raw.strip())
+    if value is None:
+        raise ValueError("must be a whole number such as 8000 (digits only)")
+    return value
+
+
 def _positive_int(raw: str) -> int:
-    value = int(raw)
+    value = _integer(raw)
     if value <= 0:
         raise ValueError("must be a positive integer")
     return value
 
 
 def _port(raw: str) -> int:
-    value = int(raw)
+    value = _integer(raw)
     if not 0 < value < 65536:
         raise ValueError("must be between 1 and 65535")
     return value

@@ -138,6 +138,11 @@ def test_every_offending_parameter_is_named(sales: Api) -> None:
     assert {e["in"] for e in body["errors"]} == {
         "query.interval", "query.from", "query.to", "query.filter[Bad]", "query.filter[nope]",
         "query.bogus"}
+    [bogus] = [e for e in body["errors"] if e["in"] == "query.bogus"]
+    assert "filter[<property>]" in bogus["message"]  # the allowed ones, filters too
+    # Where no filter is taken, one is an unknown parameter (it was ignored).
+    body = get(sales, "/events/summary", 400, **{"filter[plan]": "gold"})
+    assert [e["in"] for e in body["errors"]] == ["query.filter[plan]"]
     body = get(sales, "/events/purchase/breakdown", 400, top="0")
     assert {e["in"] for e in body["errors"]} == {"query.property", "query.top"}
     body = get(sales, "/events/purchase/breakdown", 400, property="colour")

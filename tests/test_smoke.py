@@ -60,3 +60,23 @@ def test_serve_says_where_it_listens_and_prints_the_first_token_once(tmp_path: P
     assert "Created portal 1" in first
     assert "ffpat-" in first
     assert "Created portal" not in second
+
+
+def test_serve_on_a_busy_port_stops_before_it_starts(tmp_path: Path) -> None:
+    """It said where it listened, and printed a new database's token, then failed."""
+    import socket
+
+    from click.testing import CliRunner
+
+    from collector.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--database",
+                                           str(tmp_path / "f.db")])
+    assert result.exit_code == 1, result.output
+    assert f"Cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
+    assert "Footfall on" not in result.output and "token" not in result.output
+    assert not (tmp_path / "f.db").exists()

@@ -37,10 +37,13 @@ class EventParams:
     filters: tuple[tuple[str, str], ...]
 
 
-def unknown(items: Items, allowed: set[str], errors: list[FieldError]) -> None:
-    """One error per parameter that is neither allowed nor a ``filter[<property>]``."""
-    shown = ", ".join(sorted(allowed))
-    for key in sorted({k for k, _ in items if k not in allowed and not _FILTER.match(k)}):
+def unknown(items: Items, allowed: set[str], errors: list[FieldError], *,
+            filters: bool = False) -> None:
+    """One error per parameter that is neither allowed nor, where ``filters`` are taken,
+    a ``filter[<property>]``."""
+    shown = ", ".join(sorted(allowed) + (["filter[<property>]"] if filters else []))
+    for key in sorted({k for k, _ in items
+                       if k not in allowed and not (filters and _FILTER.match(k))}):
         errors.append(FieldError(f"query.{key}", f"unknown parameter (allowed: {shown})",
                                  "UNKNOWN_PARAMETER"))
 

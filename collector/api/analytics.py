@@ -61,7 +61,7 @@ async def _event_query(request: Request, portal_id: int, extra: set[str],
     """The event, its period and filters; errors so far (the caller adds its own)."""
     name, definition = await _event(request, portal_id)
     items, errors = _items(request), list[FieldError]()
-    params.unknown(items, params.EVENT_PARAMS | extra, errors)
+    params.unknown(items, params.EVENT_PARAMS | extra, errors, filters=True)
     query = params.event_params(items, today(), errors)
     known = params.event_properties(definition)
     params.check_properties([(f"filter[{k}]", k) for k, _ in query.filters], known, errors)
