@@ -1,6 +1,6 @@
 """Spreadsheet import benchmark (issue 6): 1,000,000 rows as .csv and as .xlsx.
 
-    .venv/bin/python -m bench.import_bench [--rows 1000000] [--database URL] [--keep DIR]
+    .venv/bin/python -m bench.import_bench [--rows 1000000] [--database URL] [--only csv|xlsx]
 
 Generates a file of ROWS rows (email, timestamp, 5 properties), defines the event through
 the HTTP API (in process), then runs ``footfall import`` in a subprocess on a fresh SQLite
