@@ -261,9 +261,12 @@ def _document() -> dict[str, Any]:
             **_VISUALIZER_PATHS,
             "/openapi.json": {"get": {"summary": "This document", "tags": ["meta"], "security": [],
                                       "responses": {"200": _json({"type": "object"})}}},
-            "/healthz": {"get": {"summary": "Liveness check", "tags": ["meta"], "security": [],
+            "/healthz": {"get": {"summary": "Health check: the database answers a read",
+                                 "tags": ["meta"], "security": [],
                                  "responses": {"200": _json({"type": "object", "properties": {
-                                     "status": _STR}})}}},
+                                     "status": _STR}}), "503": _json({"type": "object",
+                                     "properties": {"status": _STR}},
+                                     "The database does not answer")}}},
             "/crm/v3/objects/{objectType}": {"post": _op(
                 "Create a CRM record", {"201": _json(_ref("CrmObject"))}, body="CrmObjectCreate",
                 params=[_OBJECT_TYPE], tag="crm")},

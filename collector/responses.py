@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -15,8 +16,32 @@ from collector.errors import FootfallError, StoreUnavailable
 
 log = logging.getLogger("footfall.errors")
 
+UNAVAILABLE = "The store is unavailable for the moment; retry shortly"
 _HTTP_CATEGORIES = {401: "INVALID_AUTHENTICATION", 403: "FORBIDDEN", 404: "OBJECT_NOT_FOUND",
                     405: "METHOD_NOT_ALLOWED"}
+
+
+class _Throttled:
+    """A log of at most one line per ``interval`` seconds; the next line counts the ones
+    held back (an outage refuses every request: one line each flooded the log)."""
+
+    def __init__(self, logger: logging.Logger, interval: float = 1.0) -> None:
+        self._logger, self._interval = logger, interval
+        self._next, self._held = 0.0, 0
+
+    def warn(self, message: str, *args: Any) -> None:
+        now = time.monotonic()
+        if now < self._next:
+            self._held += 1
+            return
+        self._next = now + self._interval
+        held, self._held = self._held, 0
+        if held:
+            message, args = message + " (and %d more like it held back)", (*args, held)
+        self._logger.warning(message, *args)
+
+
+_outages = _Throttled(log)
 
 
 class JSONResponse(Response):
@@ -43,11 +68,16 @@ async def footfall_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FootfallError)
     errors = [{"message": f"{e.where}: {e.message}" if e.where else e.message, "in": e.where,
                "code": e.code} for e in exc.errors]
-    body = error_body("error", exc.message, exc.category, errors)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, StoreUnavailable):
+        # Its reason names the database (host, port, name, file) and repeats the driver's
+        # words: for the log, under the correlation id the client is given.
+        body = error_body("error", UNAVAILABLE, exc.category, errors)
         headers = {"Retry-After": "1"}
-        log.warning("503 %s %s: %s", request.method, request.url.path, exc.message)
+        _outages.warn("503 %s %s (correlationId %s): %s", request.method, request.url.path,
+                      body["correlationId"], exc.message)
+    else:
+        body = error_body("error", exc.message, exc.category, errors)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 

@@ -83,9 +83,12 @@ def test_restart_under_load_loses_nothing_acknowledged(pg_cluster: Cluster) -> N
             sender.wait_for(lambda: len(sender.acked) >= 200)
             pg_cluster.pg_ctl("stop")
             assert sender.saw_503.wait(30), "no request was refused while PostgreSQL was down"
+            down = httpx2.get(f"{base}/healthz", timeout=10)  # a load balancer looks away
+            assert (down.status_code, down.json()) == (503, {"status": "unavailable"})
             pg_cluster.pg_ctl("start")
             before = len(sender.acked)
             sender.wait_for(lambda: len(sender.acked) >= before + 200)  # it reconnected
+            assert httpx2.get(f"{base}/healthz", timeout=10).json() == {"status": "ok"}
         finally:
             sender.stop.set()
             for thread in threads:

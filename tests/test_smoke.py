@@ -78,5 +78,6 @@ def test_serve_on_a_busy_port_stops_before_it_starts(tmp_path: Path) -> None:
                                            str(tmp_path / "f.db")])
     assert result.exit_code == 1, result.output
     assert f"Cannot listen on 127.0.0.1:{port}: Address already in use" in result.output
-    assert "Footfall on" not in result.output and "token" not in result.output
+    assert "Footfall on" not in result.output
+    assert "token" not in result.output
     assert not (tmp_path / "f.db").exists()

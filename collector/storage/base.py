@@ -43,6 +43,10 @@ class Store(ABC):
         """Start now what the first write would otherwise wait for. Server processes call
         it; a command or a test that writes little does not pay for it."""
 
+    @abstractmethod
+    async def ping(self) -> None:
+        """Return once the database answers a trivial read; raise StoreUnavailable if not."""
+
     # Deployment-wide secrets (cursor signing) shared by every collector process.
     @abstractmethod
     async def secret(self, name: str) -> bytes: ...

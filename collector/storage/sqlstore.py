@@ -155,6 +155,9 @@ class SqlStore(Store):
         return await self._read(
             lambda conn: queries.query_completions(conn, self.dialect, portal_id, storable))
 
+    async def ping(self) -> None:
+        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
+
     async def count_completions(self, portal_id: int) -> int:
         return await self._read(lambda conn: records.count_completions(conn, portal_id))
 

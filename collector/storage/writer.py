@@ -150,7 +150,9 @@ class GroupCommitWriter(Generic[Conn]):
                         self._run(conn, batch[half:], isolation)
                         return
                 log.error("group commit of %d jobs failed", len(batch), exc_info=exc)
-                failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}")
+                reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+                failure = StoreUnavailable(
+                    f"The store could not write: {type(exc).__name__}: {reason}")
                 for job in batch:
                     job.outcome = (False, failure)
             else:
