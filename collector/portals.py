@@ -22,7 +22,10 @@ async def create_portal(store: Store, name: str) -> NewPortal:
 
 
 async def ensure_first_portal(store: Store) -> NewPortal | None:
-    """On an empty database, create portal 1 and return it; otherwise None."""
+    """On an empty database, create portal 1 and return it; otherwise None (also when
+    another collector starting at the same moment created it)."""
     if await store.portal_count():
         return None
-    return await create_portal(store, "Default portal")
+    token = new_token()
+    portal_id = await store.create_first_portal("Default portal", hash_token(token))
+    return None if portal_id is None else NewPortal(portal_id, token)

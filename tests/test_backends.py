@@ -142,3 +142,62 @@ def _contact_with_email(api: Api, email: str) -> str:
     response = api.post("/crm/v3/objects/contacts", json={"properties": {"email": email}})
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
+
+
+def test_collectors_starting_together_on_an_empty_database_make_one_portal(
+        database: str) -> None:
+    """Each collector creates portal 1 on an empty database at start: of several starting
+    at the same moment, one does (each counted none, then each created one)."""
+    import asyncio
+
+    from collector.portals import ensure_first_portal
+    from collector.storage import open_store
+    from tests.conftest import count_rows
+
+    async def start_together() -> list[object]:
+        stores = [open_store(database) for _ in range(4)]
+        for store in stores:
+            await store.open()
+        try:
+            return list(await asyncio.gather(*(ensure_first_portal(s) for s in stores)))
+        finally:
+            for store in stores:
+                await store.close()
+
+    created = [found for found in asyncio.run(start_together()) if found is not None]
+    assert len(created) == 1
+    assert count_rows(database, "portals") == 1
+
+
+def test_tracking_settings_changed_at_once_keep_every_change(database: str) -> None:
+    """Each change reads, applies and saves: done at the same moment (from several
+    collectors), the last save used to win and the others' fields were lost."""
+    import asyncio
+
+    from collector.jsapi.portal_settings import TrackingCache, change_settings, load_settings
+    from collector.storage import open_store
+    from tests.conftest import make_portals
+
+    portal = make_portals(database, "p")[0].portal_id
+    changes = [{"cookieless": True}, {"respectDoNotTrack": True}, {"hashRouting": True},
+               {"allowedDomains": ["shop.example"]}]
+
+    async def change_together() -> dict[str, object]:
+        stores = [open_store(database) for _ in changes]
+        for store in stores:
+            await store.open()
+        try:
+            await change_settings(stores[0], TrackingCache(stores[0]), portal, {
+                "cookieless": False, "respectDoNotTrack": False, "hashRouting": False,
+                "allowedDomains": []})
+            await asyncio.gather(*(change_settings(s, TrackingCache(s), portal, body)
+                                   for s, body in zip(stores, changes, strict=True)))
+            return (await load_settings(stores[0], portal)).to_json()
+        finally:
+            for store in stores:
+                await store.close()
+
+    for _ in range(5):
+        assert asyncio.run(change_together()) == {
+            "cookieless": True, "respectDoNotTrack": True, "hashRouting": True,
+            "allowedDomains": ["shop.example"]}

@@ -87,10 +87,13 @@ async def change_settings(store: Store, cache: TrackingCache, portal_id: int,
                           body: Any) -> TrackingSettings:
     """Apply a PATCH body (``apply_patch``'s rules), save it and drop the cached copy; the
     one path both the JSON API and the management UI change tracking settings through."""
-    updated = apply_patch(await load_settings(store, portal_id), body)
-    await store.save_tracking_settings(portal_id, updated.to_json())
+
+    def change(current: dict[str, Any]) -> dict[str, Any]:  # on the store's writer
+        return apply_patch(TrackingSettings.from_json(current), body).to_json()
+
+    updated = await store.change_tracking_settings(portal_id, change)
     cache.invalidate(portal_id)
-    return updated
+    return TrackingSettings.from_json(updated)
 
 
 class TrackingCache:

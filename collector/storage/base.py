@@ -8,6 +8,7 @@ id first and never touches another portal's rows.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 from collector.analytics.model import (
@@ -54,6 +55,11 @@ class Store(ABC):
     # Portals and tokens (tokens arrive already hashed).
     @abstractmethod
     async def create_portal(self, name: str, token_hash: str) -> int: ...
+
+    @abstractmethod
+    async def create_first_portal(self, name: str, token_hash: str) -> int | None:
+        """Create a portal if the database has none yet (atomically: of collectors starting
+        together on an empty database, one creates it); its id, or None."""
 
     @abstractmethod
     async def add_token(self, portal_id: int, token_hash: str, name: str) -> None: ...
@@ -128,7 +134,11 @@ class Store(ABC):
         """The portal's tracking settings ({} when never set); None when the portal is unknown."""
 
     @abstractmethod
-    async def save_tracking_settings(self, portal_id: int, body: dict[str, Any]) -> None: ...
+    async def change_tracking_settings(
+            self, portal_id: int,
+            change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        """Save ``change(current settings)`` (it may raise a ClientError: nothing saved) and
+        return it; changes at the same moment apply one after the other."""
 
     @abstractmethod
     async def record_js_hits(self, portal_id: int, completions: list[NewCompletion],

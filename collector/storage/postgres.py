@@ -28,7 +28,7 @@ from collector.storage.writer import GroupCommitWriter
 
 T = TypeVar("T")
 DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')",
-                          binary_order=' COLLATE "C"',
+                          binary_order=' COLLATE "C"', lock_rows=" FOR NO KEY UPDATE",
                           insert_completions=PgConnection.insert_completions)
 _MIGRATION_LOCK = 0x466F6F7466616C6C  # "Footfall": one advisory lock key for schema changes
 

@@ -65,6 +65,9 @@ class Dialect:
     # bulk form.
     insert_completions: Callable[[Any, list[tuple[Any, ...]]], list[tuple[str, int, Any]]] = (
         insert_completion_rows)
+    # Appended to a SELECT of rows a write transaction reads in order to change: concurrent
+    # changers wait for each other (SQLite's write transactions are one at a time anyway).
+    lock_rows: str = ""
 
     def prop(self, column: str, key: str) -> str:
         if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names

@@ -28,6 +28,17 @@ def insert_portal(conn: Connection, name: str, token_hash: str) -> int:
     return portal_id
 
 
+def insert_first_portal(conn: Connection, name: str, token_hash: str) -> int | None:
+    """Portal 1 of an empty database, once: of collectors starting together on it, the
+    first to insert the ``first-portal`` marker creates it (the others wait on the marker's
+    key until that commits, then find it taken) and the others create nothing."""
+    if conn.execute("SELECT 1 FROM portals LIMIT 1").fetchone() is not None:
+        return None
+    won = conn.execute("INSERT INTO meta (key, value) VALUES ('first-portal', '') ON CONFLICT"
+                       " DO NOTHING RETURNING key").fetchone()
+    return insert_portal(conn, name, token_hash) if won is not None else None
+
+
 def insert_token(conn: Connection, portal_id: int, token_hash: str, name: str) -> None:
     conn.execute("INSERT INTO tokens (token_hash, portal_id, name, created_at) VALUES (?, ?, ?, ?)",
                  (token_hash, portal_id, name, now_ms()))

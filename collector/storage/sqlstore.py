@@ -73,6 +73,10 @@ class SqlStore(Store):
         guard.check([("name", name)])
         return await self._write(lambda conn: records.insert_portal(conn, name, token_hash))
 
+    async def create_first_portal(self, name: str, token_hash: str) -> int | None:
+        guard.check([("name", name)])
+        return await self._write(lambda conn: records.insert_first_portal(conn, name, token_hash))
+
     async def add_token(self, portal_id: int, token_hash: str, name: str) -> None:
         guard.check([("name", name)])
         await self._write(lambda conn: records.insert_token(conn, portal_id, token_hash, name))
@@ -166,8 +170,11 @@ class SqlStore(Store):
     async def load_tracking_settings(self, portal_id: int) -> dict[str, Any] | None:
         return await self._read(lambda conn: tracking.load_settings(conn, portal_id))
 
-    async def save_tracking_settings(self, portal_id: int, body: dict[str, Any]) -> None:
-        await self._write(lambda conn: tracking.save_settings(conn, portal_id, body))
+    async def change_tracking_settings(
+            self, portal_id: int,
+            change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+        return await self._write(
+            lambda conn: tracking.change_settings(conn, self.dialect, portal_id, change))
 
     async def record_js_hits(self, portal_id: int, completions: list[NewCompletion],
                              failed: list[FailedHit], counters: dict[str, int],

@@ -6,8 +6,10 @@ Portable SQL with ``?`` placeholders, run on any backend's connection (see ``que
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from collector.errors import NotFound
 from collector.model import FailedHit, NewCompletion
 from collector.storage.queries import Connection, Dialect, IdentityCache, now_ms, store_completions
 from collector.storage.tx import Tx
@@ -20,6 +22,19 @@ def load_settings(conn: Connection, portal_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     return json.loads(row[0]) if row[0] else {}
+
+
+def change_settings(conn: Connection, dialect: Dialect, portal_id: int,
+                    change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """Read, change and save the portal's tracking settings in the caller's write
+    transaction, with the portal's row locked meanwhile: changes made at the same moment
+    (other processes' too) apply one after the other, none lost."""
+    if conn.execute(f"SELECT 1 FROM portals WHERE id = ?{dialect.lock_rows}",
+                    (portal_id,)).fetchone() is None:
+        raise NotFound(f"No portal {portal_id}")
+    updated = change(load_settings(conn, portal_id) or {})
+    save_settings(conn, portal_id, updated)
+    return updated
 
 
 def save_settings(conn: Connection, portal_id: int, body: dict[str, Any]) -> None:
