@@ -29,7 +29,7 @@ class Authenticator:
     (a revoked token stops working in other processes within that time).
     """
 
-    def __init__(self, store: Store, ttl: float = 10.0) -> None:
+    def __init__(self, store: Store, ttl: float = 2.0) -> None:
         self._store = store
         self._ttl = ttl
         self._cache: dict[str, tuple[str, int, float]] = {}
