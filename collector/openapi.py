@@ -298,7 +298,9 @@ def _import_paths() -> dict[str, Any]:
                        "404": _json(_ref("Error"), "No such import")}, params=[job],
                        tag="imports"),
             "delete": _op("Cancel a running import (nothing of it is stored)", {
-                "202": _json(_ref("ImportJob"), "Cancelling")}, params=[job], tag="imports")},
+                "202": _json(_ref("ImportJob"), "Cancelling"),
+                "409": _json(_ref("Error"), "The import has already ended")},
+                params=[job], tag="imports")},
         base + "/{jobId}/errors": {"get": _op("Download the error report (CSV: row, column,"
                                               " value, reason)", {"200": {
             "description": "The report", "content": {"text/csv": {"schema": _STR}}}},

@@ -141,3 +141,6 @@ def test_cancel_stores_nothing(api: Api, database: str) -> None:
     for table in ("completions", "objects"):
         assert count_rows(database, table) == 0, table
     assert job_states(database)[0][0] == "cancelled"
+    again = api.delete(f"/footfall/v1/imports/{started['id']}")  # it has ended: nothing to do
+    assert again.status_code == 409, again.text
+    assert again.json()["errors"][0]["in"] == "jobId"

@@ -19,7 +19,7 @@ from starlette.responses import FileResponse, Response
 from collector.api.common import authenticated, services
 from collector.bodylimit import limit_receive
 from collector.definitions import parse_new_definition
-from collector.errors import FieldError, NotFound, ValidationFailed
+from collector.errors import Conflict, FieldError, NotFound, ValidationFailed
 from collector.importer.dates import BadDateFormat, date_parser
 from collector.importer.jobs import ImportJobs, new_folder
 from collector.importer.mapping import propose
@@ -208,6 +208,9 @@ async def cancel_import(request: Request, portal_id: int) -> Response:
     job = _jobs(request).get(portal_id, request.path_params["job_id"])
     if job is None:
         raise NotFound("No running import with this id in this portal")
+    if job.state != "running":  # a finished import stays as it ended (committed: stored)
+        raise Conflict(f"The import has already ended ({job.state}); there is nothing to"
+                       " cancel", (FieldError("jobId", f"state {job.state}", "FINISHED"),))
     job.cancel.set()
     return JSONResponse(job.to_json(), status_code=202)
 
