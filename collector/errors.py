@@ -84,7 +84,13 @@ class Unauthorized(FootfallError):
 
 
 class StoreUnavailable(FootfallError):
-    """The store could not durably write; nothing of the request was acknowledged."""
+    """The store could not durably write; nothing of the request was acknowledged.
+
+    Its message names the database (host, port, name, file) and repeats its driver's
+    words: for the log and the operator's terminal. Clients, pages and job states get
+    ``PUBLIC`` (or ``PUBLIC_IMPORT``)."""
 
     status_code = 503
     category = "SERVICE_UNAVAILABLE"
+    PUBLIC = "The store is unavailable for the moment; retry shortly"
+    PUBLIC_IMPORT = "The store could not write; nothing of the import was stored: run it again"

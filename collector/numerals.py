@@ -13,6 +13,7 @@ def decimal(text: str) -> int | None:
     """The integer that ASCII digit text spells, else None; None too for more significant
     digits than any range we take (``str.isdigit`` also accepts digits ``int()`` refuses,
     such as ², and ``int()`` takes signs, spaces and underscores)."""
-    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > _MAX_DIGITS:
+    if not (text.isascii() and text.isdigit()):
         return None
-    return int(text)
+    significant = text.lstrip("0")  # int() counts leading zeros against its limit too
+    return int(significant or "0") if len(significant) <= _MAX_DIGITS else None

@@ -16,14 +16,14 @@ from collector.errors import FootfallError, StoreUnavailable
 
 log = logging.getLogger("footfall.errors")
 
-UNAVAILABLE = "The store is unavailable for the moment; retry shortly"
 _HTTP_CATEGORIES = {401: "INVALID_AUTHENTICATION", 403: "FORBIDDEN", 404: "OBJECT_NOT_FOUND",
                     405: "METHOD_NOT_ALLOWED"}
 
 
 class _Throttled:
-    """A log of at most one line per ``interval`` seconds; the next line counts the ones
-    held back (an outage refuses every request: one line each flooded the log)."""
+    """A warning log of at most one line per ``interval`` seconds, the next one counting
+    those held back (an outage refuses every request: a warning each flooded the log);
+    the held-back lines go to the DEBUG level."""
 
     def __init__(self, logger: logging.Logger, interval: float = 1.0) -> None:
         self._logger, self._interval = logger, interval
@@ -33,6 +33,7 @@ class _Throttled:
         now = time.monotonic()
         if now < self._next:
             self._held += 1
+            self._logger.debug(message, *args)
             return
         self._next = now + self._interval
         held, self._held = self._held, 0
@@ -70,9 +71,7 @@ async def footfall_error(request: Request, exc: Exception) -> Response:
                "code": e.code} for e in exc.errors]
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, StoreUnavailable):
-        # Its reason names the database (host, port, name, file) and repeats the driver's
-        # words: for the log, under the correlation id the client is given.
-        body = error_body("error", UNAVAILABLE, exc.category, errors)
+        body = error_body("error", exc.PUBLIC, exc.category, errors)
         headers = {"Retry-After": "1"}
         _outages.warn("503 %s %s (correlationId %s): %s", request.method, request.url.path,
                       body["correlationId"], exc.message)

@@ -21,7 +21,7 @@ class SettingsError(ValueError):
 def _integer(raw: str) -> int:
     value = decimal(raw.strip())
     if value is None:
-        raise ValueError("must be a whole number such as 8000 (digits only)")
+        raise ValueError("must be a whole number (digits only)")
     return value
 
 

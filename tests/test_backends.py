@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
-from tests.conftest import Api
+from collector.jsapi.portal_settings import TrackingCache, change_settings, load_settings
+from collector.portals import ensure_first_portal
+from collector.storage import open_store
+from tests.conftest import Api, count_rows, make_portals
 
 
 def _define(api: Api) -> None:
@@ -148,12 +152,6 @@ def test_collectors_starting_together_on_an_empty_database_make_one_portal(
         database: str) -> None:
     """Each collector creates portal 1 on an empty database at start: of several starting
     at the same moment, one does (each counted none, then each created one)."""
-    import asyncio
-
-    from collector.portals import ensure_first_portal
-    from collector.storage import open_store
-    from tests.conftest import count_rows
-
     async def start_together() -> list[object]:
         stores = [open_store(database) for _ in range(4)]
         for store in stores:
@@ -172,12 +170,6 @@ def test_collectors_starting_together_on_an_empty_database_make_one_portal(
 def test_tracking_settings_changed_at_once_keep_every_change(database: str) -> None:
     """Each change reads, applies and saves: done at the same moment (from several
     collectors), the last save used to win and the others' fields were lost."""
-    import asyncio
-
-    from collector.jsapi.portal_settings import TrackingCache, change_settings, load_settings
-    from collector.storage import open_store
-    from tests.conftest import make_portals
-
     portal = make_portals(database, "p")[0].portal_id
     changes = [{"cookieless": True}, {"respectDoNotTrack": True}, {"hashRouting": True},
                {"allowedDomains": ["shop.example"]}]

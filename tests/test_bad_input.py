@@ -124,9 +124,12 @@ DEEP_OBJECTS = _props('"plan":' + '{"a":' * 100_000 + "1" + "}" * 100_000)
 
 # (body template, expected `in` patterns); every one must be a 400.
 HUGE = "9" * 5000  # more digits than Python converts to an int (4,300)
+PADDED = "0" * 5000 + "7"  # a small number, in more digits than that
 
 SEND_CASES = [
     pytest.param(_field(f'"objectId":"{HUGE}"'), ["objectId"], id="objectId-5000-digits"),
+    pytest.param(_field(f'"objectId":"{PADDED}"'), ["objectId"],  # no contact 7
+                 id="objectId-zero-padded"),
     pytest.param(_field(f'"occurredAt":"{HUGE}"'), ["occurredAt"], id="occurredAt-5000-digits"),
     pytest.param(_field(f'"occurredAt":"-{HUGE}"'), ["occurredAt"],
                  id="occurredAt-minus-5000-digits"),
@@ -534,6 +537,10 @@ def test_an_integer_of_thousands_of_digits_is_refused_by_name(
     assert response.status_code == status, response.text
     if where is not None:
         assert [e["in"] for e in response.json()["errors"]] == [where], response.text
+    # Leading zeros count too: a 7 written in 5,001 digits is a 7 (never a 500).
+    padded = portal.api.client.request(method, path.replace("{HUGE}", PADDED),
+                                       headers=portal.api.headers)
+    assert padded.status_code < 500, padded.text
 
 
 def test_more_property_filters_than_the_store_takes_are_a_400(portal: Portal) -> None:
@@ -545,3 +552,9 @@ def test_more_property_filters_than_the_store_takes_are_a_400(portal: Portal) ->
         assert "at most 100" in response.json()["errors"][0]["message"]
     query = "&".join(f"property.p{i}=v" for i in range(100))
     assert portal.api.get(f"/events/v3/events?{query}").status_code == 200
+
+
+def test_a_zero_padded_timestamp_is_the_number_it_spells(portal: Portal) -> None:
+    """5,000 zeros and a 7 are 7 ms after the epoch: taken, not a 500."""
+    body = portal.body(_field(f'"occurredAt":"{PADDED}"'))
+    assert portal.post_raw(SEND, body).status_code == 204

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx2
+from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from collector.cli import main
 from tests.conftest import Api
 from tests.pgcluster import free_port
 
@@ -64,12 +67,6 @@ def test_serve_says_where_it_listens_and_prints_the_first_token_once(tmp_path: P
 
 def test_serve_on_a_busy_port_stops_before_it_starts(tmp_path: Path) -> None:
     """It said where it listened, and printed a new database's token, then failed."""
-    import socket
-
-    from click.testing import CliRunner
-
-    from collector.cli import main
-
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

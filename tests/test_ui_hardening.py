@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 from collector.importer.mapping import apply_overrides
 from collector.portals import NewPortal
 from collector.settings import Settings
+from collector.ui.render import contain_bidi
 from tests.conftest import Api, make_portals
 from tests.uikit import Browser
 
@@ -117,3 +118,15 @@ def test_a_right_to_left_override_in_a_label_stays_inside_it(
     title = page[page.index("<title>"):page.index("</title>")]
     assert "Spoof\u202eevil\u202c" in title
     assert page.count("\u202e") == page.count("Spoof\u202eevil\u202c")  # each closed at once
+
+
+@pytest.mark.parametrize(("text", "closed"), [
+    ("a\u202eb", "a\u202eb\u202c"),
+    ("a\u2067b", "a\u2067b\u2069"),
+    # An isolate opened after an override: PDF is ignored while the isolate is open, so the
+    # isolate is closed first.
+    ("\u202eevil\u2067x", "\u202eevil\u2067x\u2069\u202c"),
+    ("plain", "plain"), ("ascii only \u00e9", "ascii only \u00e9"),
+])
+def test_bidi_openers_are_closed_isolates_first(text: str, closed: str) -> None:
+    assert contain_bidi(text) == closed

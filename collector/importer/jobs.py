@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from collector.errors import FootfallError
+from collector.errors import FootfallError, StoreUnavailable
 from collector.importer.dates import BadDateFormat
 from collector.importer.pipeline import ImportCancelled, ImportRequest, run_import
 from collector.settings import Settings
@@ -108,6 +108,9 @@ class ImportJobs:
                                              job.progress, job.cancel))
         except ImportCancelled as exc:
             job.state, job.message = "cancelled", exc.message
+        except StoreUnavailable as exc:  # its message is the operator's (see the class)
+            log.warning("import %s failed: %s", job.request.job_id, exc.message)
+            job.state, job.message = "failed", exc.PUBLIC_IMPORT
         except (FootfallError, BadDateFormat) as exc:
             job.state, job.message = "failed", getattr(exc, "message", str(exc))
         except BaseException as exc:  # reported on the job (a Rust panic is no Exception)

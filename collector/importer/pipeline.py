@@ -20,7 +20,7 @@ from typing import Any
 
 from collector.completions import resolve_event_name
 from collector.definitions import definition_json, parse_new_definition
-from collector.errors import ClientError
+from collector.errors import ClientError, StoreUnavailable
 from collector.importer.batches import CheckedBatch
 from collector.importer.checking import Checked, CheckJob, checked_batches
 from collector.importer.dates import date_parser
@@ -147,8 +147,10 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
                     settings.limits.completions_per_month, {**body, **summary.to_json()})
             except BaseException as exc:
                 state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
+                message = (StoreUnavailable.PUBLIC_IMPORT if isinstance(exc, StoreUnavailable)
+                           else str(exc) or type(exc).__name__)
                 await store.end_import(req.portal_id, req.job_id, state,
-                                       {**body, "message": str(exc) or type(exc).__name__})
+                                       {**body, "message": message})
                 raise
     return summary
 

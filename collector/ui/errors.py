@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from collector.errors import FootfallError
+from collector.errors import FootfallError, StoreUnavailable
 from collector.responses import client_gone
 from collector.ui.csrf import CsrfRejected
 from collector.ui.render import render
@@ -47,6 +47,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 async def footfall_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FootfallError)
+    if isinstance(exc, StoreUnavailable):  # its message is the operator's (see the class)
+        log.warning("503 %s %s: %s", request.method, request.url.path, exc.message)
+        return error_page(request, exc.status_code, exc.PUBLIC)
     return error_page(request, exc.status_code, exc.message)
 
 

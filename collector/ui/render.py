@@ -72,7 +72,9 @@ def contain_bidi(value: Any) -> Any:
     isolates = sum(map(value.count, _ISOLATES))
     if not (embeddings or isolates):
         return value
-    return value + "\u202c" * embeddings + "\u2069" * isolates
+    # Isolates first: a PDF is ignored while an isolate is open, and a PDI also closes the
+    # embeddings opened inside its isolate.
+    return value + "\u2069" * isolates + "\u202c" * embeddings
 
 
 def _env() -> jinja2.Environment:
