@@ -77,6 +77,7 @@ def parse_rule(raw: Any, where: str, errors: list[FieldError]) -> dict[str, str]
 _PYTHON_ESCAPES = {"A": "\\A (use ^)", "Z": "\\Z (use $)", "z": "\\z (use $)", "a": "\\a",
                    "N": "\\N{…}", "U": "\\U"}
 _GROUPS = {":", "=", "!"}  # (?: (?= (?! mean the same in both
+_COUNTED = re.compile(r"\{\d+(,\d*)?\}\Z")  # a {n} or {n,m} quantifier, ending there
 
 
 def _regex_problem(value: str) -> str | None:
@@ -117,7 +118,8 @@ def _dialect_problem(value: str) -> str | None:
             return "the quantifier '{,'"  # JS: the text {,
         elif char == "(" and value[i + 1:i + 2] == "?" and value[i + 2:i + 3] not in _GROUPS:
             return f"the group {value[i:i + 4]!r}"
-        elif char in "*+?}" and value[i + 1:i + 2] == "+":
+        elif char in "*+?}" and value[i + 1:i + 2] == "+" and (
+                char != "}" or _COUNTED.search(value, 0, i + 1)):  # x}+ is x, }, + in both
             return f"the possessive quantifier {value[i:i + 2]!r}"
         i += 1
     return None
