@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -13,6 +12,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from collector.errors import FootfallError, StoreUnavailable
+from collector.logthrottle import Throttled
 
 log = logging.getLogger("footfall.errors")
 
@@ -20,29 +20,7 @@ _HTTP_CATEGORIES = {401: "INVALID_AUTHENTICATION", 403: "FORBIDDEN", 404: "OBJEC
                     405: "METHOD_NOT_ALLOWED"}
 
 
-class _Throttled:
-    """A warning log of at most one line per ``interval`` seconds, the next one counting
-    those held back (an outage refuses every request: a warning each flooded the log);
-    the held-back lines go to the DEBUG level."""
-
-    def __init__(self, logger: logging.Logger, interval: float = 1.0) -> None:
-        self._logger, self._interval = logger, interval
-        self._next, self._held = 0.0, 0
-
-    def warn(self, message: str, *args: Any) -> None:
-        now = time.monotonic()
-        if now < self._next:
-            self._held += 1
-            self._logger.debug(message, *args)
-            return
-        self._next = now + self._interval
-        held, self._held = self._held, 0
-        if held:
-            message, args = message + " (and %d more like it held back)", (*args, held)
-        self._logger.warning(message, *args)
-
-
-_outages = _Throttled(log)
+_outages = Throttled(log)
 
 
 class JSONResponse(Response):

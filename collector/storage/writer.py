@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from collector.errors import ClientError, StoreUnavailable
+from collector.logthrottle import Throttled
 from collector.storage.tx import Isolation, Transactor, Tx
 
 log = logging.getLogger("footfall.writer")
+_outages = Throttled(log)
 T = TypeVar("T")
 Conn = TypeVar("Conn")
 
@@ -124,41 +126,53 @@ class GroupCommitWriter(Generic[Conn]):
         may have failed for one job's sake (a value the database refuses, a bug): its halves
         run as transactions of their own, down to that job alone, so it fails by itself
         (within the ``Isolation`` allowance, after which what still fails fails together)."""
-        transactor = self._transactor
         for attempt in range(1, attempts + 1):
             tx: Tx[Conn] = Tx(conn)
             try:
-                transactor.begin(conn)
-                for job in batch:
-                    job.outcome = self._run_job(tx, job)
-                tx.run_before_commit()
-                transactor.commit(conn)
+                self._transaction(tx, batch)
             except Exception as exc:
                 self._roll_back(conn)
-                if attempt < attempts and transactor.retryable(exc):
+                if attempt < attempts and self._transactor.retryable(exc):
                     log.info("group commit of %d jobs lost a race (%s); running it again",
                              len(batch), type(exc).__name__)
                     continue
-                if len(batch) > 1 and not transactor.transient(exc):
-                    if isolation is None:
-                        isolation = Isolation.for_group(len(batch))
-                        log.warning("group commit of %d jobs failed (%s); running its parts"
-                                    " apart", len(batch), type(exc).__name__)
-                    if isolation.split():
-                        half = len(batch) // 2
-                        self._run(conn, batch[:half], isolation)
-                        self._run(conn, batch[half:], isolation)
-                        return
-                log.error("group commit of %d jobs failed", len(batch), exc_info=exc)
-                reason = str(exc).splitlines()[0][:200] if str(exc) else ""
-                failure = StoreUnavailable(
-                    f"The store could not write: {type(exc).__name__}: {reason}")
-                for job in batch:
-                    job.outcome = (False, failure)
+                self._failed(conn, batch, exc, isolation)
             else:
                 self.transactions += 1
                 tx.run_after_commit()
             return
+
+    def _transaction(self, tx: Tx[Conn], batch: list[_Job[Conn]]) -> None:
+        self._transactor.begin(tx.conn)
+        for job in batch:
+            job.outcome = self._run_job(tx, job)
+        tx.run_before_commit()
+        self._transactor.commit(tx.conn)
+
+    def _failed(self, conn: Conn, batch: list[_Job[Conn]], exc: Exception,
+                isolation: Isolation | None) -> None:
+        """``batch``'s transaction failed: its halves run apart (see ``_run``), or each of
+        its jobs fails with ``StoreUnavailable``."""
+        transient = self._transactor.transient(exc)
+        if len(batch) > 1 and not transient:
+            if isolation is None:
+                isolation = Isolation.for_group(len(batch))
+                log.warning("group commit of %d jobs failed (%s); running its parts apart",
+                            len(batch), type(exc).__name__)
+            if isolation.split():
+                half = len(batch) // 2
+                self._run(conn, batch[:half], isolation)
+                self._run(conn, batch[half:], isolation)
+                return
+        reason = (str(exc).splitlines() or [""])[0][:200]
+        if transient:  # the store is down: every group says so
+            _outages.warn("group commit of %d jobs failed: %s: %s", len(batch),
+                          type(exc).__name__, reason)
+        else:
+            log.error("group commit of %d jobs failed", len(batch), exc_info=exc)
+        failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}: {reason}")
+        for job in batch:
+            job.outcome = (False, failure)
 
     def _roll_back(self, conn: Conn) -> None:
         try:

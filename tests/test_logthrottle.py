@@ -1,4 +1,4 @@
-"""The log of refusals during an outage: one warning a second, the rest counted."""
+"""Warnings an outage repeats: one a second, the rest counted (and kept at DEBUG)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from collector.responses import _Throttled
+from collector.logthrottle import Throttled
 
 
 def test_an_outage_logs_one_warning_per_interval_and_counts_the_rest(
         caplog: pytest.LogCaptureFixture) -> None:
-    throttled = _Throttled(logging.getLogger("footfall.test"), interval=0.2)
+    throttled = Throttled(logging.getLogger("footfall.test"), interval=0.2)
     with caplog.at_level(logging.DEBUG, "footfall.test"):
         for number in range(5):
             throttled.warn("503 number %d", number)
