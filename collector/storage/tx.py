@@ -67,8 +67,9 @@ class Tx(Generic[Conn]):
 class Isolation:
     """How many more times the search for the jobs at fault in a failed group may run a
     failed part as two halves: enough to single out a few among thousands, and a bound
-    (at most ``2 * splits + 1`` transactions in all) when every job fails (a store broken
-    in a way it does not report as transient, or a bug common to all)."""
+    (at most ``2 * splits + 1`` transactions in all, besides the writer's reruns of one that
+    lost a race) when every job fails (a store broken in a way it does not report as
+    transient, or a bug common to all)."""
 
     splits: int
 
