@@ -13,13 +13,14 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from collector.jsonbody import too_large
+from collector.numerals import decimal
 from collector.services import Services
 
 
 def declared_length(scope: Scope) -> int | None:
     for name, value in scope["headers"]:
         if name == b"content-length":
-            return int(value) if value.isdigit() else None
+            return decimal(value.decode("latin-1"))  # None: unreadable, the stream is capped
     return None
 
 

@@ -110,8 +110,8 @@ def _check_address(host: str, port: int) -> None:
         try:
             probe.bind(address)
         except OSError as exc:
-            hint = " (is another server there? choose another --port)" \
-                if exc.errno == errno.EADDRINUSE else ""
+            busy = exc.errno == errno.EADDRINUSE
+            hint = " (is another server there? choose another --port)" if busy else ""
             raise click.ClickException(f"{problem}: {exc.strerror}{hint}") from None
 
 

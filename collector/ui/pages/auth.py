@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from collector.api.common import services
 from collector.auth import hash_token
+from collector.numerals import decimal
 from collector.ui.access import admin_page, admin_stamp, session_still_valid
 from collector.ui.csrf import checked_form, closes_form
 from collector.ui.forms import text
@@ -120,7 +121,7 @@ async def choose_portal(request: Request) -> Response:
     form = await request.form()
     raw = text(form, "portal_id").strip()
     chosen = {p.id: p for p in await services(request).store.list_portals()}.get(
-        int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else -1)
+        decimal(raw) or 0)  # no portal has id 0
     if chosen is None:
         return redirect(BASE + "/portals", "That portal does not exist.", request=request)
     session_of(request).choose_portal(chosen.id, chosen.name)
