@@ -59,3 +59,14 @@ def portal(collector: Collector, request: pytest.FixtureRequest) -> Portal:
     """A fresh portal per test, so tests never see each other's completions."""
     portal_id, token = create_portal(collector.database, request.node.name[:40])
     return Portal(collector, portal_id, token)
+
+
+@pytest.fixture
+def restartable(tmp_path: Path) -> Iterator[Collector]:
+    """A collector of its own for the test, to stop and start again."""
+    server = Collector(str(tmp_path / "footfall.db"), tmp_path / "collector.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

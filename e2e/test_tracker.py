@@ -3,36 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import BrowserContext, Page, Response, Route
+from playwright.sync_api import BrowserContext, Page, Route
 
 from e2e.harness import Collector, PageServer, Portal, create_portal
-
-
-def collected(response: Response) -> bool:
-    return "/collect" in response.url and response.request.method == "POST" and response.status == 204
-
-
-def open_page(page: Page, portal: Portal, pages: PageServer, name: str = "page.html",
-              query: str = "") -> None:
-    """Open a fixture page and wait until the collector acknowledged its first hits."""
-    with page.expect_response(collected):
-        page.goto(portal.page_url(pages, name, query))
-
-
-def saved(portal: Portal) -> str:
-    """A script giving the unsent queues kept in localStorage: one per page (tab), each
-    under its own key ending in ``_ffq<portal>``, as JSON text."""
-    return (f"Object.keys(localStorage).filter(k => k.endsWith('_ffq{portal.portal_id}'))"
-            ".map(k => localStorage[k])")
-
-
-def push(page: Page, command: str) -> None:
-    with page.expect_response(collected):
-        page.evaluate(f"window._hsq.push({command})")
+from e2e.tracker_kit import collected, open_page, push, saved
 
 
 def test_page_view_on_load_and_on_spa_navigation(page: Page, portal: Portal, pages: PageServer) -> None:
@@ -175,16 +150,6 @@ def test_delivery_on_tab_close(context: BrowserContext, portal: Portal, pages: P
     page.evaluate(f"window._hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('left')}'}}])")
     page.close()  # before the 100 ms batch timer: pagehide sends it with sendBeacon
     assert len(portal.wait_for_events(1, eventType=portal.fqn("left"))) == 1
-
-
-@pytest.fixture
-def restartable(tmp_path: Path) -> Iterator[Collector]:
-    server = Collector(str(tmp_path / "footfall.db"), tmp_path / "collector.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_collector_down_then_up_events_arrive_once(page: Page, restartable: Collector,

@@ -21,12 +21,13 @@ def custom_code(definitions: Iterable[EventDefinition]) -> list[str]:
 def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str,
                    debug_path: str, definitions: Iterable[EventDefinition]) -> dict[str, Any]:
     """Keys are documented at the top of ``snippets/static/tracker.js``."""
+    # h: where a page URL's tracked part ends. "#" leaves the hash out; with hash routing a
+    # space, which no serialized URL holds, keeps the whole URL.
     config: dict[str, Any] = {"a": portal_id, "u": collect_path, "d": debug_path,
+                              "h": " " if tracking.hash_routing else "#",
                               "x": custom_code(definitions)}
     if tracking.cookieless:
         config["k"] = 1
-    if tracking.hash_routing:
-        config["h"] = 1
     return config
 
 

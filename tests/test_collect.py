@@ -39,6 +39,23 @@ def test_page_view_is_stored_enriched_with_cors(api: Api) -> None:
     assert "adjustments" not in stored
 
 
+@pytest.mark.parametrize(("sent", "header", "stored"), [
+    ({}, "nb-NO,nb;q=0.9,en;q=0.8", "nb-NO"),  # the tracker sends none: the header's first
+    ({}, "de", "de"),
+    ({}, "*", None),
+    ({}, "<b>en</b>, de", None),
+    ({}, "en-GB;q=0.8, en;q=0.5", "en-GB"),
+    ({}, None, None),
+    ({"l": "fr-CA"}, "de", "fr-CA"),  # a sender's own wins
+])
+def test_language_is_the_hits_or_the_browsers_first(api: Api, sent: dict[str, str],
+                                                    header: str | None, stored: str | None) -> None:
+    page = {k: v for k, v in hit(**sent).items() if k != "l" or sent}
+    headers = {"Accept-Language": header} if header is not None else {}
+    assert post_hits(api.client, api.portal_id, page, headers=headers).status_code == 204
+    assert _only(api, eventType="e_visited_page")["properties"].get("hs_language") == stored
+
+
 def test_preflight_allows_cross_origin_without_credentials(client: TestClient) -> None:
     response = client.options("/collect", headers={"Origin": "https://shop.example",
                                                    "Access-Control-Request-Method": "POST"})

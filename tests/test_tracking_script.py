@@ -41,7 +41,7 @@ def test_script_is_minified_core_plus_one_config_slot(api: Api) -> None:
     assert response.headers["content-type"].startswith("application/javascript")
     assert "public" in response.headers["cache-control"]
     core, config = _split(response.text)
-    assert config == {"a": api.portal_id, "u": "/collect",
+    assert config == {"a": api.portal_id, "u": "/collect", "h": "#",
                       "d": f"/js/footfall-debug/{api.portal_id}.js", "x": []}
     assert "\n  " not in core
     assert "/*" not in core
@@ -60,10 +60,12 @@ def test_etag_and_304(api: Api) -> None:
     again = api.client.get(f"/js/{api.portal_id}.js", headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
-    api.patch("/footfall/v1/tracking/settings", json={"cookieless": True})
+    api.patch("/footfall/v1/tracking/settings", json={"cookieless": True, "hashRouting": True})
     changed = api.client.get(f"/js/{api.portal_id}.js", headers={"If-None-Match": etag})
     assert changed.status_code == 200
-    assert _split(changed.text)[1]["k"] == 1
+    config = _split(changed.text)[1]
+    assert config["k"] == 1
+    assert config["h"] == " "  # no URL holds a space: the tracked URL keeps its hash
 
 
 @pytest.mark.parametrize(("accept", "encoding", "decode"), [

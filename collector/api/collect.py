@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collector.api.plain import Incoming, PlainEndpoint
+from collector.enrich.page import preferred_language
 from collector.enrich.useragent import parse_agent
 from collector.errors import NotFound
 from collector.jsapi import ingest
@@ -61,6 +62,7 @@ async def _context(incoming: Incoming, svc: Services, state: TrackingState) -> i
         agent=parse_agent(headers.get("user-agent", "")[:512]),
         client_ip=incoming.client_host,
         do_not_track=headers.get("dnt") == "1" or headers.get("sec-gpc") == "1",
+        language=preferred_language(headers.get("accept-language", "")),
         now=time.time_ns() // 1_000_000,
         visitor_secret=await state.visitor_secret(),
         allow_headless=settings.allow_headless,

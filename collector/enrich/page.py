@@ -7,6 +7,7 @@ characters, so the caches stay small whatever a client sends).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -17,6 +18,7 @@ from collector.enrich.touchpoint import campaign_source, referral_source
 CACHED_LENGTH = 2048
 T = TypeVar("T")
 _UTM = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
 
 # What a page URL gives a hit: its host, its hs_utm_* properties, its campaign touchpoint.
 PageUrl = tuple[str, tuple[tuple[str, str], ...], str | None]
@@ -50,7 +52,20 @@ def _parse_page_url(url: str) -> PageUrl:
     return host, utm, campaign_source(query)
 
 
+def _first_language(header: str) -> str:
+    first = header.split(",", 1)[0].split(";", 1)[0].strip()
+    return first if _LANGUAGE_TAG.match(first) else ""
+
+
 _host = _Cached(_parse_host)
+_language = _Cached(_first_language)
+
+
+def preferred_language(accept_language: str) -> str:
+    """The browser's first language from its ``Accept-Language`` header (the tracker's
+    ``navigator.language``), or "" when the header names none."""
+    return _language(accept_language)
+
 _page_url = _Cached(_parse_page_url)
 
 

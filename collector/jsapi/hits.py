@@ -4,7 +4,8 @@ One request body (``text/plain`` JSON, below 64 KiB)::
 
     {"a": portalId, "k": visitorToken, "w": 1 if navigator.webdriver,
      "h": [{"i": uuid, "n": "pe1_event" (absent for a page view), "t": epochMs,
-            "u": pageUrl, "ti": title, "r": referrer, "l": language,
+            "u": pageUrl, "ti": title, "r": referrer, "l": language (the tracker leaves it
+            to the Accept-Language header; kept for other senders),
             "sw": screenWidth, "sh": screenHeight, "p": {properties}, "e": email}]}
 """
 

@@ -36,6 +36,7 @@ class Request:
     agent: Agent
     client_ip: str
     do_not_track: bool
+    language: str  # from Accept-Language, for hits that carry none (the tracker sends none)
     now: int
     visitor_secret: bytes
     allow_headless: bool
@@ -142,7 +143,8 @@ def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Reques
         adjust(adjustments, "body", "DROPPED",
                f"values nested more than {hit.pruned_below} levels deep were dropped")
     enriched = {**req.agent.properties,
-                **page_properties(hit.url, hit.title, hit.referrer, hit.language, hit.screen)}
+                **page_properties(hit.url, hit.title, hit.referrer,
+                                   hit.language or req.language, hit.screen)}
     props = enrichment_values(enriched, lookup, limits, adjustments)
     props.update(normalize_properties(hit.properties, lookup, limits, adjustments))
     if "hs_page_content_type" in props and lookup("hs_asset_type") is not None:

@@ -6,7 +6,8 @@
  * where that saves a brace or a semicolon; the legend:
  *
  *   config c: a portal id, u collect path, d debug script path, k cookieless,
- *             h hash routing, x owners' custom code (strings)
+ *             h where a tracked URL ends ('#', or ' ' with hash routing: no URL holds
+ *             one), x owners' custom code (strings)
  *   Q  hits not acknowledged yet, also kept in localStorage under K: this page's own key
  *      (a new uuid + "_ffq" + portal id), so tabs never overwrite each other's. At load a
  *      page takes over (and removes) every key of the portal, a closed tab's or the last
@@ -14,6 +15,9 @@
  *      send it again as well; the collector stores each uuid once)
  *   B  hits in flight (one request at a time)   T  flush timer   W  retry back-off (ms)
  *   E  identified email   P  setPath path   F  last page URL tracked
+ *   O  do not track: HubSpot's __hs_do_not_track cookie was there at load (what was kept
+ *      unsent is dropped) or the page pushed doNotTrack (which sets the cookie for 13
+ *      months, or with {track: true} removes it); no hit is made while it holds
  *   R  referrer of the current page   C  URL of the current page   D  debug mode
  *   U  visitor token (cookie, Secure over https); none in cookieless mode or when the
  *      browser keeps no cookie (the collector then uses its daily hash)
@@ -29,22 +33,23 @@
  *   h  current URL (the hash counts with hash routing: popstate also fires on a hash
  *      change)   g  page view   n  navigation check   r  run one _hsq command
  *
- * Do Not Track / Global Privacy Control are honoured by the collector (DNT and Sec-GPC
- * headers) when the portal asks for it. Hit keys are documented in collector/jsapi/hits.py.
+ * The browser's Do Not Track / Global Privacy Control are honoured by the collector (DNT and
+ * Sec-GPC headers) when the portal asks for it, and the language is its Accept-Language
+ * header's. Hit keys are documented in collector/jsapi/hits.py.
  */
-(function (w, d, c) {
+((w, d, c) => {
   try {
     var N = navigator,
       L = location,
       H = history,
       s = d.currentScript || d.documentElement,
-      u = p => new URL(p, s.src || L).href,
+      u = p => new URL(p, s.src || L),
       q = w._hsq = w._hsq || [],
       K = '_ffq' + c.a,
       Q = [],
       B, T, W = 1e3, E, P, F, R, C = R = d.referrer, A, J,
-      D = 'debug' in s.dataset || /[?&]footfall_debug=1/.test(L.search),
-      U, m, k = [];
+      D = 'debug' in s.dataset || /footfall_debug=1/.test(L),
+      U, m, O, k = [];
     if (q.ff) return; // loaded twice
     q.ff = 1;
 
@@ -52,12 +57,11 @@
       S = () => {
         try { localStorage[K] = JSON.stringify(Q) } catch {}
       },
-      // text/plain POST (no preflight); at unload (z) by sendBeacon when it takes the body.
+      // text/plain POST (no preflight); at unload (z) by sendBeacon: what it refuses (over
+      // its quota) stays in localStorage for the next page.
       X = (j, z) => {
         var b = JSON.stringify({a: c.a, k: U, w: N.webdriver, h: j});
-        if (z && N.sendBeacon(u(c.u), b)) return;
-        b = fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4});
-        return z ? b.catch(Object) : b
+        return z ? N.sendBeacon(u(c.u), b) : fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4})
       },
       // Whole hits from Q[f] on, below the 64 KiB keepalive quota even at 3 bytes a
       // character; a single larger hit goes alone (without keepalive).
@@ -73,7 +77,7 @@
             var j = B = Y(0);
             X(j).then(r => {
               if (r.status > 499) throw 0;
-              Q = Q.filter(h => j.indexOf(h) < 0); // stored (or refused for good: a 4xx)
+              Q = Q.filter(h => !j.includes(h)); // stored (or refused for good: a 4xx)
               S(), W = 1e3, B = 0, Z()
             }).catch(() => {
               B = 0, T = setTimeout(Z, W), W = W > 9e3 ? 3e4 : W * 2
@@ -82,17 +86,18 @@
         } catch {}
       },
       V = (n, p) => {
+        if (O) return {};
         // Keys left undefined (n of a page view, e before identify) are not sent.
         var h = {i: I(), n, t: Date.now(), u: P ? L.origin + P : L.href, ti: d.title, r: R,
-          l: N.language, sw: screen.width, sh: screen.height, e: E};
-        if (n) try { h.p = JSON.parse(JSON.stringify(p)) } catch { h.p = {} } // cyclic, BigInt
+          sw: screen.width, sh: screen.height, e: E};
+        try { h.p = JSON.parse(JSON.stringify(p)) } catch {} // cyclic, BigInt
         if (D) (w._ffd = w._ffd || []).push(h); // the debug script checks these
         Q = [...Q, h].slice(-500); // a long outage keeps the newest
         S();
         T = T || setTimeout(Z, 100);
         return h
       },
-      h = () => c.h ? L.href : L.href.split('#')[0],
+      h = () => L.href.split(c.h)[0],
       g = () => {
         R = C, C = V().u, J = P = 0, F = h()
       },
@@ -105,32 +110,35 @@
           f == 'trackPageView' ? (J ? J = P = 0 : g(), A = 1)
             : f == 'setPath' ? P = o
             : f == 'identify' ? E = c.k ? 0 : o.email
-            : /Event$/.test(f) && (o.name || o.id) &&
-              (k ? k.push(a) : V(o.name || o.id, o.properties || {}))
+            : f == 'doNotTrack' ? (d.cookie = '__hs_do_not_track=1;path=/;max-age=' +
+              (O = !o.track) * 34128000, Q = [], S())
+            : /Event$/.test(f) && (f = o.name || o.id) &&
+              (k ? k.push(a) : V(f, o.properties || {}))
         } catch {}
       },
       M = H.pushState;
 
-    try { // the old single key ("_ffq" + portal id) ends so too
+    try { // a sandboxed frame throws (on both); the old single key ("_ffq" + portal id)
+      // ends in K too. What an opted-out visitor's pages left unsent is dropped.
+      O = /(^|; )__hs_do_not_track=/.test(d.cookie);
       for (m in localStorage) m.endsWith(K) &&
-        (Q = [...Q, ...JSON.parse(localStorage[m])], delete localStorage[m])
+        (O || Q.push(...JSON.parse(localStorage[m])), delete localStorage[m])
     } catch {}
     K = I() + K; // written by the page view below, with what was taken over
-    if (!c.k) try { // a sandboxed frame throws; a blocked cookie reads back as none
-      m = () => d.cookie.match(/(^|; )footfallutk=([\w-]+)/);
-      d.cookie = 'footfallutk=' + (m() || [, , I()])[2] + (/^https:/.test(L) ? ';secure' : '') +
-        ';path=/;max-age=34128000;samesite=lax';
-      U = m()[2]
-    } catch {}
     if (D) d.head.appendChild(d.createElement('script')).src = u(c.d);
-    w.footfall = w.footfall || ((...a) => r(a));
-    q.push = (...a) => a.map(r) && 0;
+    w.footfall = (...a) => r(a);
+    q.push = (...a) => a.map(r);
     [].splice.call(q, 0).map(r); // _hsq may be any array-like
+    try { // after the queue, which may opt out; a blocked cookie reads back as none
+      m = () => d.cookie.match(/(^|; )footfallutk=([\w-]+)/);
+      O || c.k || (d.cookie = 'footfallutk=' + (m() || [, , I()])[2] +
+        (/^https:/.test(L) ? ';secure' : '') + ';path=/;max-age=34128000;samesite=lax',
+        U = m()[2])
+    } catch {}
     c.x.map(x => { try { Function(x)() } catch {} });
     A || g(), k.map(r, k = 0); // k is read before the argument clears it
     H.pushState = (...a) => n(M.apply(H, a)); // it returns nothing
     w.addEventListener('popstate', n);
-    w.addEventListener('pagehide', () => Z(1));
     d.addEventListener('visibilitychange', () => d.hidden && Z(1));
     Z()
   } catch {}
