@@ -121,7 +121,12 @@ def _property_filters(request: Request, errors: list[FieldError]) -> tuple[Pairs
         kind, _, name = key.partition(".")
         if kind not in ("property", "objectProperty"):
             continue
-        if not PROPERTY_NAME_RE.match(name):
+        if name == "{propname}":  # HubSpot's generated clients send their placeholder as is
+            example = "objectProperty.email" if kind == "objectProperty" else "property.hs_city"
+            _fail(errors, key, f"must name the property in place of {{propname}}, as in"
+                  f" {example}=... (HubSpot's generated clients send the placeholder as is:"
+                  " send that query parameter yourself)")
+        elif not PROPERTY_NAME_RE.match(name):
             _fail(errors, key, "must name a property (lowercase letters, digits, underscores)")
         elif kind == "property":
             props.append((name, value))

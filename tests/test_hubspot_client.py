@@ -1,0 +1,97 @@
+"""HubSpot's own Python client (``hubspot-api-client``) against a real ``footfall serve``:
+code written for HubSpot works with only the base URL and the token changed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hubspot import HubSpot
+from hubspot.events.exceptions import ApiException as ReadError
+from hubspot.events.send import (
+    BatchedBehavioralEventHttpCompletionRequest,
+    BehavioralEventHttpCompletionRequest,
+)
+from hubspot.events.send.exceptions import ApiException as SendError
+
+from tests.conftest import make_portals
+from tests.realserver import serve
+
+
+@pytest.fixture
+def hubspot(database: str) -> Iterator[HubSpot]:
+    portal = make_portals(database, "HubSpot client")[0]
+    with serve(database) as base:
+        # host: the generated APIs' base URL; base_url: the client's generic api_request.
+        yield HubSpot(access_token=portal.token, host=base, base_url=base)
+
+
+def _define(hubspot: HubSpot) -> str:
+    response = hubspot.api_request({"method": "POST", "path": "/events/v3/event-definitions",
+                                    "body": {"label": "Bought", "name": "bought",
+                                             "primaryObject": "CONTACT", "propertyDefinitions": [
+                                                 {"name": "amount", "label": "Amount",
+                                                  "type": "number"},
+                                                 {"name": "city", "label": "City",
+                                                  "type": "string"}]}})
+    assert response.status_code == 201, response.text
+    return str(response.json()["fullyQualifiedName"])
+
+
+def test_send_batch_and_read_back_with_hubspots_client(hubspot: HubSpot) -> None:
+    fqn = _define(hubspot)
+    sent_at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    assert hubspot.events.send.basic_api.send(
+        behavioral_event_http_completion_request=BehavioralEventHttpCompletionRequest(
+            event_name=fqn, email="ann@example.com", occurred_at=sent_at,
+            properties={"amount": "12.5", "city": "new york"})) is None  # 204
+    hubspot.events.send.batch_api.send(
+        batched_behavioral_event_http_completion_request=BatchedBehavioralEventHttpCompletionRequest(
+            inputs=[BehavioralEventHttpCompletionRequest(
+                event_name=fqn, email=f"c{i}@example.com", properties={"amount": str(i)},
+                occurred_at=sent_at + timedelta(minutes=i + 1)) for i in range(3)]))
+
+    events = hubspot.events.events_api
+    first = events.get_page(object_type="contact", event_type=fqn, limit=2, sort=["DESCENDING"])
+    assert [e.properties["amount"] for e in first.results] == ["2", "1"]
+    rest = events.get_page(object_type="contact", event_type=fqn, limit=2, sort=["DESCENDING"],
+                           after=first.paging.next.after)
+    assert [e.properties["amount"] for e in rest.results] == ["0", "12.5"]
+    ann = rest.results[1]
+    assert ann.occurred_at == sent_at
+    assert (ann.event_type, ann.object_type, ann.properties["city"]) == (fqn, "CONTACT", "new york")
+
+    assert len(events.get_page(object_type="contact", event_type=fqn,
+                               occurred_after=sent_at + timedelta(seconds=30)).results) == 3
+    assert [e.id for e in events.get_page(object_type="contact", id=[ann.id]).results] == [ann.id]
+    assert [e.id for e in events.get_page(object_type="contact",
+                                          object_id=ann.object_id).results] == [ann.id]
+    assert fqn in events.get_types().event_types
+
+
+def test_hubspots_client_reads_every_offending_field(hubspot: HubSpot) -> None:
+    fqn = _define(hubspot)
+    with pytest.raises(SendError) as refused:
+        hubspot.events.send.basic_api.send(
+            behavioral_event_http_completion_request=BehavioralEventHttpCompletionRequest(
+                event_name=fqn, email="bob@example.com", uuid="not-a-uuid",
+                properties={"amount": "many"}))
+    assert refused.value.status == 400
+    body = json.loads(refused.value.body)
+    assert body["category"] == "VALIDATION_ERROR"
+    assert {e["in"] for e in body["errors"]} == {"uuid", "properties.amount"}
+
+
+def test_the_generated_clients_placeholder_filter_is_explained(hubspot: HubSpot) -> None:
+    """The generated ``get_page`` sends ``objectProperty.{propname}`` literally: refused with
+    a message that says what to send instead, never filtered on a guess."""
+    fqn = _define(hubspot)
+    with pytest.raises(ReadError) as refused:
+        hubspot.events.events_api.get_page(object_type="contact", event_type=fqn,
+                                           object_property_propname="ann@example.com")
+    assert refused.value.status == 400
+    [error] = json.loads(refused.value.body)["errors"]
+    assert error["in"] == "query.objectProperty.{propname}"
+    assert "objectProperty.email=" in error["message"]
