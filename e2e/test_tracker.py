@@ -40,6 +40,67 @@ def test_hubspot_style_single_page_app_counts_each_view_once(page: Page, portal:
         f"{pages.url}/app/pricing"])
 
 
+def test_a_hubspot_app_identifies_on_its_first_navigation(context: BrowserContext, portal: Portal,
+                                                          pages: PageServer) -> None:
+    """The page's own trackPageView shortly after a history change is that navigation's one
+    view, with the title, path and identity the page set meanwhile (sent as the tab closes)."""
+    page = context.new_page()
+    open_page(page, portal, pages, "hubspot_login.html")
+    page.click("#login")
+    page.wait_for_function("document.title.startsWith('Dashboard')")
+    page.close()
+    views = portal.wait_for_events(2, eventType="e_visited_page")
+    time.sleep(0.5)
+    views = portal.events(eventType="e_visited_page")
+    assert [(v["properties"]["hs_page_url"], v["properties"]["hs_page_title"]) for v in views] == [
+        (portal.page_url(pages, "hubspot_login.html"), "Log in | Acme"),
+        (f"{pages.url}/dashboard", "Dashboard | Acme")]
+    jane = portal.events(objectType="contact", **{"objectProperty.email": "jane@example.com"})
+    assert len(jane) == 2  # the view before logging in too: the same visitor
+
+
+def test_a_history_view_has_the_title_the_app_sets_after_navigating(page: Page, portal: Portal,
+                                                                    pages: PageServer) -> None:
+    open_page(page, portal, pages)
+    with page.expect_response(collected):
+        page.evaluate("history.pushState({}, '', '/spa/next');"
+                      " setTimeout(() => document.title = 'Next page', 200)")
+    [view] = portal.events(eventType="e_visited_page", sort="-occurredAt", limit="1")
+    assert (view["properties"]["hs_page_url"], view["properties"]["hs_page_title"]) == (
+        f"{pages.url}/spa/next", "Next page")
+
+
+def test_leaving_right_after_a_navigation_still_counts_it(context: BrowserContext, portal: Portal,
+                                                         pages: PageServer) -> None:
+    page = context.new_page()
+    open_page(page, portal, pages)
+    page.click("#next")
+    page.close()  # well within the second the view waits for the page's own trackPageView
+    views = portal.wait_for_events(2, eventType="e_visited_page")
+    assert f"{pages.url}/spa/next" in [v["properties"]["hs_page_url"] for v in views]
+
+
+def test_set_path_resolves_and_the_deprecated_track_event_records_nothing(
+        page: Page, portal: Portal, pages: PageServer) -> None:
+    """HubSpot: trackEvent "has been deprecated and no longer works"; a relative or empty
+    setPath gives a URL resolved against the page, never origin + text."""
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Clicked", "name": "clicked"})
+    open_page(page, portal, pages)
+    page.evaluate(f"""_hsq.push(['trackEvent', {{id: '{portal.fqn('clicked')}', value: 20}}],
+        ['trackEvent', {{id: '000000001625'}}], ['setPath', 'pricing'], ['trackPageView'])""")
+    push(page, "['setPath', ''], ['trackPageView'],"
+               f" ['trackCustomBehavioralEvent', {{name: '{portal.fqn('clicked')}'}}]")
+    found = portal.wait_for_events(4)
+    time.sleep(0.5)
+    found = portal.events()
+    assert [(e["eventType"], e["properties"]["hs_page_url"]) for e in found] == [
+        ("e_visited_page", portal.page_url(pages, "page.html")),
+        ("e_visited_page", f"{pages.url}/pricing"),
+        ("e_visited_page", portal.page_url(pages, "page.html")),
+        (portal.fqn("clicked"), portal.page_url(pages, "page.html"))]
+    assert portal.call("GET", "/footfall/v1/tracking/failed-events")["results"] == []
+
+
 def test_a_frame_without_cookies_is_still_tracked(page: Page, portal: Portal,
                                                   pages: PageServer) -> None:
     """In a sandboxed frame reading document.cookie throws: the tracker still counts."""

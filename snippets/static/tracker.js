@@ -14,7 +14,8 @@
  *      page's: a hit that failed is retried on the next page too (a tab still open may
  *      send it again as well; the collector stores each uuid once)
  *   B  hits in flight (one request at a time)   T  flush timer   W  retry back-off (ms)
- *   E  identified email   P  setPath path   F  last page URL tracked
+ *   E  identified email   P  setPath path (resolved against the page URL)
+ *   F  last page URL tracked
  *   O  do not track: HubSpot's __hs_do_not_track cookie was there at load (what was kept
  *      unsent is dropped) or the page pushed doNotTrack (which sets the cookie for 13
  *      months, or with {track: true} removes it); no hit is made while it holds
@@ -26,8 +27,10 @@
  *   k  while the script loads, the custom events queued before it (and those the owners'
  *      code sends): they wait for the page view, so a timeline shows the view first; a
  *      queued setPath or identify still applies to the view (0 once loaded)
- *   J  the last page view came from a history change: the page's trackPageView for the
- *      same navigation, if it follows, is not counted again
+ *   J  timer of a history change's page view, tracked 1 s later with the title, setPath and
+ *      identity the page has by then; the page's own trackPageView within that second
+ *      (HubSpot's SPA way: setPath, trackPageView) is that view instead, and a page hidden
+ *      (closed, left) within it tracks it at once. Navigations within the second count once
  *   I  new uuid (a blob URL's random one, shorter than crypto.getRandomValues)
  *   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit
  *   h  current URL (the hash counts with hash routing: popstate also fires on a hash
@@ -39,9 +42,7 @@
  */
 ((w, d, c) => {
   try {
-    var N = navigator,
-      L = location,
-      H = history,
+    var L = location,
       s = d.currentScript || d.documentElement,
       u = p => new URL(p, s.src || L),
       q = w._hsq = w._hsq || [],
@@ -60,8 +61,8 @@
       // text/plain POST (no preflight); at unload (z) by sendBeacon: what it refuses (over
       // its quota) stays in localStorage for the next page.
       X = (j, z) => {
-        var b = JSON.stringify({a: c.a, k: U, w: N.webdriver, h: j});
-        return z ? N.sendBeacon(u(c.u), b) : fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4})
+        var b = JSON.stringify({a: c.a, k: U, w: navigator.webdriver, h: j});
+        return z ? navigator.sendBeacon(u(c.u), b) : fetch(u(c.u), {method: 'POST', body: b, keepalive: b.length < 2e4})
       },
       // Whole hits from Q[f] on, below the 64 KiB keepalive quota even at 3 bytes a
       // character; a single larger hit goes alone (without keepalive).
@@ -88,7 +89,7 @@
       V = (n, p) => {
         if (O) return {};
         // Keys left undefined (n of a page view, e before identify) are not sent.
-        var h = {i: I(), n, t: Date.now(), u: P ? L.origin + P : L.href, ti: d.title, r: R,
+        var h = {i: I(), n, t: Date.now(), u: new URL(P || L, L).href, ti: d.title, r: R,
           sw: screen.width, sh: screen.height, e: E};
         try { h.p = JSON.parse(JSON.stringify(p)) } catch {} // cyclic, BigInt
         if (D) (w._ffd = w._ffd || []).push(h); // the debug script checks these
@@ -99,24 +100,25 @@
       },
       h = () => L.href.split(c.h)[0],
       g = () => {
-        R = C, C = V().u, J = P = 0, F = h()
+        clearTimeout(J), R = C, C = V().u, J = P = 0, F = h()
       },
       n = () => {
-        try { A || h() != F && (g(), J = 1) } catch {}
+        try { A || h() != F && (J = setTimeout(g, 1e3)) } catch {}
       },
       r = a => {
         try {
           var f = a[0], o = a[1] || {};
-          f == 'trackPageView' ? (J ? J = P = 0 : g(), A = 1)
-            : f == 'setPath' ? P = o
+          f == 'trackPageView' ? (g(), A = 1)
+            : f == 'setPath' ? P = a[1]
             : f == 'identify' ? E = c.k ? 0 : o.email
             : f == 'doNotTrack' ? (d.cookie = '__hs_do_not_track=1;path=/;max-age=' +
               (O = !o.track) * 34128000, Q = [], S())
-            : /Event$/.test(f) && (f = o.name || o.id) &&
+            : /lEvent$/.test(f) && (f = o.name) && // trackCustomBehavioralEvent (HubSpot's
+              // deprecated trackEvent records nothing there either)
               (k ? k.push(a) : V(f, o.properties || {}))
         } catch {}
       },
-      M = H.pushState;
+      M = history.pushState;
 
     try { // a sandboxed frame throws (on both); the old single key ("_ffq" + portal id)
       // ends in K too. What an opted-out visitor's pages left unsent is dropped.
@@ -137,9 +139,9 @@
     } catch {}
     c.x.map(x => { try { Function(x)() } catch {} });
     A || g(), k.map(r, k = 0); // k is read before the argument clears it
-    H.pushState = (...a) => n(M.apply(H, a)); // it returns nothing
+    history.pushState = (...a) => n(M.apply(history, a)); // it returns nothing
     w.addEventListener('popstate', n);
-    d.addEventListener('visibilitychange', () => d.hidden && Z(1));
+    d.addEventListener('visibilitychange', () => d.hidden && (J && g(), Z(1)));
     Z()
   } catch {}
 })
