@@ -70,6 +70,19 @@ def test_a_history_view_has_the_title_the_app_sets_after_navigating(page: Page, 
         f"{pages.url}/spa/next", "Next page")
 
 
+def test_a_history_view_comes_before_the_events_of_its_page(page: Page, portal: Portal,
+                                                            pages: PageServer) -> None:
+    """The view waits a second for the page's own trackPageView but is timed at the change,
+    so an event the new page sends as it renders follows it in the timeline."""
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Opened", "name": "opened"})
+    open_page(page, portal, pages)
+    page.evaluate("history.pushState({}, '', '/spa/next'); setTimeout(() => _hsq.push("
+                  f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('opened')}'}}]), 20)")
+    portal.wait_for_events(2, eventType="e_visited_page")
+    assert [(e["eventType"], e["properties"]["hs_page_url"]) for e in portal.events()][1:] == [
+        ("e_visited_page", f"{pages.url}/spa/next"), (portal.fqn("opened"), f"{pages.url}/spa/next")]
+
+
 def test_leaving_right_after_a_navigation_still_counts_it(context: BrowserContext, portal: Portal,
                                                          pages: PageServer) -> None:
     page = context.new_page()
@@ -209,7 +222,7 @@ def test_delivery_on_tab_close(context: BrowserContext, portal: Portal, pages: P
     page = context.new_page()
     open_page(page, portal, pages)
     page.evaluate(f"window._hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('left')}'}}])")
-    page.close()  # before the 100 ms batch timer: pagehide sends it with sendBeacon
+    page.close()  # before the 100 ms batch timer: hiding the page sends it with sendBeacon
     assert len(portal.wait_for_events(1, eventType=portal.fqn("left"))) == 1
 
 
@@ -267,13 +280,16 @@ def test_cookieless_mode_sets_no_cookie(context: BrowserContext, portal: Portal,
     [cookie] = [c for c in context.cookies() if c["name"] == "footfallutk"]
     days = (cookie["expires"] - time.time()) / 86400
     assert 390 < days < 400  # 13 months
-    context.clear_cookies()
     private = Portal(collector, *create_portal(collector.database, "private"))
     private.call("PATCH", "/footfall/v1/tracking/settings", {"cookieless": True})
     other = context.new_page()
     open_page(other, private, pages)
-    assert [c for c in context.cookies() if c["name"] == "footfallutk"] == []
-    assert len(private.wait_for_events(1)) == 1
+    assert [c for c in context.cookies() if c["name"] == "footfallutk"] == []  # removed
+    push(other, "['identify', {email: 'ann@example.com'}], ['trackPageView']")
+    views = private.wait_for_events(2)
+    assert private.events(objectType="contact", **{"objectProperty.email": "ann@example.com"}) == []
+    assert {"field": "email", "action": "DROPPED",
+            "message": "the portal is in cookieless mode (no identity)"} in views[1]["adjustments"]
 
 
 def test_debug_mode_warns_about_unknown_events_and_properties(page: Page, portal: Portal,
@@ -335,7 +351,7 @@ def test_two_tabs_keep_each_others_unsent_hits(context: BrowserContext, restarta
         with tab.expect_event("requestfailed"):
             tab.evaluate(f"_hsq.push(['trackCustomBehavioralEvent', {{name: '{portal.fqn('kept')}',"
                          f" properties: {{mark: '{mark}'}}}}])")
-    first.close()  # its pagehide beacon fails too: only storage keeps "a" and "c"
+    first.close()  # its beacon on hiding fails too: only storage keeps "a" and "c"
     restartable.start()
     with second.expect_response(collected, timeout=15_000):
         pass  # the second tab's back-off retry delivers its own "b"

@@ -43,7 +43,10 @@ def test_page_view_is_stored_enriched_with_cors(api: Api) -> None:
     ({}, "nb-NO,nb;q=0.9,en;q=0.8", "nb-NO"),  # the tracker sends none: the header's first
     ({}, "de", "de"),
     ({}, "*", None),
-    ({}, "<b>en</b>, de", None),
+    ({}, "*, de-AT;q=0.5", "de-AT"),
+    ({}, "fr;q=0, en;q=0.4", "en"),
+    ({}, "fr;q=0.0, sv", "sv"),
+    ({}, "<b>en</b>, de", "de"),
     ({}, "en-GB;q=0.8, en;q=0.5", "en-GB"),
     ({}, None, None),
     ({"l": "fr-CA"}, "de", "fr-CA"),  # a sender's own wins

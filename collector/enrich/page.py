@@ -19,6 +19,7 @@ CACHED_LENGTH = 2048
 T = TypeVar("T")
 _UTM = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
+_REFUSED = re.compile(r"q\s*=\s*0(?:\.0{0,3})?\s*\Z", re.IGNORECASE)  # q=0: "not acceptable"
 
 # What a page URL gives a hit: its host, its hs_utm_* properties, its campaign touchpoint.
 PageUrl = tuple[str, tuple[tuple[str, str], ...], str | None]
@@ -53,8 +54,14 @@ def _parse_page_url(url: str) -> PageUrl:
 
 
 def _first_language(header: str) -> str:
-    first = header.split(",", 1)[0].split(";", 1)[0].strip()
-    return first if _LANGUAGE_TAG.match(first) else ""
+    """The first language tag the header accepts (browsers list theirs in order of
+    preference); "*", malformed entries and those with q=0 are passed over."""
+    for entry in header.split(",")[:20]:
+        tag, _, params = entry.partition(";")
+        tag = tag.strip()
+        if _LANGUAGE_TAG.match(tag) and not _REFUSED.match(params.strip()):
+            return tag
+    return ""
 
 
 _host = _Cached(_parse_host)

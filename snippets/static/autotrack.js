@@ -95,7 +95,9 @@ function ffFind(sel, root) {
 
 function ffReportMisses() {
   var url = location.href.split('#')[0], missing = [];
-  if (ffChecked[url]) return;
+  // Not for a visitor who opted out (HubSpot's cookie, the core's doNotTrack): the report
+  // carries the page URL. (Reading the cookie throws in a sandboxed frame: no report.)
+  if (ffChecked[url] || /(^|; )__hs_do_not_track=/.test(d.cookie)) return;
   ffChecked[url] = 1;
   c.c.forEach(function (rule) {
     if (!ffInScope(rule)) return;
@@ -118,8 +120,10 @@ function ffVisit() {
   setTimeout(function () { try { ffReportMisses(); } catch (x) {} }, 1500);
 }
 
+// A few milliseconds after the change, once the core has timed its page view: the view
+// comes first in a timeline, then the visit events of its URL.
 function ffNavigated() {
-  try { ffVisit(); } catch (x) {}
+  setTimeout(function () { try { ffVisit(); } catch (x) {} }, 5);
 }
 
 try {
@@ -130,9 +134,8 @@ try {
   w._ffat = 1;
   var ffPushState = history.pushState;
   history.pushState = function () {
-    var r = ffPushState.apply(history, arguments);
-    ffNavigated();
-    return r;
+    ffNavigated(); // it looks at the URL once the change is made
+    return ffPushState.apply(history, arguments);
   };
   w.addEventListener('popstate', ffNavigated);
   d.addEventListener('click', ffClick, true);

@@ -1,5 +1,5 @@
 /* Footfall debug companion (SPEC 12.2), loaded only when the tracking script has
- * data-debug or the page URL has ?footfall_debug=1. It checks every hit the tracker queues
+ * data-debug or the page URL holds footfall_debug=1. It checks every hit the tracker queues
  * (window._ffd) against the portal's definitions and warns in the console about unknown
  * events, unknown properties, wrong types and values that the collector will truncate.
  * The served script appends "(window, CONFIG)"; see snippets/config.py for the keys.

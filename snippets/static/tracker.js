@@ -14,7 +14,8 @@
  *      page's: a hit that failed is retried on the next page too (a tab still open may
  *      send it again as well; the collector stores each uuid once)
  *   B  hits in flight (one request at a time)   T  flush timer   W  retry back-off (ms)
- *   E  identified email   P  setPath path (resolved against the page URL)
+ *   E  identified email (in cookieless mode the collector drops it)
+ *   P  setPath's URL (resolved against the page's)
  *   F  last page URL tracked
  *   O  do not track: HubSpot's __hs_do_not_track cookie was there at load (what was kept
  *      unsent is dropped) or the page pushed doNotTrack (which sets the cookie for 13
@@ -27,12 +28,15 @@
  *   k  while the script loads, the custom events queued before it (and those the owners'
  *      code sends): they wait for the page view, so a timeline shows the view first; a
  *      queued setPath or identify still applies to the view (0 once loaded)
- *   J  timer of a history change's page view, tracked 1 s later with the title, setPath and
- *      identity the page has by then; the page's own trackPageView within that second
- *      (HubSpot's SPA way: setPath, trackPageView) is that view instead, and a page hidden
- *      (closed, left) within it tracks it at once. Navigations within the second count once
+ *   J  time of a history change whose page view is pending: it is tracked 1 s later with
+ *      the title, setPath and identity the page has by then, but timed at the change (so
+ *      it comes before the events of the new page); the page's own trackPageView within
+ *      that second (HubSpot's SPA way: setPath, trackPageView) is that view instead, and a
+ *      page hidden (closed, left) within it tracks it at once. Navigations within the
+ *      second count once
  *   I  new uuid (a blob URL's random one, shorter than crypto.getRandomValues)
- *   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit
+ *   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit (t its time if not
+ *      now, n the event's name: none for a page view, p its properties)
  *   h  current URL (the hash counts with hash routing: popstate also fires on a hash
  *      change)   g  page view   n  navigation check   r  run one _hsq command
  *
@@ -45,7 +49,7 @@
     var L = location,
       s = d.currentScript || d.documentElement,
       u = p => new URL(p, s.src || L),
-      q = w._hsq = w._hsq || [],
+      q = w._hsq ||= [],
       K = '_ffq' + c.a,
       Q = [],
       B, T, W = 1e3, E, P, F, R, C = R = d.referrer, A, J,
@@ -86,36 +90,36 @@
           }
         } catch {}
       },
-      V = (n, p) => {
+      V = (t, n, p) => {
         if (O) return {};
         // Keys left undefined (n of a page view, e before identify) are not sent.
-        var h = {i: I(), n, t: Date.now(), u: new URL(P || L, L).href, ti: d.title, r: R,
+        var h = {i: I(), n, t: t || Date.now(), u: P || L.href, ti: d.title, r: R,
           sw: screen.width, sh: screen.height, e: E};
         try { h.p = JSON.parse(JSON.stringify(p)) } catch {} // cyclic, BigInt
-        if (D) (w._ffd = w._ffd || []).push(h); // the debug script checks these
+        if (D) (w._ffd ||= []).push(h); // the debug script checks these
         Q = [...Q, h].slice(-500); // a long outage keeps the newest
         S();
-        T = T || setTimeout(Z, 100);
+        T ||= setTimeout(Z, 100);
         return h
       },
       h = () => L.href.split(c.h)[0],
       g = () => {
-        clearTimeout(J), R = C, C = V().u, J = P = 0, F = h()
+        R = C, C = V(J).u, J = P = 0, F = h()
       },
       n = () => {
-        try { A || h() != F && (J = setTimeout(g, 1e3)) } catch {}
+        A || h() != F && (J ||= Date.now(), setTimeout(() => J && g(), 1e3))
       },
       r = a => {
         try {
           var f = a[0], o = a[1] || {};
           f == 'trackPageView' ? (g(), A = 1)
-            : f == 'setPath' ? P = a[1]
-            : f == 'identify' ? E = c.k ? 0 : o.email
-            : f == 'doNotTrack' ? (d.cookie = '__hs_do_not_track=1;path=/;max-age=' +
-              (O = !o.track) * 34128000, Q = [], S())
+            : f == 'setPath' ? P = new URL(a[1], L).href // one that fails keeps the last
+            : f == 'identify' ? E = o.email
+            : f == 'doNotTrack' ? ((O = !o.track) && S(Q = []), // before a sandbox throws
+              d.cookie = '__hs_do_not_track=1;path=/;max-age=' + O * 34128000)
             : /lEvent$/.test(f) && (f = o.name) && // trackCustomBehavioralEvent (HubSpot's
               // deprecated trackEvent records nothing there either)
-              (k ? k.push(a) : V(f, o.properties || {}))
+              (k ? k.push(a) : V(0, f, o.properties || {}))
         } catch {}
       },
       M = history.pushState;
@@ -131,11 +135,13 @@
     w.footfall = (...a) => r(a);
     q.push = (...a) => a.map(r);
     [].splice.call(q, 0).map(r); // _hsq may be any array-like
-    try { // after the queue, which may opt out; a blocked cookie reads back as none
+    try { // after the queue, which may opt out. Opted out or cookieless, a visitor cookie
+      // from before is removed and U stays unset (m() finds none: it throws, as it does
+      // in a sandbox); a blocked cookie reads back as none
       m = () => d.cookie.match(/(^|; )footfallutk=([\w-]+)/);
-      O || c.k || (d.cookie = 'footfallutk=' + (m() || [, , I()])[2] +
-        (/^https:/.test(L) ? ';secure' : '') + ';path=/;max-age=34128000;samesite=lax',
-        U = m()[2])
+      d.cookie = 'footfallutk=' + (m() || [, , I()])[2] + (/^https:/.test(L) ? ';secure' : '') +
+        ';path=/;samesite=lax;max-age=' + !(O || c.k) * 34128000;
+      U = m()[2]
     } catch {}
     c.x.map(x => { try { Function(x)() } catch {} });
     A || g(), k.map(r, k = 0); // k is read before the argument clears it
