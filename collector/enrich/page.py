@@ -65,6 +65,7 @@ def _first_language(header: str) -> str:
 
 
 _host = _Cached(_parse_host)
+_page_url = _Cached(_parse_page_url)
 _language = _Cached(_first_language)
 
 
@@ -72,8 +73,6 @@ def preferred_language(accept_language: str) -> str:
     """The browser's first language from its ``Accept-Language`` header (the tracker's
     ``navigator.language``), or "" when the header names none."""
     return _language(accept_language)
-
-_page_url = _Cached(_parse_page_url)
 
 
 def page_properties(url: str, title: str, referrer: str, language: str,
