@@ -79,8 +79,25 @@ def test_a_history_view_comes_before_the_events_of_its_page(page: Page, portal: 
     page.evaluate("history.pushState({}, '', '/spa/next'); setTimeout(() => _hsq.push("
                   f"['trackCustomBehavioralEvent', {{name: '{portal.fqn('opened')}'}}]), 20)")
     portal.wait_for_events(2, eventType="e_visited_page")
-    assert [(e["eventType"], e["properties"]["hs_page_url"]) for e in portal.events()][1:] == [
-        ("e_visited_page", f"{pages.url}/spa/next"), (portal.fqn("opened"), f"{pages.url}/spa/next")]
+    first = portal.page_url(pages, "page.html")
+    assert [(e["eventType"], e["properties"]["hs_page_url"], e["properties"].get("hs_referrer"))
+            for e in portal.events()][1:] == [
+        ("e_visited_page", f"{pages.url}/spa/next", first),
+        (portal.fqn("opened"), f"{pages.url}/spa/next", first)]  # the new page's referrer
+
+
+def test_a_redirect_within_the_second_is_one_view(page: Page, portal: Portal,
+                                                  pages: PageServer) -> None:
+    """A HubSpot-style app that redirects (/x, then /y 0.6 s later) and tracks /y itself
+    0.5 s after that: one view, of /y (the second restarts at each change)."""
+    open_page(page, portal, pages, "hubspot_spa.html")
+    with page.expect_response(collected):
+        page.evaluate("""history.pushState({}, '', '/x');
+            setTimeout(() => history.pushState({}, '', '/y'), 600);
+            setTimeout(() => _hsq.push(['setPath', '/y'], ['trackPageView']), 1100)""")
+    time.sleep(1.5)  # a view of its own for /x would have been sent by now
+    assert [v["properties"]["hs_page_url"] for v in portal.events(eventType="e_visited_page")] == [
+        portal.page_url(pages, "hubspot_spa.html"), f"{pages.url}/y"]
 
 
 def test_leaving_right_after_a_navigation_still_counts_it(context: BrowserContext, portal: Portal,

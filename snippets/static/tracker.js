@@ -28,12 +28,13 @@
  *   k  while the script loads, the custom events queued before it (and those the owners'
  *      code sends): they wait for the page view, so a timeline shows the view first; a
  *      queued setPath or identify still applies to the view (0 once loaded)
- *   J  time of a history change whose page view is pending: it is tracked 1 s later with
+ *   J  time of the last history change, whose page view is pending: it is tracked once the
+ *      URL has rested 1 s (a timer per change; only the last one's still matches J), with
  *      the title, setPath and identity the page has by then, but timed at the change (so
- *      it comes before the events of the new page); the page's own trackPageView within
- *      that second (HubSpot's SPA way: setPath, trackPageView) is that view instead, and a
- *      page hidden (closed, left) within it tracks it at once. Navigations within the
- *      second count once
+ *      it comes before the events of the new page, which already carry its referrer: R
+ *      moves at the change). The page's own trackPageView within that second (HubSpot's
+ *      SPA way: setPath, trackPageView) is that view instead; a page hidden (closed, left)
+ *      within it tracks it at once. Navigations less than a second apart count once
  *   I  new uuid (a blob URL's random one, shorter than crypto.getRandomValues)
  *   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit (t its time if not
  *      now, n the event's name: none for a page view, p its properties)
@@ -103,16 +104,16 @@
         return h
       },
       h = () => L.href.split(c.h)[0],
-      g = () => {
+      g = () => ( // returns F, a URL: truthy (for A)
         R = C, C = V(J).u, J = P = 0, F = h()
-      },
+      ),
       n = () => {
-        A || h() != F && (J ||= Date.now(), setTimeout(() => J && g(), 1e3))
+        A || h() != F && setTimeout(x => x == J && g(), 1e3, J = Date.now(), R = C)
       },
       r = a => {
         try {
           var f = a[0], o = a[1] || {};
-          f == 'trackPageView' ? (g(), A = 1)
+          f == 'trackPageView' ? A = g()
             : f == 'setPath' ? P = new URL(a[1], L).href // one that fails keeps the last
             : f == 'identify' ? E = o.email
             : f == 'doNotTrack' ? ((O = !o.track) && S(Q = []), // before a sandbox throws
