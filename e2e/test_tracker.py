@@ -316,16 +316,24 @@ def test_debug_mode_warns_about_unknown_events_and_properties(page: Page, portal
         "propertyDefinitions": [{"name": "stars", "label": "Stars", "type": "number"}]})
     warnings: list[str] = []
     page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
+    page.add_init_script("window._hsp = [['addPrivacyConsentListener', function () {}]]")
     open_page(page, portal, pages, query="footfall_debug=1")
     page.wait_for_function("window._ffd && window._ffd.push !== Array.prototype.push")
     page.evaluate(f"""window._hsq.push(
         ['trackCustomBehavioralEvent', {{name: 'pe{portal.portal_id}_nope'}}],
         ['trackCustomBehavioralEvent', {{name: '{portal.fqn('rated')}',
           properties: {{stars: 'many', colour: 'red', Stars: 1}}}}])""")
+    page.evaluate("""window._hsq.push(['trackEvent', {id: 'x'}], ['setContentType', 'blog-post'],
+        ['setPath', 'pricing'], ['identify', {id: 'user-42'}])""")
     text = "\n".join(warnings)
     assert f'unknown event "pe{portal.portal_id}_nope"' in text
     assert 'property "stars" must be a number' in text
     assert 'unknown property "colour"' in text
+    assert "trackEvent is deprecated by HubSpot and records nothing" in text
+    assert '"setContentType" is not supported by the Footfall tracker' in text
+    assert 'setPath takes a path starting with "/"' in text
+    assert "identify keeps only the email, and this one has none" in text
+    assert "consent API (_hsp) is not supported" in text
 
 
 def test_events_queued_before_the_script_loads_follow_its_page_view(page: Page, portal: Portal,

@@ -1,7 +1,8 @@
 /* Footfall debug companion (SPEC 12.2), loaded only when the tracking script has
  * data-debug or the page URL holds footfall_debug=1. It checks every hit the tracker queues
  * (window._ffd) against the portal's definitions and warns in the console about unknown
- * events, unknown properties, wrong types and values that the collector will truncate.
+ * events, unknown properties, wrong types and values that the collector will truncate, and
+ * about _hsq commands that do nothing here.
  * The served script appends "(window, CONFIG)"; see snippets/config.py for the keys.
  */
 (function (w, config) {
@@ -93,6 +94,41 @@
     warn('this browser reports automation (navigator.webdriver or a headless user agent):'
          + ' the collector counts its hits as bots and stores none, unless it runs with'
          + ' FOOTFALL_ALLOW_HEADLESS=1 (for tests only)', N.userAgent);
+  }
+
+  // Commands the tracker does nothing with (pushed from now on: what was queued before this
+  // script loaded has run already). HubSpot's page code often holds some of them.
+  var KNOWN = ['trackCustomBehavioralEvent', 'trackPageView', 'setPath', 'identify', 'doNotTrack'];
+
+  function checkCommand(command) {
+    try {
+      if (!Array.isArray(command)) {
+        warn('_hsq takes arrays such as ["trackPageView"]; this does nothing', command);
+      } else if (command[0] === 'trackEvent') {
+        warn('trackEvent is deprecated by HubSpot and records nothing; use'
+             + ' trackCustomBehavioralEvent with the event\'s fully qualified name', command);
+      } else if (KNOWN.indexOf(command[0]) < 0) {
+        warn('"' + command[0] + '" is not supported by the Footfall tracker and does nothing'
+             + ' (supported: ' + KNOWN.join(', ') + ')', command);
+      } else if (command[0] === 'setPath' && !/^\//.test(command[1])) {
+        warn('setPath takes a path starting with "/"; this one is resolved against the page URL',
+             command);
+      } else if (command[0] === 'identify' && !(command[1] && command[1].email)) {
+        warn('identify keeps only the email, and this one has none', command);
+      }
+    } catch (e) { /* debugging must not break the page either */ }
+  }
+
+  var hsq = w._hsq, push = hsq && hsq.push;
+  if (typeof push === 'function') {
+    hsq.push = function () {
+      Array.prototype.forEach.call(arguments, checkCommand);
+      return push.apply(hsq, arguments);
+    };
+  }
+  if (w._hsp && w._hsp.length) {
+    warn('HubSpot\'s consent API (_hsp) is not supported by Footfall: its commands do nothing;'
+         + ' opt visitors out with _hsq.push(["doNotTrack"])', w._hsp);
   }
 
   var queue = w._ffd = w._ffd || [];
