@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
 from collector.portals import NewPortal
 from collector.storage import Store
+from collector.storage.sqlstore import SqlStore
 from tests.conftest import Api, count_rows, in_store, refused_inserts
 
 T0 = 1_700_000_000_000
@@ -93,3 +95,22 @@ def test_a_request_the_database_refuses_fails_alone_not_with_its_group(
     assert [o for n, o in enumerate(outcomes) if n not in poisoned] == [1] * 36
     assert count_rows(database, "completions") == 36
     assert count_rows(database, "objects") == 36  # the refused ones' new contacts undone
+
+
+def test_the_health_ping_does_not_queue_behind_busy_readers(database: str) -> None:
+    """/healthz pings on a thread of its own: long reads (say, analytics over a year) on
+    every reader thread no longer make a load balancer take a working collector out."""
+
+    async def busy(store: Store) -> None:
+        assert isinstance(store, SqlStore)
+        release = threading.Event()
+        slow = [asyncio.ensure_future(store._read(lambda conn: release.wait(10)))
+                for _ in range(8)]
+        await asyncio.sleep(0.3)  # every reader is blocked now, more reads wait for one
+        try:
+            await asyncio.wait_for(store.ping(), 2)
+        finally:
+            release.set()
+            await asyncio.gather(*slow)
+
+    in_store(database, busy)

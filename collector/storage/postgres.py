@@ -42,6 +42,7 @@ class PostgresStore(SqlStore):
         self._writer = GroupCommitWriter(Transactor(url), max_weight=commit_batch)
         self._reader_count = readers
         self._readers: ThreadPoolExecutor | None = None
+        self._pinger: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[PgConnection] = []
         self._lock = threading.Lock()
@@ -50,6 +51,7 @@ class PostgresStore(SqlStore):
         await asyncio.to_thread(self._migrate)
         self._readers = ThreadPoolExecutor(max_workers=self._reader_count,
                                            thread_name_prefix="footfall-pg-reader")
+        self._pinger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="footfall-pg-ping")
         try:
             self._writer.start()
         except StoreUnavailable:
@@ -58,9 +60,10 @@ class PostgresStore(SqlStore):
 
     async def close(self) -> None:
         self._writer.stop()
-        if self._readers is not None:
-            self._readers.shutdown(wait=True)
-            self._readers = None
+        for pool in (self._readers, self._pinger):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._readers = self._pinger = None
         with self._lock:
             for conn in self._reader_conns:
                 conn.close()
@@ -107,11 +110,12 @@ class PostgresStore(SqlStore):
                     raise StoreUnavailable(f"The store could not read: {type(exc).__name__}") from exc
         raise AssertionError("unreachable")
 
-    async def _read(self, fn: Callable[[Any], T]) -> T:
-        if self._readers is None:
+    async def _read(self, fn: Callable[[Any], T], *, ping: bool = False) -> T:
+        pool = self._pinger if ping else self._readers
+        if pool is None:
             raise StoreUnavailable("The store is not open")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._readers, self._run_read, fn)
+        return await loop.run_in_executor(pool, self._run_read, fn)
 
     async def _submit(self, job: Callable[[Tx[PgConnection]], T], weight: int,
                       savepoint: bool) -> T:

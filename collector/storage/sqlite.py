@@ -36,12 +36,14 @@ class SQLiteStore(SqlStore):
         self._ingest_process = IngestProcess(
             self.path, max(busy_timeout_ms, ingest_busy_timeout_ms), commit_batch)
         self._readers: ThreadPoolExecutor | None = None
+        self._pinger: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
 
     async def open(self) -> None:
         await asyncio.to_thread(self._migrate)
         self._readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="footfall-reader")
+        self._pinger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="footfall-ping")
         self._writer.start()
 
     async def warm_up(self) -> None:
@@ -50,9 +52,10 @@ class SQLiteStore(SqlStore):
     async def close(self) -> None:
         await self._ingest_process.close()
         self._writer.stop()
-        if self._readers is not None:
-            self._readers.shutdown(wait=True)
-            self._readers = None
+        for pool in (self._readers, self._pinger):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._readers = self._pinger = None
         for conn in self._reader_conns:
             conn.close()
         self._reader_conns.clear()
@@ -87,12 +90,13 @@ class SQLiteStore(SqlStore):
             self._reader_conns.append(conn)
         return conn
 
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        if self._readers is None:
+    async def _read(self, fn: Callable[[sqlite3.Connection], T], *, ping: bool = False) -> T:
+        pool = self._pinger if ping else self._readers
+        if pool is None:
             raise StoreUnavailable("The store is not open")
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._readers, lambda: fn(self._reader()))
+            return await loop.run_in_executor(pool, lambda: fn(self._reader()))
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"The store could not read: {exc}") from exc
 

@@ -54,7 +54,9 @@ class SqlStore(Store):
         self._cache = queries.IdentityCache()
 
     @abstractmethod
-    async def _read(self, fn: Callable[[Any], T]) -> T: ...
+    async def _read(self, fn: Callable[[Any], T], *, ping: bool = False) -> T:
+        """Run ``fn(conn)`` on a reader thread's connection; ``ping``: on the one thread kept
+        for health checks, so busy readers (long analytics queries) never fail /healthz."""
 
     @abstractmethod
     async def _submit(self, job: Callable[[Tx[Any]], T], weight: int, savepoint: bool) -> T:
@@ -161,7 +163,8 @@ class SqlStore(Store):
 
     async def ping(self) -> None:
         # A table's page, not a constant: SQLite answers SELECT 1 without the file.
-        await self._read(lambda conn: conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone())
+        await self._read(lambda conn: conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone(),
+                         ping=True)
 
     async def count_completions(self, portal_id: int) -> int:
         return await self._read(lambda conn: records.count_completions(conn, portal_id))
