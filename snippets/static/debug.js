@@ -126,9 +126,18 @@
       return push.apply(hsq, arguments);
     };
   }
-  if (w._hsp && w._hsp.length) {
+  // HubSpot's consent queue: what it holds now, and what is pushed later (a banner's click).
+  function consentQueue(commands) {
     warn('HubSpot\'s consent API (_hsp) is not supported by Footfall: its commands do nothing;'
-         + ' opt visitors out with _hsq.push(["doNotTrack"])', w._hsp);
+         + ' opt visitors out with _hsq.push(["doNotTrack"])', commands);
+  }
+  var hsp = w._hsp = w._hsp || [], hspPush = hsp.push;
+  if (hsp.length) consentQueue(hsp);
+  if (typeof hspPush === 'function') {
+    hsp.push = function () {
+      consentQueue(Array.prototype.slice.call(arguments));
+      return hspPush.apply(hsp, arguments);
+    };
   }
 
   var queue = w._ffd = w._ffd || [];
