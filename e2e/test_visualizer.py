@@ -7,9 +7,9 @@ import time
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.harness import PageServer, Portal
+from e2e.tracker_kit import collected
 from e2e.visualizer_kit import (
     box,
-    collected,
     expired_token,
     launch_url,
     missed,

@@ -15,12 +15,9 @@ from playwright.sync_api import Page, Response
 from collector.autotrack.token import Grant, sign
 from collector.storage import open_store
 from e2e.harness import PageServer, Portal
+from e2e.tracker_kit import collected
 
 PAGE = "shop.html"
-
-
-def collected(response: Response) -> bool:
-    return "/collect" in response.url and response.request.method == "POST" and response.status == 204
 
 
 def overlay_loaded(response: Response) -> bool:
