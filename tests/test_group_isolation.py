@@ -12,7 +12,8 @@ from typing import Any
 
 from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
-from collector.storage import ingest_worker, queries
+from collector.storage import ingest_worker
+from collector.storage.identity import IdentityCache
 from collector.storage.sqliteconn import SQLiteTransactor
 from collector.storage.tx import Isolation, Tx
 from collector.storage.writer import GroupCommitWriter
@@ -110,7 +111,7 @@ def test_the_writer_keeps_a_commit_whose_after_commit_hook_fails(tmp_path: Path)
     assert stored(path) == {1, 2, 99}
 
 
-class FlakyCache(queries.IdentityCache):
+class FlakyCache(IdentityCache):
     """An identity cache whose first publication fails."""
 
     failures = 1

@@ -4,7 +4,7 @@ Completions are the hot path. Inserting them (and resolving their contacts) in a
 the server process would compete with the event loop for the GIL; a child process does that
 work on another core. The event loop sends it one message per group of requests (pickled
 ``(kind, portal_id, args)`` jobs over a pipe), the child runs them in one transaction exactly
-as the thread writer would (``queries.store_completions`` / ``tracking.record_hits``),
+as the thread writer would (``ingest_sql.store_completions`` / ``tracking.record_hits``),
 commits, and answers one message; only then are the requests answered. While a group
 commits, the next one gathers. If the child dies or cannot commit, every request of the
 group gets ``StoreUnavailable`` (503) and the child is started again on the next write.

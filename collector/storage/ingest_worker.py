@@ -9,8 +9,10 @@ import sys
 from typing import Any
 
 from collector.errors import ClientError
-from collector.storage import queries, tracking
+from collector.storage import tracking
 from collector.storage.checkpoint import Checkpointer
+from collector.storage.identity import IdentityCache
+from collector.storage.ingest_sql import store_completions
 from collector.storage.ingest_wire import (
     encode,
     error_to_wire,
@@ -29,7 +31,7 @@ Outcomes = list[tuple[bool, Any]]
 Unavailable = tuple[str, str]
 
 
-def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
+def run_group(transactor: SQLiteTransactor, conn: Any, cache: IdentityCache,
               jobs: Jobs, isolation: Isolation | None = None) -> Outcomes | Unavailable:
     """One transaction for the whole group; per job ``(True, result)`` or ``(False, error)``,
     or ``("unavailable", reason)`` when nothing of it was written.
@@ -62,7 +64,7 @@ def run_group(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCa
     return outcomes
 
 
-def _transaction(transactor: SQLiteTransactor, conn: Any, cache: queries.IdentityCache,
+def _transaction(transactor: SQLiteTransactor, conn: Any, cache: IdentityCache,
                  jobs: Jobs) -> tuple[Outcomes, Tx[Any]]:
     """Run and commit ``jobs``; their outcomes, and the transaction whose after-commit
     hooks are still to run."""
@@ -72,7 +74,7 @@ def _transaction(transactor: SQLiteTransactor, conn: Any, cache: queries.Identit
     for kind, portal_id, args in jobs:
         try:
             if kind == "completions":
-                result = queries.store_completions(tx, DIALECT, cache, portal_id, *args)
+                result = store_completions(tx, DIALECT, cache, portal_id, *args)
             else:
                 result = tracking.record_hits(tx, DIALECT, cache, portal_id, *args)
             outcomes.append((True, result))
@@ -102,7 +104,7 @@ def main(path: str, busy_timeout_ms: int) -> None:
     # file opened and unlinked per group. Imports, which stage large temporary tables,
     # write through the server's own writer and keep files.
     conn.execute("PRAGMA temp_store = MEMORY")
-    cache = queries.IdentityCache()
+    cache = IdentityCache()
     checkpointer = Checkpointer(transactor.connect)  # commits never wait for the copy back
     checkpointer.start()
     source, sink = sys.stdin.buffer, sys.stdout.buffer

@@ -42,6 +42,8 @@ from collector.storage import (
     tracking,
 )
 from collector.storage.base import Store
+from collector.storage.identity import IdentityCache
+from collector.storage.ingest_sql import store_completions
 from collector.storage.tx import Tx
 
 T = TypeVar("T")
@@ -51,7 +53,7 @@ class SqlStore(Store):
     dialect: queries.Dialect
 
     def __init__(self) -> None:
-        self._cache = queries.IdentityCache()
+        self._cache = IdentityCache()
 
     @abstractmethod
     async def _read(self, fn: Callable[[Any], T], *, ping: bool = False) -> T:
@@ -149,7 +151,7 @@ class SqlStore(Store):
 
         No savepoint: both raise only before they write or buffer anything.
         """
-        run = queries.store_completions if kind == "completions" else tracking.record_hits
+        run = store_completions if kind == "completions" else tracking.record_hits
         return await self._submit(
             lambda tx: run(tx, self.dialect, self._cache, portal_id, *args), weight, False)
 

@@ -11,7 +11,9 @@ from typing import Any
 
 from collector.errors import NotFound
 from collector.model import FailedHit, NewCompletion
-from collector.storage.queries import Connection, Dialect, IdentityCache, now_ms, store_completions
+from collector.storage.identity import IdentityCache
+from collector.storage.ingest_sql import store_completions
+from collector.storage.queries import Connection, Dialect, now_ms
 from collector.storage.tx import Tx
 
 

@@ -1,0 +1,184 @@
+"""Which contact (or other object) each completion belongs to, decided inside the writer's
+transaction: by object id, by a unique property, by email or by the visitor's token (utk),
+creating anonymous contacts and tying a utk to the contact an ``identify`` names."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from collector.errors import FieldError
+from collector.model import NewCompletion
+from collector.storage.queries import Connection, Dialect, insert_object, now_ms
+
+
+@dataclass
+class IdentityCache:
+    """Writer-thread cache of rows that are committed and never deleted."""
+
+    emails: dict[tuple[int, str], int] = field(default_factory=dict)
+    objects: set[tuple[int, str, int]] = field(default_factory=set)
+
+    def clear_if_large(self, limit: int = 500_000) -> None:
+        if len(self.emails) > limit or len(self.objects) > limit:
+            self.emails.clear()
+            self.objects.clear()
+
+
+class Resolver:
+    """Finds (or creates) the object of each completion inside the writer's transaction."""
+
+    def __init__(self, conn: Connection, dialect: Dialect, cache: IdentityCache,
+                 portal_id: int, buffered: dict[tuple[int, str], list[tuple[Any, ...]]]) -> None:
+        self.conn, self.dialect, self.cache, self.portal_id = conn, dialect, cache, portal_id
+        self.buffered = buffered  # this transaction's rows, inserted at the flush
+        self.new_emails: dict[tuple[int, str], int] = {}
+        self.seen_objects: set[tuple[int, str, int]] = set()
+        self.matched: dict[tuple[str, str, str], int] = {}
+
+    def publish(self) -> None:
+        """After commit: what this transaction created or confirmed is safe to cache."""
+        self.cache.clear_if_large()
+        self.cache.emails.update(self.new_emails)
+        self.cache.objects.update(self.seen_objects)
+
+    def check(self, c: NewCompletion) -> FieldError | None:
+        """Reads only: is the object this completion names there?"""
+        if c.object_id is not None and not self._exists(c.object_type, c.object_id):
+            return FieldError(f"{c.where}objectId", f"no {c.object_type.lower()} with id"
+                              f" {c.object_id}", "NOT_FOUND")
+        if c.match is not None and c.object_id is None:
+            target, value, event_property = c.match
+            found = self._match(c.object_type, target, value)
+            if found is None:
+                return FieldError(f"{c.where}properties.{event_property}",
+                                  f"no {c.object_type.lower()} has {target} = {value!r}",
+                                  "NOT_FOUND")
+            self.matched[c.match] = found
+        return None
+
+    def resolve(self, c: NewCompletion) -> int:
+        """The object id, creating the contact (and tying the utk) where needed."""
+        if c.object_id is not None:
+            return c.object_id
+        if c.match is not None:
+            return self.matched[c.match]
+        if c.email is not None:
+            contact = self._contact_for_email(c.email, c.utk)
+            if c.utk is not None:
+                self._tie(c.utk, contact)
+            return contact
+        assert c.utk is not None, "validation guarantees an identifier"
+        return self._contact_for_utk(c.utk)
+
+    def _exists(self, object_type: str, object_id: int) -> bool:
+        key = (self.portal_id, object_type, object_id)
+        if key in self.cache.objects or key in self.seen_objects:
+            return True
+        row = self.conn.execute(
+            "SELECT 1 FROM objects WHERE portal_id = ? AND object_type = ? AND id = ?",
+            (self.portal_id, object_type, object_id)).fetchone()
+        if row:
+            self.seen_objects.add(key)
+        return row is not None
+
+    def _match(self, object_type: str, prop: str, value: str) -> int | None:
+        expr = self.dialect.prop("properties", prop)
+        row = self.conn.execute(
+            f"SELECT id FROM objects WHERE portal_id = ? AND object_type = ? AND {expr} = ?"
+            " ORDER BY id LIMIT 1", (self.portal_id, object_type, value)).fetchone()
+        return row[0] if row else None
+
+    def _email_contact(self, email: str) -> int | None:
+        key = (self.portal_id, email)
+        cached = self.cache.emails.get(key) or self.new_emails.get(key)
+        if cached:
+            return cached
+        row = self.conn.execute("SELECT id FROM objects WHERE portal_id = ? AND email = ?",
+                                (self.portal_id, email)).fetchone()
+        if row:
+            self.new_emails[key] = row[0]
+        return row[0] if row else None
+
+    def _contact_for_email(self, email: str, utk: str | None) -> int:
+        found = self._email_contact(email)
+        if found is not None:
+            return found
+        anonymous = self._visitor(utk) if utk else None
+        # The visitor identifies for the first time: the anonymous contact becomes theirs,
+        # unless another collector gave it an email meanwhile (then it is someone else's).
+        if anonymous is not None and self.conn.execute(
+                "UPDATE objects SET email = ?, properties = ?, updated_at = ? WHERE portal_id = ?"
+                " AND id = ? AND email IS NULL RETURNING id",
+                (email, json.dumps({"email": email}), now_ms(), self.portal_id,
+                 anonymous)).fetchone() is not None:
+            contact = anonymous
+        else:
+            contact = self._insert_email_contact(email)
+        self.new_emails[(self.portal_id, email)] = contact
+        self.seen_objects.add((self.portal_id, "CONTACT", contact))
+        return contact
+
+    def _insert_email_contact(self, email: str) -> int:
+        """Race-free: another collector may create the same contact at the same moment."""
+        now = now_ms()
+        row = self.conn.execute(
+            "INSERT INTO objects (portal_id, object_type, email, properties, created_at, updated_at)"
+            " VALUES (?, 'CONTACT', ?, ?, ?, ?) ON CONFLICT (portal_id, email)"
+            " WHERE email IS NOT NULL DO NOTHING RETURNING id",
+            (self.portal_id, email, json.dumps({"email": email}), now, now)).fetchone()
+        if row is None:  # the other collector's contact committed first
+            row = self.conn.execute("SELECT id FROM objects WHERE portal_id = ? AND email = ?",
+                                    (self.portal_id, email)).fetchone()
+        contact: int = row[0]
+        return contact
+
+    def _contact_for_utk(self, utk: str) -> int:
+        contact = self._visitor(utk)
+        if contact is None:
+            contact = insert_object(self.conn, self.portal_id, "CONTACT", {}).id
+            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"
+                              " ON CONFLICT (portal_id, utk) DO NOTHING",
+                              (self.portal_id, utk, contact))
+            # Another collector may have tied this utk first: its contact wins.
+            contact = self._visitor(utk) or contact
+        return contact
+
+    def _visitor(self, utk: str) -> int | None:
+        row = self.conn.execute("SELECT contact_id FROM visitors WHERE portal_id = ? AND utk = ?",
+                                (self.portal_id, utk)).fetchone()
+        return row[0] if row else None
+
+    def _is_anonymous(self, contact: int) -> bool:
+        row = self.conn.execute("SELECT email FROM objects WHERE portal_id = ? AND id = ?",
+                                (self.portal_id, contact)).fetchone()
+        return row is not None and row[0] is None
+
+    def _tie(self, utk: str, contact: int) -> None:
+        """Identify: the utk belongs to ``contact`` from now on; its anonymous past moves too."""
+        current = self._visitor(utk)
+        if current == contact:
+            return
+        if current is None:
+            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"
+                              " ON CONFLICT (portal_id, utk) DO UPDATE SET contact_id ="
+                              " excluded.contact_id", (self.portal_id, utk, contact))
+            return
+        if self._is_anonymous(current):
+            self.conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"
+                              " AND object_type = 'CONTACT' AND object_id = ?",
+                              (contact, self.portal_id, current))
+            self._move_buffered(current, contact)
+            self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ?"
+                              " AND contact_id = ?", (contact, self.portal_id, current))
+        else:  # a shared device: earlier completions stay with the earlier contact
+            self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND utk = ?",
+                              (contact, self.portal_id, utk))
+
+    def _move_buffered(self, old: int, new: int) -> None:
+        """The anonymous past not inserted yet (earlier in this group) moves too."""
+        for (portal_id, _), rows in self.buffered.items():
+            if portal_id == self.portal_id:
+                rows[:] = [(*row[:4], new, *row[5:]) if row[4] == old and row[3] == "CONTACT"
+                           else row for row in rows]
