@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from collector.timeparse import format_ms, parse_timestamp_ms
 
@@ -189,7 +188,7 @@ def _coerce_time(value: object, *, date_only: bool) -> str:
         return format_ms(ms)
     if ms % _DAY_MS:
         raise BadValue("must be a date at UTC midnight")
-    return datetime.fromtimestamp(ms / 1000, UTC).date().isoformat()
+    return format_ms(ms)[:10]  # the date part of the UTC timestamp
 
 
 def _coerce_enumeration(prop: PropertyDef, value: object) -> str:

@@ -9,9 +9,14 @@ from collector.numerals import decimal
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# Years outside this range are not timestamps anyone means.
-_MIN_MS = int(datetime(1970, 1, 1, tzinfo=UTC).timestamp() * 1000)
-_MAX_MS = int(datetime(9999, 12, 31, tzinfo=UTC).timestamp() * 1000)
+# What ISO 8601 dates with four-digit years can say: 0001-01-01 to the last millisecond of
+# 9999-12-31. A date property may hold a birthday of 1965; occurrences are later than that
+# (``OCCURRED_MIN_MS``), and their callers check it.
+_MIN_MS = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+_MAX_MS = (datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=UTC) - _EPOCH) // timedelta(
+    milliseconds=1)
+OCCURRED_MIN_MS = 0  # 1970-01-01: an event occurrence before it is a mistake
+OCCURRED_TOO_EARLY = "must not be before 1970-01-01T00:00:00Z"
 
 
 def parse_timestamp_ms(value: int | float | str) -> int:
@@ -36,11 +41,11 @@ def parse_timestamp_ms(value: int | float | str) -> int:
             raise ValueError("must be a finite number of epoch milliseconds")
         value = int(value)
     if not _MIN_MS <= value <= _MAX_MS:
-        raise ValueError("is outside the range of valid timestamps")
+        raise ValueError("is outside the range of valid timestamps (years 0001 to 9999)")
     return value
 
 
 def format_ms(ms: int) -> str:
     """ISO 8601 UTC with milliseconds, e.g. ``2024-05-01T12:00:00.000Z``."""
-    moment = datetime.fromtimestamp(ms / 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    moment = _EPOCH + timedelta(milliseconds=ms)  # exact, and four-digit years before 1000
+    return moment.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"

@@ -45,7 +45,7 @@ CELLS: list[Cell] = [
     "yesterday", "12.5", "-3", "1e5", "12.3.4", 7, 2.5, float("nan"), True, False, "true", "FALSE",
     "gold", "silver;gold", "platinum", "note", " padded ", "x" * 256, "x" * 257, "é", "\ud800",
     "lead", "Customer", "boss", "=1+1", datetime(2024, 5, 6), datetime(2024, 5, 6, 7, 8),
-    CellError("#DIV/0!"), "2024-05-06",
+    CellError("#DIV/0!"), "2024-05-06", "1965-05-01", datetime(1965, 5, 1), "-86400000",
 ]
 # Mostly good values per column (so whole rows pass), any value now and then.
 GOOD: list[list[Cell]] = [

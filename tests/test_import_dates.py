@@ -9,7 +9,7 @@ import pytest
 
 from collector.importer.dates import BadDateFormat, date_parser
 from tests.conftest import Api
-from tests.importkit import define_purchase, run_import, write_csv
+from tests.importkit import define_purchase, report_lines, run_import, write_csv
 
 NOON = int(datetime(2024, 2, 3, 12, 0, tzinfo=UTC).timestamp() * 1000)
 MIDNIGHT = int(datetime(2024, 2, 3, tzinfo=UTC).timestamp() * 1000)
@@ -80,3 +80,24 @@ def test_cli_date_format(api: Api, database: str, tmp_path: Path) -> None:
     bad = run_import(database, api.portal_id, path, "--event", "purchase", "--date-format", "nope")
     assert bad.exit_code == 1
     assert "unknown date format 'nope'" in bad.output
+
+
+def test_dates_before_1970_are_property_values_but_no_occurrences(api: Api, database: str,
+                                                                  tmp_path: Path) -> None:
+    """A date of birth is a date like any other; an event that occurred before 1970 is a
+    mistake in the file (the HTTP API refuses it too)."""
+    define_purchase(api)
+    path = write_csv(tmp_path / "old.csv", [
+        ["Email", "When", "Renews"],
+        ["a@example.com", "2024-02-03T12:00:00Z", "1965-05-01"],
+        ["b@example.com", "1969-12-31T23:59:59Z", "2024-01-01"],
+        ["c@example.com", "1965-05-01", "2024-01-01"]])
+    result = run_import(database, api.portal_id, path, "--event", "purchase",
+                        "--map", "when=occurred_at", "--errors", str(tmp_path / "report.csv"))
+    assert result.exit_code == 0, result.output
+    assert "2 rejected" in result.output
+    [event] = api.events()["results"]
+    assert event["properties"]["renews"] == "1965-05-01"
+    reasons = {r["row"]: r["reason"] for r in report_lines(tmp_path / "report.csv")}
+    assert reasons == {"3": "must not be before 1970-01-01T00:00:00Z",
+                       "4": "must not be before 1970-01-01T00:00:00Z"}

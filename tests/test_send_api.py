@@ -329,6 +329,16 @@ def test_occurred_at_iso_keeps_every_millisecond(api: Api, event: str, sent: str
     assert found["occurredAt"] == sent
 
 
+@pytest.mark.parametrize("sent", ["1969-12-31T23:59:59.999Z", -1, "1900-01-01"],
+                         ids=["last-ms-of-1969", "epoch-minus-1", "1900"])
+def test_occurred_at_before_1970_is_refused(api: Api, event: str, database: str,
+                                            sent: Any) -> None:
+    response = api.send(eventName=event, email="t@example.com", occurredAt=sent)
+    assert_error(response, 400, "occurredAt")
+    assert "1970-01-01" in response.text
+    assert stored(database) == 0
+
+
 def test_occurred_at_defaults_to_receive_time(api: Api, event: str) -> None:
     before = now_ms()
     send_ok(api, eventName=event, email="t@example.com")
@@ -372,6 +382,16 @@ def test_occurred_at_slightly_in_the_future_is_clock_skew(api: Api, event: str) 
     ("start_day", "2024-03-01", "2024-03-01"),
     ("start_day", "2024-03-01T00:00:00Z", "2024-03-01"),
     ("start_day", 1709251200000, "2024-03-01"),
+    # A date of birth: date and datetime values span the four-digit years, 1970 is no bound.
+    ("start_day", "1965-05-01", "1965-05-01"),
+    ("start_day", -86400000, "1969-12-31"),
+    ("start_day", "0001-01-01", "0001-01-01"),
+    ("renews_at", "1969-12-31T23:59:59Z", "1969-12-31T23:59:59.000Z"),
+    ("renews_at", "1900-01-01T00:00:00.5Z", "1900-01-01T00:00:00.500Z"),
+    ("renews_at", -1, "1969-12-31T23:59:59.999Z"),
+    ("renews_at", "0999-03-04T05:06:07Z", "0999-03-04T05:06:07.000Z"),
+    ("renews_at", "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"),
+    ("start_day", "9999-12-31", "9999-12-31"),
     ("color", "red", "red"),
     ("color", "red;blue", "red;blue"),
     ("color", "green;red;blue", "green;red;blue"),
@@ -394,6 +414,10 @@ def test_typed_values_read_back_as_strings(api: Api, event: str, name: str, sent
     ("renews_at", "next tuesday"),
     ("start_day", "2024-03-01T10:00:00Z"),
     ("start_day", 1709251200001),
+    ("renews_at", "10000-01-01T00:00:00Z"),
+    ("renews_at", "9999-12-31T23:59:59-00:01"),
+    ("renews_at", "0001-01-01T00:00:00+00:01"),
+    ("renews_at", -62135596800001),
     ("color", "purple"),
     ("color", "red;purple"),
     ("color", "Red"),

@@ -17,6 +17,7 @@ from collector.completions import valid_email
 from collector.importer.rows import Rejection, RowChecker, plain_text
 from collector.importer.table import Cell, CellError
 from collector.storage.guard import problem as text_problem
+from collector.timeparse import OCCURRED_MIN_MS
 
 Staged = tuple[int, str, str, int, str]  # (row, uuid, email, occurred_at, properties JSON)
 
@@ -138,7 +139,7 @@ def parse_occurred(checker: RowChecker, value: Cell) -> int | None:
         ms = checker.parse_date(value)
     except ValueError:
         return None
-    return ms if ms <= checker.latest else None
+    return ms if OCCURRED_MIN_MS <= ms <= checker.latest else None
 
 
 def contact_values(checker: RowChecker, cells: Sequence[Cell]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from collector.limits import Limits
 from collector.properties import BadValue, PropertyDef, coerce_value
 from collector.storage.guard import problem as text_problem
 from collector.storage.jsontext import compact_json
-from collector.timeparse import format_ms
+from collector.timeparse import OCCURRED_MIN_MS, OCCURRED_TOO_EARLY, format_ms
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://footfall.invalid/import")
 _TEXT = PropertyDef("contact", "Contact property", "string")
@@ -250,6 +250,8 @@ class RowChecker:
             return 0
         if ms > self.latest:
             fail(index, "must not be in the future")
+        elif ms < OCCURRED_MIN_MS:
+            fail(index, OCCURRED_TOO_EARLY)
         return ms
 
     def uuid_of(self, row: int, value: Cell, fail: Callable[[int, str], None]) -> str:
