@@ -8,12 +8,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from collector.errors import FieldError
+from collector.errors import MAX_LISTED_ERRORS, FieldError
 from collector.limits import Limits, case_duplicates
 from collector.model import BUILT_IN_EVENTS, EventDefinition, NewCompletion
 from collector.numerals import decimal
 from collector.properties import PROPERTY_ALIASES, BadValue, coerce_value
-from collector.timeparse import parse_timestamp_ms
+from collector.timeparse import OCCURRED_MIN_MS, OCCURRED_TOO_EARLY, parse_timestamp_ms
 
 SEND_FIELDS = frozenset({"eventName", "objectId", "email", "utk", "occurredAt", "properties",
                          "uuid"})
@@ -64,7 +64,7 @@ class SendValidator:
                                      "WRONG_TYPE"))
             return None
         if not body.keys() <= SEND_FIELDS:
-            for key in sorted(body.keys() - SEND_FIELDS):
+            for key in sorted(body.keys() - SEND_FIELDS)[:MAX_LISTED_ERRORS + 1]:
                 fail(key, f"unknown field (allowed: {', '.join(sorted(SEND_FIELDS))})",
                      "UNKNOWN_FIELD")
         get = body.get
@@ -73,7 +73,7 @@ class SendValidator:
         occurred_at = self.now if raw_time is None else self._occurred_at(raw_time, fail)
         completion_id = "" if raw_id is None else self._uuid(raw_id, fail)  # "": the writer's
         object_id, email, utk = self._identity(body, definition, fail)
-        props = self._properties(get("properties", _NO_PROPERTIES), definition, fail)
+        props = self._properties(get("properties", _NO_PROPERTIES), definition, fail, errors)
         if len(errors) > start or definition is None:
             return None
         match = None
@@ -119,6 +119,8 @@ class SendValidator:
             return self.now
         if ms > self.latest:
             fail("occurredAt", "must not be in the future", "FUTURE_TIMESTAMP")
+        elif ms < OCCURRED_MIN_MS:
+            fail("occurredAt", OCCURRED_TOO_EARLY, "INVALID_TIMESTAMP")
         return ms
 
     def _uuid(self, raw: Any, fail: Any) -> str:
@@ -166,8 +168,8 @@ class SendValidator:
             return None
         return raw
 
-    def _properties(self, raw: Any, definition: EventDefinition | None,
-                    fail: Any) -> dict[str, str]:
+    def _properties(self, raw: Any, definition: EventDefinition | None, fail: Any,
+                    errors: list[FieldError]) -> dict[str, str]:
         if not isinstance(raw, dict):
             fail("properties", "must be a JSON object", "WRONG_TYPE")
             return {}
@@ -177,7 +179,7 @@ class SendValidator:
                  f" (got {len(raw)})", "TOO_MANY")
         if (len(raw) > 1 and not "".join(raw).islower()  # no capitals: no two names alike
                 and len({name.lower() for name in raw}) < len(raw)):
-            for group in case_duplicates(list(raw)):
+            for group in case_duplicates(list(raw))[:MAX_LISTED_ERRORS + 1]:
                 fail(f"properties.{group[-1]}", "names differing only by case are duplicates: "
                      + ", ".join(group), "DUPLICATE")
         if definition is None:
@@ -186,6 +188,8 @@ class SendValidator:
         values: dict[str, str] = {}
         for name, value in raw.items():
             assert isinstance(name, str)
+            if len(errors) > MAX_LISTED_ERRORS:
+                break  # the answer lists no more (a body of many bad names costs no more)
             canonical: str = PROPERTY_ALIASES.get(name, name)
             prop = lookup(canonical)
             if prop is None:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from collector.errors import FootfallError, StoreUnavailable
+from collector.errors import MAX_LISTED_ERRORS, FieldError, FootfallError, StoreUnavailable
 from collector.logthrottle import Throttled
 
 log = logging.getLogger("footfall.errors")
@@ -43,10 +43,27 @@ def error_body(status: str, message: str, category: str,
     return body
 
 
+# A field path or message echoes what the client sent (a property name may be megabytes).
+_MAX_TEXT = 300
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+def _listed(errors: tuple[FieldError, ...]) -> list[dict[str, str]]:
+    """The errors of an answer: the first ``MAX_LISTED_ERRORS``, each of bounded size."""
+    listed = [{"message": _cut(f"{e.where}: {e.message}" if e.where else e.message),
+               "in": _cut(e.where), "code": e.code} for e in errors[:MAX_LISTED_ERRORS]]
+    if len(errors) > MAX_LISTED_ERRORS:
+        listed.append({"message": f"more problems are not listed: fix these {MAX_LISTED_ERRORS}"
+                                  " and send again", "in": "body", "code": "MORE_ERRORS"})
+    return listed
+
+
 async def footfall_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, FootfallError)
-    errors = [{"message": f"{e.where}: {e.message}" if e.where else e.message, "in": e.where,
-               "code": e.code} for e in exc.errors]
+    errors = _listed(exc.errors)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
     if isinstance(exc, StoreUnavailable):
         body = error_body("error", exc.PUBLIC, exc.category, errors)
@@ -54,7 +71,7 @@ async def footfall_error(request: Request, exc: Exception) -> Response:
         _outages.warn("503 %s %s (correlationId %s): %s", request.method, request.url.path,
                       body["correlationId"], exc.message)
     else:
-        body = error_body("error", exc.message, exc.category, errors)
+        body = error_body("error", _cut(exc.message), exc.category, errors)
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 

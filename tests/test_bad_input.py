@@ -328,6 +328,64 @@ def test_batch_reports_every_bad_index(portal: Portal) -> None:
     portal.assert_nothing_stored()
 
 
+# -- answers of bounded size ------------------------------------------------------------
+
+
+def _listed_and_more(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The first 100 problems and one saying there are more; the message says so too."""
+    *listed, more = body["errors"]
+    assert len(listed) == 100
+    assert more["code"] == "MORE_ERRORS"
+    assert body["message"] == "More than 100 fields are invalid (the first 100 are listed)"
+    return listed
+
+
+@pytest.mark.parametrize("count", [5_000, 40_000], ids=["5k", "40k-parsed-on-a-thread"])
+def test_many_unknown_properties_get_an_answer_of_bounded_size(portal: Portal,
+                                                               count: int) -> None:
+    """800,000 unknown properties (8 MB) got a 92 MB answer after seconds of the server's
+    time; a body above 256 KB is also parsed off the event loop (the 40k case)."""
+    props = {f"x{i:x}": 1 for i in range(count)}
+    response = portal.api.post(SEND, json={"eventName": portal.names["EVENT"],
+                                           "email": "victim@example.com", "properties": props})
+    body = assert_error(response, 400, "properties|properties.x*|body")
+    listed = _listed_and_more(body)
+    assert {e["in"] for e in listed} >= {"properties", "properties.x0", "properties.x62"}
+    assert len(response.content) < 20_000
+    portal.assert_nothing_stored()
+
+
+def test_many_bad_inputs_in_a_batch_get_an_answer_of_bounded_size(portal: Portal) -> None:
+    bad = {"eventName": portal.names["EVENT"], "email": "victim@example.com",
+           "properties": {f"x{i}": 1 for i in range(40)}}
+    response = portal.api.post(BATCH, json={"inputs": [bad] * 500})
+    body = assert_error(response, 400, "inputs[*|body")
+    listed = _listed_and_more(body)
+    assert listed[0]["in"] == "inputs[0].properties.x0"
+    assert listed[-1]["in"] == "inputs[2].properties.x19"
+    portal.assert_nothing_stored()
+
+
+@pytest.mark.parametrize("path", [SEND, BATCH])
+def test_many_unknown_fields_get_an_answer_of_bounded_size(portal: Portal, path: str) -> None:
+    fields = {f"f{i:05d}": 1 for i in range(3_000)}
+    response = portal.api.post(path, json={"eventName": portal.names["EVENT"],
+                                           "email": "victim@example.com", **fields})
+    listed = _listed_and_more(assert_error(response, 400, "f0*|body|inputs|email|eventName"))
+    assert listed[0]["in"] == ("f00000" if path == SEND else "email")
+    portal.assert_nothing_stored()
+
+
+def test_a_huge_name_is_quoted_short(portal: Portal) -> None:
+    name = "x" * 1_000_000
+    response = portal.api.post(SEND, json={"eventName": portal.names["EVENT"],
+                                           "email": "victim@example.com", "properties": {name: 1}})
+    [error] = assert_error(response, 400, "properties.x*")["errors"]
+    assert error["in"] == "properties." + "x" * 289 + "…"
+    assert len(response.content) < 2_000
+    portal.assert_nothing_stored()
+
+
 # -- content type, empty body ------------------------------------------------------------
 
 
