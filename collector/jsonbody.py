@@ -72,6 +72,14 @@ async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], ma
             f"Content-Type must be {' or '.join(media_types)} (got {shown})",
             (FieldError("header.Content-Type", f"unsupported media type {shown}", "UNSUPPORTED"),),
         )
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", ""):
+        shown = headers.get("content-encoding", "")[:100]
+        raise UnsupportedMediaType(
+            f"Content-Encoding {shown} is not supported: send the body uncompressed",
+            (FieldError("header.Content-Encoding", f"unsupported encoding {shown}",
+                        "UNSUPPORTED"),),
+        )
     declared = headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise too_large(max_bytes)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import logging
 import time
@@ -408,6 +409,26 @@ def test_missing_content_type_is_415(portal: Portal, path: str) -> None:
     assert "content-type" not in response.request.headers
     assert_error(response, 415, "header.Content-Type")
     portal.assert_nothing_stored()
+
+
+@pytest.mark.parametrize("path", [SEND, BATCH, DEFINITIONS])
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate, gzip"])
+def test_compressed_body_is_415_naming_the_encoding(portal: Portal, path: str,
+                                                    encoding: str) -> None:
+    """It was a 400 saying the body was not UTF-8 (byte 1)."""
+    valid = json.dumps({"eventName": portal.names["EVENT"], "email": "victim@example.com"})
+    response = portal.post_raw(path, gzip.compress(valid.encode()),
+                               {**JSON_HEADERS, "Content-Encoding": encoding})
+    body = assert_error(response, 415, "header.Content-Encoding")
+    assert "send the body uncompressed" in body["message"]
+    portal.assert_nothing_stored()
+
+
+def test_identity_encoding_is_no_encoding(portal: Portal) -> None:
+    valid = json.dumps({"eventName": portal.names["EVENT"], "email": "victim@example.com"})
+    response = portal.post_raw(SEND, valid.encode(),
+                               {**JSON_HEADERS, "Content-Encoding": "identity"})
+    assert response.status_code == 204, response.text
 
 
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "APPLICATION/JSON",
