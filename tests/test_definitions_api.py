@@ -385,13 +385,19 @@ def test_duplicate_name_is_a_conflict(api: Api) -> None:
 
 def test_duplicate_derived_name_is_a_conflict(api: Api) -> None:
     assert create(api, label="Signed up").status_code == 201
-    assert error_fields(create(api, label="Signed Up"), 409, "CONFLICT") == ["name"]
+    response = create(api, label="Signed Up")
+    assert error_fields(response, 409, "CONFLICT") == ["name"]
+    # The caller sent no name: the answer says which one was derived, and what holds it.
+    assert response.json()["errors"][0]["message"] == (
+        "name: 'signed_up' is already taken by another event; choose another name")
 
 
 def test_name_of_an_archived_definition_stays_taken(api: Api) -> None:
     api.define("signed_up")
     assert api.delete(f"{DEFS}/signed_up").status_code == 204
-    assert error_fields(create(api, name="signed_up", label="Again"), 409, "CONFLICT") == ["name"]
+    response = create(api, name="signed_up", label="Again")
+    assert error_fields(response, 409, "CONFLICT") == ["name"]
+    assert "taken by an archived event (names are never reused)" in response.text
     assert fetch(api, "signed_up")["archived"] is True
 
 

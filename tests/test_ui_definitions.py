@@ -104,7 +104,8 @@ def test_taken_name_is_a_field_error(browser: Browser, api: Api) -> None:
     response = browser.post("/app/new-event", {"way": "api", "label": "Signed up",
                                                 "primary_object": "CONTACT"})
     assert response.status_code == 400
-    assert "Internal name: is already taken" in response.text
+    # The name was derived from the label: the message says which name, taken by what.
+    assert "Internal name: &#39;signed_up&#39; is already taken by another event" in response.text
     assert 'value="Signed up"' in response.text
 
 

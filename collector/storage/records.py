@@ -103,8 +103,11 @@ def insert_definition(conn: Connection, d: EventDefinition, max_active: int) -> 
                          (d.portal_id, d.name)).fetchone()
     if taken:
         state = "an archived" if taken[0] else "an"
+        # The name may have been derived from the label: say which name, and by what.
+        why = ("an archived event (names are never reused)" if taken[0] else "another event")
         raise Conflict(f"{state.capitalize()} event definition named {d.name!r} exists",
-                       (FieldError("name", "is already taken", "CONFLICT"),))
+                       (FieldError("name", f"{d.name!r} is already taken by {why}; choose"
+                                   " another name", "CONFLICT"),))
     active = conn.execute("SELECT count(*) FROM event_definitions WHERE portal_id = ?"
                           " AND archived = 0", (d.portal_id,)).fetchone()[0]
     if active >= max_active:
