@@ -119,15 +119,17 @@ def test_set_path_resolves_and_the_deprecated_track_event_records_nothing(
     page.evaluate(f"""_hsq.push(['trackEvent', {{id: '{portal.fqn('clicked')}', value: 20}}],
         ['trackEvent', {{id: '000000001625'}}], ['setPath', 'pricing'], ['trackPageView'])""")
     push(page, "['setPath', ''], ['trackPageView'],"
-               f" ['trackCustomBehavioralEvent', {{name: '{portal.fqn('clicked')}'}}]")
-    found = portal.wait_for_events(4)
+               f" ['trackCustomBehavioralEvent', {{name: '{portal.fqn('clicked')}'}}],"
+               " ['setPath'], ['trackPageView']")  # no path: was recorded at /undefined
+    found = portal.wait_for_events(5)
     time.sleep(0.5)
     found = portal.events()
     assert [(e["eventType"], e["properties"]["hs_page_url"]) for e in found] == [
         ("e_visited_page", portal.page_url(pages, "page.html")),
         ("e_visited_page", f"{pages.url}/pricing"),
         ("e_visited_page", portal.page_url(pages, "page.html")),
-        (portal.fqn("clicked"), portal.page_url(pages, "page.html"))]
+        (portal.fqn("clicked"), portal.page_url(pages, "page.html")),
+        ("e_visited_page", portal.page_url(pages, "page.html"))]
     assert portal.call("GET", "/footfall/v1/tracking/failed-events")["results"] == []
 
 

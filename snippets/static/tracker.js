@@ -100,7 +100,7 @@
         if (D) (w._ffd ||= []).push(h); // the debug script checks these
         Q = [...Q, h].slice(-500); // a long outage keeps the newest
         S();
-        T ||= setTimeout(Z, 100);
+        T ||= setTimeout(Z, 99); // about 100 ms
         return h
       },
       h = () => L.href.split(c.h)[0],
@@ -114,7 +114,7 @@
         try {
           var f = a[0], o = a[1] || {};
           f == 'trackPageView' ? A = g()
-            : f == 'setPath' ? P = new URL(a[1], L).href // one that fails keeps the last
+            : f == 'setPath' ? P = new URL(a[1] || L, L).href // none: the page's own; one that fails keeps the last
             : f == 'identify' ? E = o.email
             : f == 'doNotTrack' ? ((O = !o.track) && S(Q = []), // before a sandbox throws
               d.cookie = '__hs_do_not_track=1;path=/;max-age=' + O * 34128000)
