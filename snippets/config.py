@@ -12,10 +12,15 @@ from collector.model import EventDefinition
 from collector.properties import STANDARD_PROPERTIES
 
 
-def custom_code(definitions: Iterable[EventDefinition]) -> list[str]:
-    """Owners' saved code of active events, in definition order."""
-    return [d.tracking["code"] for d in definitions
+def saved_code(definitions: Iterable[EventDefinition]) -> list[tuple[EventDefinition, str]]:
+    """Owners' saved code of active events with its event, in definition order."""
+    return [(d, d.tracking["code"]) for d in definitions
             if not d.archived and isinstance(d.tracking.get("code"), str) and d.tracking["code"]]
+
+
+def custom_code(definitions: Iterable[EventDefinition]) -> list[str]:
+    """Owners' saved code of active events, in definition order (the tracker runs these)."""
+    return [code for _, code in saved_code(definitions)]
 
 
 def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str,
@@ -33,13 +38,18 @@ def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str
 
 def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
                  limits: Limits, allow_headless: bool = False) -> dict[str, Any]:
+    """Keys are documented at the top of ``snippets/static/debug.js``."""
+    definitions = list(definitions)
     events = {}
     for d in definitions:
         props = {p.name: {"type": p.type, "options": [o.value for o in p.options]}
                  for p in d.all_properties}
-        events[d.fully_qualified_name] = {"archived": d.archived, "object": d.primary_object,
-                                          "properties": props}
-    return {"portal": portal_id, "events": events, "allowHeadless": allow_headless,
+        # Keyed by internal name: the debug script resolves names as the collector does.
+        events[d.name] = {"archived": d.archived, "object": d.primary_object,
+                          "properties": props}
+    code = [{"event": d.fully_qualified_name, "code": text}
+            for d, text in saved_code(definitions)]
+    return {"portal": portal_id, "events": events, "code": code, "allowHeadless": allow_headless,
             "standard": sorted(STANDARD_PROPERTIES),
             "limits": {"value": limits.value_length, "url": limits.url_value_length,
                        "urlProperties": sorted(URL_PROPERTIES),

@@ -39,6 +39,21 @@ def test_page_view_is_stored_enriched_with_cors(api: Api) -> None:
     assert "adjustments" not in stored
 
 
+def test_the_debug_switch_is_left_out_of_stored_urls(api: Api) -> None:
+    """A page opened with ?footfall_debug=1 counts as the same page as without it."""
+    api.define("added")
+    page = hit(u="https://shop.example/p?footfall_debug=1&utm_source=news#cart",
+               r="https://shop.example/?footfall_debug=1")
+    event = hit(api.fqn("added"), u="https://shop.example/mistakes.html?footfall_debug=1")
+    assert post_hits(api.client, api.portal_id, page, event).status_code == 204
+    view = _only(api, eventType="e_visited_page")["properties"]
+    assert (view["hs_page_url"], view["hs_referrer"]) == ("https://shop.example/p?utm_source=news#cart",
+                                                          "https://shop.example/")
+    assert view["hs_utm_source"] == "news"
+    added = _only(api, eventType=api.fqn("added"))["properties"]
+    assert added["hs_page_url"] == "https://shop.example/mistakes.html"
+
+
 @pytest.mark.parametrize(("sent", "header", "stored"), [
     ({}, "nb-NO,nb;q=0.9,en;q=0.8", "nb-NO"),  # the tracker sends none: the header's first
     ({}, "de", "de"),

@@ -55,6 +55,28 @@ def test_page_urls_are_cached_only_when_short() -> None:
     assert props["hs_touchpoint_source"] == "EMAIL_MARKETING"
 
 
+@pytest.mark.parametrize(("sent", "stored"), [
+    ("https://s.example/mistakes.html?footfall_debug=1", "https://s.example/mistakes.html"),
+    ("https://s.example/p?a=1&footfall_debug=1&b=%20x#frag?footfall_debug=1",
+     "https://s.example/p?a=1&b=%20x#frag?footfall_debug=1"),  # the fragment kept as it was
+    ("https://s.example/p?footfall_debug=0&Q=1;x&footfall_debug", "https://s.example/p?Q=1;x"),
+    ("https://s.example/p?footfall_debug=1#top", "https://s.example/p#top"),
+    ("https://s.example/p?footfall_debugger=1&x_footfall_debug=1",
+     "https://s.example/p?footfall_debugger=1&x_footfall_debug=1"),  # other parameters
+    ("https://s.example/footfall_debug/?a=b+c#footfall_debug=1",
+     "https://s.example/footfall_debug/?a=b+c#footfall_debug=1"),
+    ("not a url ?footfall_debug=1&é=ü", "not a url ?é=ü"),
+], ids=["only", "middle", "any-value", "fragment", "similar", "elsewhere", "text"])
+def test_the_debug_switch_leaves_page_url_and_referrer(sent: str, stored: str) -> None:
+    props = page_properties(sent, "", sent, "", (None, None))
+    assert (props["hs_page_url"], props["hs_referrer"]) == (stored, stored)
+
+
+def test_urls_without_the_debug_switch_are_returned_as_they_are() -> None:
+    url = "https://s.example/p?a=1&&b=#x"
+    assert page.without_debug_parameter(url) is url
+
+
 @pytest.mark.parametrize(("agent", "crawler", "headless"), [
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
      " Chrome/126.0 Safari/537.36", False, False),

@@ -116,6 +116,29 @@ def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
     assert _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]["x"] == []
 
 
+def test_debug_script_carries_the_saved_code_with_its_event(api: Api) -> None:
+    """The debug script compiles the code the tracking script runs, naming its event; its
+    definitions are keyed by internal name, which it resolves as the collector does."""
+    codes = {"clicked": "document.title = 'x </script><!-- \u2028';", "gone": "(", "plain": ""}
+    for name, code in codes.items():
+        api.define(name)
+        response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn(name)}/snippet",
+                                  headers=api.headers, json={"code": code})
+        assert response.status_code == 200, response.text
+    api.delete(f"/events/v3/event-definitions/{api.fqn('gone')}")
+    script = api.client.get(f"/js/footfall-debug/{api.portal_id}.js").text
+    core = minified("debug.js")
+    assert script.startswith(core + "(window,")
+    assert script.endswith(");\n")
+    slot = json.loads(script[len(core) + len("(window,"): -len(");\n")])
+    assert slot["code"] == [{"event": api.fqn("clicked"), "code": codes["clicked"]}]
+    tracker = _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]
+    assert [c["code"] for c in slot["code"]] == tracker["x"]
+    assert set(slot["events"]) == {"clicked", "gone", "plain"}
+    assert "</script" not in script.lower()
+    assert "<!--" not in script
+
+
 def test_prefix_script_name_and_collect_path_are_configurable(settings: Settings,
                                                               portals: list[NewPortal]) -> None:
     custom = Settings(database=settings.database, script_prefix="/assets/t",

@@ -17,6 +17,7 @@ from collector.enrich.touchpoint import campaign_source, referral_source
 
 CACHED_LENGTH = 2048
 T = TypeVar("T")
+DEBUG_PARAMETER = "footfall_debug"  # the tracker's debug switch in a page URL
 _UTM = ("utm_campaign", "utm_content", "utm_medium", "utm_source", "utm_term")
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
 _REFUSED = re.compile(r"q\s*=\s*0(?:\.0{0,3})?\s*\Z", re.IGNORECASE)  # q=0: "not acceptable"
@@ -53,6 +54,20 @@ def _parse_page_url(url: str) -> PageUrl:
     return host, utm, campaign_source(query)
 
 
+def without_debug_parameter(url: str) -> str:
+    """``url`` without its ``footfall_debug`` query parameters (debug mode's switch, whatever
+    its value), the rest of the query and the fragment kept as they were, so that a page
+    opened in debug mode counts as the same page. Only a URL naming it is taken apart."""
+    if DEBUG_PARAMETER not in url:
+        return url
+    base, hash_, fragment = url.partition("#")
+    path, question, query = base.partition("?")
+    if not question:
+        return url
+    kept = [part for part in query.split("&") if part.partition("=")[0] != DEBUG_PARAMETER]
+    return path + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+
+
 def _first_language(header: str) -> str:
     """The first language tag the header accepts (browsers list theirs in order of
     preference); "*", malformed entries and those with q=0 are passed over."""
@@ -78,6 +93,7 @@ def preferred_language(accept_language: str) -> str:
 def page_properties(url: str, title: str, referrer: str, language: str,
                     screen: tuple[int | None, int | None]) -> dict[str, object]:
     """Raw (not yet truncated) ``hs_*`` values taken from the hit's page context."""
+    url, referrer = without_debug_parameter(url), without_debug_parameter(referrer)
     props: dict[str, object] = {}
     for name, value in (("hs_page_url", url), ("hs_page_title", title),
                         ("hs_referrer", referrer), ("hs_language", language)):

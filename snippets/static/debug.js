@@ -2,16 +2,56 @@
  * data-debug or the page URL holds footfall_debug=1. It checks every hit the tracker queues
  * (window._ffd) against the portal's definitions and warns in the console about unknown
  * events, unknown properties, wrong types and values that the collector will truncate, and
- * about _hsq commands that do nothing here.
- * The served script appends "(window, CONFIG)"; see snippets/config.py for the keys.
+ * about _hsq commands that do nothing here. It also compiles (never runs) the owners' saved
+ * code and reports a syntax error: the tracker runs that code at load inside a try/catch, so
+ * code that does not compile would otherwise fail silently. Errors the code throws while it
+ * runs at load cannot be reported from here: this script loads after the tracker ran it.
+ * The served script appends "(window, CONFIG)" (snippets/config.py:debug_config):
+ *   portal        the portal id
+ *   events        internal name -> {archived, object, properties: name -> {type, options}}
+ *   code          [{event: fully qualified name, code}]: the saved code the tracker runs
+ *   standard, limits, allowHeadless
  */
 (function (w, config) {
   'use strict';
   var PREFIX = '[footfall debug]';
   var NUMBER = /^-?\d+(\.\d+)?$/;
+  var OWN = 'pe' + config.portal + '_';
+  var OTHER_PORTAL = /^pe\p{Nd}+_/u; // Python's \d: any Unicode decimal digit
 
   function warn(message, hit) {
     try { console.warn(PREFIX + ' ' + message, hit); } catch (e) { /* no console */ }
+  }
+
+  function note(message, hit) {
+    try { console.info(PREFIX + ' ' + message, hit); } catch (e) { /* no console */ }
+  }
+
+  // The event name as the collector reads it: a string with NUL characters removed
+  // (collector/jsapi/hits.py), then resolve_event_name (collector/completions.py): the
+  // internal name after this portal's prefix, a bare name as it is (case-sensitive both),
+  // null for another portal's prefix. Anything else sent as a name is never an event's.
+  function resolve(raw) {
+    if (typeof raw !== 'string') return null;
+    raw = raw.replace(/\0/g, '');
+    if (raw.indexOf(OWN) === 0) return raw.slice(OWN.length);
+    return OTHER_PORTAL.test(raw) ? null : raw;
+  }
+
+  function own(object, key) {
+    return key !== null && Object.prototype.hasOwnProperty.call(object, key) ? object[key] : null;
+  }
+
+  function unknownEvent(raw, hit) {
+    var names = Object.keys(config.events);
+    var defined = names.map(function (name) { return OWN + name; }).join(', ');
+    var message = 'unknown event ' + JSON.stringify(raw) + '; the collector refuses it';
+    if (typeof raw === 'string' && OTHER_PORTAL.test(raw) && raw.indexOf(OWN) !== 0) {
+      message += ' (its prefix is another portal\'s: this is portal ' + config.portal + ')';
+    } else if (typeof raw === 'string' && own(config.events, resolve(raw.toLowerCase()))) {
+      message += ' (event names are case-sensitive: ' + OWN + resolve(raw.toLowerCase()) + ')';
+    }
+    warn(message + ' (defined: ' + (defined || 'none') + ')', hit);
   }
 
   function typeProblem(prop, value) {
@@ -55,10 +95,10 @@
       warn(names.length + ' properties: only the first ' + config.limits.properties + ' are kept', hit);
     }
     names.forEach(function (name) {
-      var prop = event.properties[name];
-      if (!prop && event.properties[name.toLowerCase()]) {
+      var prop = own(event.properties, name);
+      if (!prop && own(event.properties, name.toLowerCase())) {
         warn('property "' + name + '" will be stored as "' + name.toLowerCase() + '"', hit);
-        prop = event.properties[name.toLowerCase()];
+        prop = own(event.properties, name.toLowerCase());
       }
       if (!prop) {
         warn('unknown property "' + name + '" of ' + hit.n + '; the collector will drop it', hit);
@@ -75,17 +115,38 @@
         console.info(PREFIX + ' page view', hit.u, hit);
         return;
       }
-      var event = config.events[hit.n];
+      var name = resolve(hit.n);
+      var event = own(config.events, name);
       if (!event) {
-        warn('unknown event "' + hit.n + '" (defined: ' + Object.keys(config.events).join(', ') + ')', hit);
+        unknownEvent(hit.n, hit);
       } else if (event.archived) {
         warn('event "' + hit.n + '" is archived; completions go to the failed-events list', hit);
+      } else if (event.object !== 'CONTACT') {
+        warn('event "' + hit.n + '" is a ' + event.object + ' event: the JS API records contact'
+             + ' events only (send it with the HTTP API); it goes to the failed-events list', hit);
       } else {
-        console.info(PREFIX + ' event ' + hit.n, hit);
+        note('event ' + hit.n, hit);
+        if (hit.n.indexOf(OWN) !== 0) {
+          note('"' + hit.n + '" is recorded as ' + OWN + name + '; the fully qualified name is'
+               + ' preferred', hit);
+        }
         checkProperties(event, hit);
       }
     } catch (e) { /* debugging must not break the page either */ }
   }
+
+  // Owners' saved code: compiled here, never run (the tracker has run it already and
+  // swallows what it throws, a syntax error included).
+  (config.code || []).forEach(function (saved) {
+    try {
+      new Function(saved.code); // compiles the body; calling it would run it
+    } catch (e) {
+      try {
+        console.error(PREFIX + ' the saved code of ' + saved.event + ' never runs: '
+                      + e.name + ': ' + e.message, saved.code);
+      } catch (ignored) { /* no console */ }
+    }
+  });
 
   // The one warning a developer testing with a headless browser needs: its hits are
   // acknowledged and counted as bots, never stored, unless the collector allows automation.

@@ -1,0 +1,89 @@
+"""Debug mode in real headless Chromium: the debug script agrees with the collector about
+what it refuses, reports saved code that cannot compile, and leaves no trace in page URLs."""
+
+from __future__ import annotations
+
+import json
+
+from playwright.sync_api import ConsoleMessage, Page
+
+from e2e.harness import PageServer, Portal
+from e2e.tracker_kit import collected, open_page
+
+# Records each console call of the debug script with the id of the hit it is about.
+RECORD_CONSOLE = """window.__said = [];
+for (const level of ['warn', 'info']) {
+  const original = console[level];
+  console[level] = function (message, hit) {
+    window.__said.push([level, String(message), hit && hit.i]);
+    return original.apply(console, arguments);
+  };
+}"""
+DEBUG_LOADED = "window._ffd && window._ffd.push !== Array.prototype.push"
+
+
+def _failed_ids(portal: Portal, count: int) -> set[str]:
+    found = portal.call("GET", "/footfall/v1/tracking/failed-events")["results"]
+    assert len(found) == count, found
+    return {f["id"] for f in found}
+
+
+def test_debug_mode_warns_about_exactly_the_events_the_collector_refuses(
+        page: Page, portal: Portal, pages: PageServer) -> None:
+    """Names are resolved as the collector resolves them: a bare internal name is recorded
+    (with a gentle note), case counts, another portal's prefix is refused."""
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Added to cart", "name": "added_to_cart",
+        "propertyDefinitions": [{"name": "sku", "label": "SKU", "type": "string"}]})
+    portal.call("POST", "/events/v3/event-definitions",
+                {"label": "Shipped", "name": "shipped", "primaryObject": "COMPANY"})
+    page.add_init_script(RECORD_CONSOLE)
+    open_page(page, portal, pages, query="footfall_debug=1")
+    page.wait_for_function(DEBUG_LOADED)
+    pid = portal.portal_id
+    names = ["added_to_cart", portal.fqn("added_to_cart"), "added_to_cart\\u0000",  # stored
+             "ADDED_TO_CART", f"Pe{pid}_added_to_cart", f"pe{pid + 1}_added_to_cart",
+             "pe\\u0663_added_to_cart", portal.fqn("nope"), portal.fqn("shipped")]  # refused
+    commands = ", ".join(f"['trackCustomBehavioralEvent', {{name: '{n}', properties: {{sku: 'a'}}}}]"
+                         for n in names)
+    with page.expect_response(collected) as response:
+        page.evaluate(f"window._hsq.push({commands})")
+    sent = [h["i"] for h in json.loads(response.value.request.post_data or "")["h"]]
+    said = page.evaluate("window.__said")
+    warned = {hit for level, _, hit in said if level == "warn" and hit}
+    assert len(sent) == len(names)
+    assert warned == _failed_ids(portal, 6) == set(sent[3:])
+    stored = portal.wait_for_events(3, eventType=portal.fqn("added_to_cart"))
+    assert len(stored) == 3
+    messages = "\n".join(message for _, message, _ in said)
+    assert "unknown event \"added_to_cart\"" not in messages
+    assert (f'"added_to_cart" is recorded as {portal.fqn("added_to_cart")}; the fully qualified'
+            " name is preferred") in messages
+    assert f'unknown event "Pe{pid}_added_to_cart"' in messages
+    assert f"event names are case-sensitive: {portal.fqn('added_to_cart')}" in messages
+    assert f"its prefix is another portal's: this is portal {pid}" in messages
+    assert "the JS API records contact events only" in messages
+    [view] = portal.events(eventType="e_visited_page")  # the debug switch left out
+    assert view["properties"]["hs_page_url"] == portal.page_url(pages, "page.html")
+
+
+def test_debug_mode_reports_saved_code_that_does_not_compile(page: Page, portal: Portal,
+                                                             pages: PageServer) -> None:
+    """The saved code is compiled, not run again: the code that works ran once, at load."""
+    codes = {"works": "window.ranSaved = (window.ranSaved || 0) + 1;",
+             "broken": "var s = '</script><!--\u2028'; _hsq.push(['trackCustomBehavioralEvent'",
+             "retired": "this is not JavaScript"}
+    for name, code in codes.items():
+        portal.call("POST", "/events/v3/event-definitions", {"label": name, "name": name})
+        portal.call("PUT", f"/footfall/v1/event-definitions/{portal.fqn(name)}/snippet",
+                    {"code": code})
+    portal.call("DELETE", f"/events/v3/event-definitions/{portal.fqn('retired')}")  # archived
+    errors: list[ConsoleMessage] = []
+    page.on("console", lambda m: errors.append(m) if m.type == "error" else None)
+    open_page(page, portal, pages, query="footfall_debug=1")
+    page.wait_for_function(DEBUG_LOADED)
+    [reported] = [m.text for m in errors if "[footfall debug]" in m.text]
+    assert reported.startswith(f"[footfall debug] the saved code of {portal.fqn('broken')} never"
+                               " runs: SyntaxError: ")
+    assert reported.endswith(codes["broken"])
+    assert page.evaluate("window.ranSaved") == 1
