@@ -165,6 +165,39 @@ def test_create_edit_copy_click_and_sign_out(browser: Browser, desktop: BrowserC
     assert console.errors == []
 
 
+def test_code_with_a_syntax_error_is_not_saved(desktop: BrowserContext, portal: Portal) -> None:
+    """The browser compiles the code before it posts (the tracker would swallow the error and
+    never run it); the check lives in a worker, as the page's CSP forbids compiling strings."""
+    console = Console()
+    page = console.watch(desktop.new_page())
+    portal.call("POST", "/events/v3/event-definitions", {"label": "Clicked", "name": "clicked"})
+    sign_in(page, portal, "/app/events/clicked/code")
+    box = page.get_by_role("textbox", name="JavaScript")
+    box.fill("document.addEventListener('click', function () { window.__hit = 1; };")
+    page.get_by_role("button", name="Save into tracking code").click()
+    alert = page.locator("#code-syntax-error")
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert).to_contain_text("syntax error")
+    expect(alert).to_contain_text("missing ) after argument list")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(box).to_have_attribute("aria-describedby", re.compile(r"\bcode-syntax-error\b"))
+    expect(box).to_be_focused()
+    expect(page).to_have_url(portal.collector.url + "/app/events/clicked/code")
+    expect(page.get_by_text("Not included")).to_be_visible()
+    page.reload()  # nothing was posted: the stored code is still empty
+    expect(page.get_by_text("Not included")).to_be_visible()
+    assert portal.call("GET", "/footfall/v1/event-definitions/clicked/snippet")["code"] is None
+
+    box.fill("document.addEventListener('click', function () { window.__hit = 1; });")
+    page.get_by_role("button", name="Save into tracking code").click()
+    expect(page.get_by_text("Code saved")).to_be_visible()
+    expect(page.get_by_text("Included in the tracking code")).to_be_visible()
+    expect(page.locator("#code-syntax-error")).to_be_empty()
+    assert "window.__hit" in portal.call(
+        "GET", "/footfall/v1/event-definitions/clicked/snippet")["code"]
+    assert console.errors == []
+
+
 def test_keyboard_only_sign_in_and_focus_is_visible(desktop: BrowserContext,
                                                     portal: Portal) -> None:
     page = desktop.new_page()

@@ -66,7 +66,9 @@ def test_list_counts_search_type_and_flags(browser: Browser, api: Api) -> None:
     launch(api).create(**button())
     html = page(browser, "/app/events")
     assert count_in(cell(html, "signup")) == 1  # the older one is outside the 30 days
-    assert "1 truncated" in cell(html, "clicked")
+    assert "1 adjusted" in cell(html, "clicked")
+    assert "truncated or dropped" in cell(html, "clicked")
+    assert "truncated<" not in html
     assert count_in(cell(html, "e_visited_page")) == 1
     assert 'data-event="retired"' not in html
     assert "ghost" in html  # hits for an event that is not defined
@@ -79,6 +81,35 @@ def test_list_counts_search_type_and_flags(browser: Browser, api: Api) -> None:
     assert 'data-event="signup"' not in clicked
     assert "No events match" in page(browser, "/app/events?q=zzz")
     assert "Tracking: choose" in page(browser, "/app/events?type=BOGUS", 400)
+
+
+def attention(html: str) -> str:
+    found = re.search(r'<div class="alert warning" role="status">(.*?)</div>', html, re.DOTALL)
+    assert found, "no attention banner"
+    return found.group(1)
+
+
+def test_banner_names_archived_events_and_advises_by_name(browser: Browser, api: Api) -> None:
+    api.define("retired")
+    api.delete(f"/events/v3/event-definitions/{api.fqn('retired')}")
+    misnamed = f"PE{api.portal_id}_Added_To_Cart"
+    post_hits(api.client, api.portal_id, hit(api.fqn("retired")), hit(api.fqn("retired")),
+              hit(api.fqn("ghost")), hit(misnamed), hit("Checkout Done!"))
+    banner = attention(page(browser, "/app/events"))  # archived rows are hidden here
+    archived, rest = banner.split("Hits for events that are not defined")
+    assert "Archived events still receive hits" in archived
+    assert f'href="/app/events/retired">Retired</a> <code>{api.fqn("retired")}</code> (2)' in archived
+    creatable, cannot = rest.split("cannot be an event's name")
+    assert f"<code>{api.fqn('ghost')}</code> (1)" in creatable
+    assert "Create the event (same internal name)" in creatable
+    assert misnamed not in creatable
+    assert "Checkout Done!" not in creatable
+    assert (f"<code>{misnamed}</code> (1; probably meant"
+            f" <code>pe{api.portal_id}_added_to_cart</code>)") in cannot
+    assert "<code>Checkout Done!</code> (1)" in cannot
+    assert "Create the event" not in cannot
+    assert ("Fix the name in your page code: send the lowercase fully qualified name,"
+            f" <code>pe{api.portal_id}_</code>") in cannot
 
 
 def test_a_broken_selector_is_flagged_in_the_list_and_on_the_page(browser: Browser,
@@ -196,6 +227,22 @@ def test_contacts_search_and_recent(browser: Browser, api: Api) -> None:
     assert "bob@example.com" not in found
     assert "No contact found" in page(browser, "/app/contacts?q=nobody")
     assert "Search: at most" in page(browser, "/app/contacts?q=" + "x" * 300, 400)
+
+
+def test_recent_contacts_leave_out_an_anonymous_visitor_emptied_by_identify(
+        browser: Browser, api: Api) -> None:
+    api.define("clicked")
+    assert api.send(eventName=api.fqn("clicked"), email="ann@example.com").status_code == 204
+    utk = "c" * 32
+    post_hits(api.client, api.portal_id, hit(), utk=utk)  # an anonymous visitor's page view
+    assert "Anonymous visitor" in page(browser, "/app/contacts")
+    # Identified as the existing contact: the page view moves to Ann, the anonymous row stays.
+    post_hits(api.client, api.portal_id, hit(api.fqn("clicked"), e="ann@example.com"), utk=utk)
+    recent = page(browser, "/app/contacts").split("<tbody>")[1]
+    assert "ann@example.com" in recent
+    assert "Anonymous visitor" not in recent
+    assert "none yet" not in recent
+    assert recent.count("<tr>") == 1
 
 
 def test_timeline_newest_first_with_event_filter(browser: Browser, api: Api) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
 from collector.portals import NewPortal
+from collector.properties import PROPERTY_TYPES
 from tests.conftest import Api
 from tests.uikit import Browser
 
@@ -78,6 +81,22 @@ def test_import_way_is_for_contacts_and_leads_to_the_import(browser: Browser, ap
     location = _create(browser, "import", label="Fair visit", primary_object="DEAL")
     assert api.get("/events/v3/event-definitions/fair_visit").json()["primaryObject"] == "CONTACT"
     assert 'href="/app/import?event=fair_visit"' in browser.get(location).text
+
+
+def test_every_property_type_can_be_created(browser: Browser, api: Api) -> None:
+    _create(browser, label="Signed up")
+    html = browser.get("/app/events/signed_up/properties").text
+    offered = re.findall(r'<option value="(\w+)"', html.split('id="prop_type"')[1].split(
+        "</select>")[0])
+    assert sorted(offered) == sorted(PROPERTY_TYPES)
+    assert "Yes/no (bool)" in html
+    for kind in ("bool", "date"):
+        saved = _add_property(browser, "signed_up", prop_label=f"Is {kind}", prop_type=kind)
+        assert saved.status_code == 303, saved.text
+    props = api.get("/events/v3/event-definitions/signed_up").json()["properties"]
+    assert {(p["name"], p["type"]) for p in props} >= {("is_bool", "bool"), ("is_date", "date")}
+    listed = browser.get("/app/events/signed_up/properties").text
+    assert "Yes/no (bool)</td>" in listed
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [
@@ -261,6 +280,25 @@ def test_code_panel_saves_into_the_tracking_script(browser: Browser, api: Api,
     removed = browser.post("/app/events/signed_up/code", {"action": "remove", "code": code})
     assert "Code removed" in browser.follow(removed).text
     assert api.get("/footfall/v1/event-definitions/signed_up/snippet").json()["code"] is None
+
+
+def test_code_panel_checks_syntax_in_a_worker_allowed_to_compile(
+        browser: Browser, api: Api, client: TestClient) -> None:
+    api.define("signed_up")
+    page = browser.get("/app/events/signed_up/code")
+    html = page.text
+    assert "eval" not in page.headers["content-security-policy"]
+    assert 'data-syntax-check="/app/static/syntax-check.js?v=' in html
+    assert 'id="code-syntax-error" role="alert"' in html
+    assert "Runs on every page that has the tracking code" in html
+    # The page may not compile strings; the worker's own policy (a worker's policy comes
+    # with its script) allows exactly that, and nothing else.
+    worker = client.get("/app/static/syntax-check.js")
+    assert worker.status_code == 200
+    assert worker.headers["content-security-policy"] == (
+        "default-src 'none'; script-src 'unsafe-eval'")
+    assert "new Function(" in worker.text
+    assert "eval" not in client.get("/app/static/ui.js").headers["content-security-policy"]
 
 
 def test_code_too_long_is_a_field_error(browser: Browser, api: Api) -> None:

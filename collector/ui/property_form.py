@@ -18,9 +18,11 @@ from collector.errors import ClientError, ValidationFailed
 from collector.properties import PropertyDef
 from collector.ui.forms import FieldErrors, text, texts
 
-TYPE_CHOICES = (("string", "Text (string)"), ("number", "Number"),
-                ("datetime", "Date and time (timestamp)"), ("enumeration", "Enumeration (options)"))
-ALL_TYPE_LABELS = {**dict(TYPE_CHOICES), "date": "Date", "bool": "Yes/no (bool)"}
+# Every type of collector.properties.PROPERTY_TYPES can be created (a test keeps them equal).
+TYPE_CHOICES = (("string", "Text (string)"), ("number", "Number"), ("bool", "Yes/no (bool)"),
+                ("date", "Date (day, no time)"), ("datetime", "Date and time (timestamp)"),
+                ("enumeration", "Enumeration (options)"))
+ALL_TYPE_LABELS = dict(TYPE_CHOICES)
 _FIELDS = {"label": "prop_label", "name": "prop_name", "type": "prop_type",
            "description": "prop_description"}
 _LABELS = {"prop_label": "Property label", "prop_name": "Internal name", "prop_type": "Type",

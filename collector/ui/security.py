@@ -3,6 +3,11 @@
 The policy allows only the UI's own scripts, styles and images (no inline script, no inline
 style, no ``eval``), forms that post back to the collector, and no framing. Pages are
 ``no-store`` (they show private data); fingerprinted static files are cached for a year.
+
+One exception: ``syntax-check.js``, the worker that compiles an owner's event code to
+report syntax errors before it is saved, needs ``Function(code)``. A worker's policy comes
+with its own script, so that file alone gets ``'unsafe-eval'`` (and may load or fetch
+nothing); the pages that start it keep the strict policy.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
        " connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+WORKER_CSP = "default-src 'none'; script-src 'unsafe-eval'"
+EVAL_WORKERS = frozenset({"/app/static/syntax-check.js"})
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -41,6 +48,8 @@ class SecurityHeadersMiddleware:
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
+                if scope["path"] in EVAL_WORKERS:
+                    headers["Content-Security-Policy"] = WORKER_CSP
                 if fingerprinted and message["status"] == 200:
                     headers["Cache-Control"] = STATIC_CACHE
                 elif not static:

@@ -1,6 +1,9 @@
 """``/app/events``: every event of the portal with its completions of the last 30 days (UTC
 days, from the daily rollup), search, a tracking-type filter, and health flags — selectors
-that stopped matching, truncated (adjusted) completions and failed hits."""
+that stopped matching, adjusted completions (values truncated or dropped) and failed hits.
+The attention banner names the failed hits an owner can act on: archived events that still
+receive hits, and undefined event names, split by whether the name could become an event's
+internal name (create the event) or never can (fix the name in the page code)."""
 
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from collector.analytics import lookup, periods, report
 from collector.api.analytics import today
 from collector.api.common import services
 from collector.autotrack import health
-from collector.completions import event_type
+from collector.completions import event_type, resolve_event_name
+from collector.limits import Limits, event_name_problem
 from collector.model import EventDefinition
 from collector.ui.access import Viewer, portal_page
 from collector.ui.render import render
@@ -55,6 +59,31 @@ def _line(portal_id: int, row: report.EventRow, definition: EventDefinition | No
                      definition.archived if definition else False, row, broken)
 
 
+@dataclass(frozen=True, slots=True)
+class UnknownName:
+    """Failed hits naming an event that is not defined."""
+
+    raw: str
+    count: int
+    creatable: bool  # the name can be an internal name: creating the event fixes it
+    suggestion: str | None  # for one that cannot: the fully qualified name it likely meant
+
+
+def _internal_name(raw: str, portal_id: int, limits: Limits) -> str | None:
+    name = resolve_event_name(raw, portal_id)
+    return name if name is not None and event_name_problem(name, limits) is None else None
+
+
+def unknown_names(unknown: dict[str, int], portal_id: int, limits: Limits) -> list[UnknownName]:
+    found = []
+    for raw, count in sorted(unknown.items(), key=lambda item: -item[1])[:10]:
+        creatable = _internal_name(raw, portal_id, limits) is not None
+        meant = None if creatable else _internal_name(raw.strip().lower(), portal_id, limits)
+        found.append(UnknownName(raw, count, creatable,
+                                 event_type(meant, portal_id) if meant else None))
+    return found
+
+
 @portal_page
 async def event_list(request: Request, viewer: Viewer) -> Response:
     svc = services(request)
@@ -81,7 +110,9 @@ async def event_list(request: Request, viewer: Viewer) -> Response:
         "lines": shown, "total": len([d for d in definitions.values() if not d.archived]),
         "any_events": bool(lines), "search": search, "kind": kind, "archived": archived,
         "types": [("", "All kinds"), *TYPES.items()], "type_labels": TYPES,
-        "unknown": sorted(summary.unknown.items(), key=lambda item: -item[1])[:10],
+        "unknown": unknown_names(summary.unknown, viewer.portal_id, svc.settings.limits),
+        "archived_hits": [line for line in lines if line.archived and line.row.failed],
+        "fqn_prefix": event_type("", viewer.portal_id),
         "filtered": bool(search or kind or archived), "errors": errors, "days": DAYS,
         "period_from": periods.to_date(period.first).isoformat(),
     }, status=400 if errors else 200)

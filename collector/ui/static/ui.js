@@ -131,6 +131,60 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
+  /* Event code: compile it in a worker (syntax-check.js) before it is saved, because the
+     tracker swallows a syntax error and the code would silently never run. Only "save"
+     waits for the check; if the worker cannot answer, the form posts as it would without JS. */
+  function syntaxCheck(form) {
+    var field = form.elements.namedItem(form.getAttribute("data-syntax-field"));
+    var message = form.querySelector("[data-syntax-error]");
+    var worker = null;
+    var pending = null;
+    var checked = null;
+    var asked = 0;
+
+    function show(text) {
+      message.textContent = text ? "This code has a syntax error and would never run: " + text : "";
+      var ids = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+        return id && id !== message.id;
+      });
+      if (text) { ids.push(message.id); field.setAttribute("aria-invalid", "true"); }
+      else if (!field.closest(".has-error")) { field.removeAttribute("aria-invalid"); }
+      if (ids.length) { field.setAttribute("aria-describedby", ids.join(" ")); }
+      else { field.removeAttribute("aria-describedby"); }
+    }
+
+    function finish(id, submitter, code, error) {
+      if (!pending || pending.id !== id) { return; }
+      window.clearTimeout(pending.timer);
+      pending = null;
+      show(error);
+      if (error) { field.focus(); return; }
+      checked = code;
+      form.requestSubmit(submitter);
+    }
+
+    form.addEventListener("submit", function (event) {
+      var submitter = event.submitter || null;
+      var code = field.value;
+      if (submitter && submitter.value === "remove") { return; }
+      if (!code.trim() || code === checked) { checked = null; return; }
+      event.preventDefault();
+      if (pending) { return; }
+      try {
+        worker = worker || new Worker(form.getAttribute("data-syntax-check"));
+      } catch (e) {
+        checked = code;
+        form.requestSubmit(submitter);
+        return;
+      }
+      var id = ++asked;
+      pending = {id: id, timer: window.setTimeout(function () { finish(id, submitter, code, null); }, 3000)};
+      worker.onmessage = function (reply) { finish(reply.data.id, submitter, code, reply.data.error); };
+      worker.onerror = function () { worker = null; finish(id, submitter, code, null); };
+      worker.postMessage({id: id, code: code});
+    });
+  }
+
   /* A running import: poll its status, move the progress bar, reload when it ends. */
   function pollProgress() {
     var box = doc.querySelector("[data-poll]");
@@ -160,5 +214,8 @@
 
   toggleOptions();
   pollProgress();
+  doc.querySelectorAll("form[data-syntax-check]").forEach(function (form) {
+    if (window.Worker && form.requestSubmit) { syntaxCheck(form); }
+  });
   window.FootfallUI = {copyText: copyText};
 })();
