@@ -37,8 +37,9 @@ def search(conn: Connection, dialect: Dialect, portal_id: int, text: str,
 
 def recent(conn: Connection, portal_id: int, limit: int) -> list[ContactSummary]:
     """Contacts with the newest completions among the portal's latest ones, then the newest
-    contacts whose completions are all older. A contact without completions is not listed:
-    an identify moves an anonymous visitor's completions and leaves its empty row behind."""
+    other contacts (created in the CRM, or whose completions are all older). An anonymous
+    contact without completions is not listed: it is a visitor whose completions an identify
+    moved to a known contact, leaving the empty row behind."""
     active = conn.execute(
         "SELECT object_id, max(occurred_at) AS latest FROM (SELECT object_id, occurred_at"
         " FROM completions WHERE portal_id = ? AND object_type = 'CONTACT'"
@@ -50,8 +51,9 @@ def recent(conn: Connection, portal_id: int, limit: int) -> list[ContactSummary]
         seen = f" AND id NOT IN ({','.join('?' * len(ids))})" if ids else ""
         ids += [int(r[0]) for r in conn.execute(
             "SELECT id FROM objects o WHERE portal_id = ? AND object_type = 'CONTACT'"
-            f"{seen} AND EXISTS (SELECT 1 FROM completions c WHERE c.portal_id = o.portal_id"
-            " AND c.object_type = 'CONTACT' AND c.object_id = o.id)"
+            f"{seen} AND (o.email IS NOT NULL OR EXISTS (SELECT 1 FROM completions c"
+            " WHERE c.portal_id = o.portal_id AND c.object_type = 'CONTACT'"
+            " AND c.object_id = o.id))"
             " ORDER BY id DESC LIMIT ?", (portal_id, *ids, limit - len(ids))).fetchall()]
     found = {c.id: c for c in load(conn, portal_id, ids)}
     return _with_activity(conn, portal_id, [found[i] for i in ids if i in found])
