@@ -79,6 +79,38 @@ def test_breakdown_top_values_other_and_missing(sales: Api) -> None:
     assert filtered["values"] == [{"value": "first", "count": 1}, {"value": None, "count": 1}]
 
 
+def test_an_enumeration_of_several_options_counts_for_each(sales: Api) -> None:
+    """A value may join several options with ";" (as the snippet says): a breakdown counts
+    it for each option, a filter by one option finds it. "gold;silver" was a value of its
+    own, and filter[plan]=gold left it out."""
+    for when in ("2024-03-20T10:00:00Z", "2024-03-21T10:00:00Z"):
+        assert sales.send(eventName=sales.fqn("purchase"), email="dee@example.com",
+                          occurredAt=when, properties={"plan": "silver;gold",
+                                                       "note": "100%_off"}).status_code == 204
+    body = get(sales, "/events/purchase/breakdown", property="plan", **MARCH)
+    assert body["values"] == [{"value": "gold", "count": 4}, {"value": "silver", "count": 3},
+                              {"value": None, "count": 1}]
+    assert (body["other"], body["matched"], body["distinctValues"]) == (0, 6, 3)
+    top = get(sales, "/events/purchase/breakdown", property="plan", top="1", **MARCH)
+    assert (top["values"], top["other"]) == ([{"value": "gold", "count": 4}], 2)
+    gold = {"filter[plan]": "gold"}
+    assert get(sales, "/events/purchase/summary", **MARCH, **gold)["completions"] == 4
+    series = get(sales, "/events/purchase/series", **MARCH, **gold)
+    assert series["completions"] == 4
+    latest = get(sales, "/events/purchase/completions", **MARCH, **gold)["results"]
+    assert [r["properties"]["plan"] for r in latest] == ["silver;gold", "silver;gold", "gold",
+                                                         "gold"]
+    # The joined value itself still matches; a string property is matched whole.
+    assert get(sales, "/events/purchase/summary", **MARCH,
+               **{"filter[plan]": "silver;gold"})["completions"] == 2
+    assert get(sales, "/events/purchase/summary", **MARCH,
+               **{"filter[note]": "100%"})["completions"] == 0
+    assert get(sales, "/events/purchase/summary", **MARCH,
+               **{"filter[plan]": "gol_"})["completions"] == 0
+    notes = get(sales, "/events/purchase/breakdown", property="note", **MARCH)
+    assert {"value": "100%_off", "count": 2} in notes["values"]
+
+
 def test_breakdown_by_a_standard_property(sales: Api) -> None:
     body = get(sales, "/events/purchase/breakdown", property="hs_browser", **MARCH)
     assert body["values"] == [{"value": None, "count": 4}]

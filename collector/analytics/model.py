@@ -30,13 +30,18 @@ class EventTotals:
 @dataclass(frozen=True, slots=True)
 class Scope:
     """Completions of one event in ``[start_ms, end_ms)`` matching every ``filters`` pair,
-    read from at most the ``window`` most recent completions of that range."""
+    read from at most the ``window`` most recent completions of that range.
+
+    ``several`` names the enumeration properties, whose value may be several options joined
+    with ";": a filter matches a value that holds its option, and a breakdown counts each
+    option a completion holds."""
 
     event_name: str
     start_ms: int
     end_ms: int
     filters: tuple[tuple[str, str], ...] = ()
     window: int = 20_000
+    several: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +64,21 @@ class Breakdown:
     """The top values of a property among a scope's matching completions.
 
     ``matched`` counts every matching completion, ``distinct`` every distinct value
-    (no value counts as one); the rest beyond ``rows`` is ``matched - sum(rows)``.
+    (no value counts as one); the rest beyond ``rows`` is ``matched - sum(rows)``. For an
+    enumeration a completion counts once for each option it holds, so the rows may add up to
+    more than ``matched``; ``rest`` then counts the completions holding none of the rows'.
     """
 
     prop: str
     rows: tuple[BreakdownRow, ...]
     matched: int
     distinct: int
+    rest: int | None = None
 
     @property
     def other(self) -> int:
+        if self.rest is not None:
+            return self.rest
         return self.matched - sum(row.count for row in self.rows)
 
 

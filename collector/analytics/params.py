@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from collector.analytics import periods
@@ -35,6 +35,7 @@ class EventParams:
     interval: str
     period: Period  # widened to whole buckets of the interval
     filters: tuple[tuple[str, str], ...]
+    several: frozenset[str] = frozenset()  # the event's enumerations (see Scope)
 
 
 def unknown(items: Items, allowed: set[str], errors: list[FieldError], *,
@@ -134,6 +135,12 @@ def event_properties(definition: EventDefinition | None) -> dict[str, PropertyDe
     if definition is None:
         return dict(STANDARD_PROPERTIES)
     return {p.name: p for p in definition.all_properties}
+
+
+def for_event(query: EventParams, known: dict[str, PropertyDef]) -> EventParams:
+    """``query`` knowing which of the event's properties are enumerations."""
+    several = frozenset(name for name, prop in known.items() if prop.type == "enumeration")
+    return replace(query, several=several)
 
 
 def check_properties(names: Sequence[tuple[str, str]], known: dict[str, PropertyDef],

@@ -43,7 +43,7 @@ class EventReport:
 
 def scope(event_name: str, params: EventParams, window: int) -> Scope:
     return Scope(event_name, params.period.start_ms, params.period.end_ms, params.filters,
-                 window)
+                 window, params.several)
 
 
 async def sample_of(store: Store, portal_id: int, where: Scope) -> Sample | None:

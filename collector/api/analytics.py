@@ -65,7 +65,7 @@ async def _event_query(request: Request, portal_id: int, extra: set[str],
     query = params.event_params(items, today(), errors)
     known = params.event_properties(definition)
     params.check_properties([(f"filter[{k}]", k) for k, _ in query.filters], known, errors)
-    return name, definition, query, items, errors
+    return name, definition, params.for_event(query, known), items, errors
 
 
 def _head(portal_id: int, name: str, query: params.EventParams) -> dict[str, Any]:

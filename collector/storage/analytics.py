@@ -73,11 +73,20 @@ def _window(portal_id: int, scope: Scope, columns: str, limit: int,
 
 
 def _matching(dialect: Dialect, scope: Scope) -> tuple[str, list[str]]:
-    """``WHERE`` clause of the scope's property filters on the window alias ``w``."""
-    if not scope.filters:
-        return "", []
-    clauses = [f"{dialect.prop('w.properties', key)} = ?" for key, _ in scope.filters]
-    return " WHERE " + " AND ".join(clauses), [value for _, value in scope.filters]
+    """``WHERE`` clause of the scope's property filters on the window alias ``w``: the value
+    itself, or for an enumeration one of the options it holds (options never hold ";")."""
+    clauses: list[str] = []
+    values: list[str] = []
+    for key, value in scope.filters:
+        expr = dialect.prop("w.properties", key)
+        if key in scope.several:
+            clauses.append(f"({expr} = ? OR ';' || {expr} || ';' LIKE ? ESCAPE '\\')")
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            values += [value, f"%;{escaped};%"]
+        else:
+            clauses.append(f"{expr} = ?")
+            values.append(value)
+    return (" WHERE " + " AND ".join(clauses), values) if clauses else ("", [])
 
 
 def window_start(conn: Connection, portal_id: int, scope: Scope) -> int | None:
@@ -111,6 +120,8 @@ def breakdown(conn: Connection, dialect: Dialect, portal_id: int, scope: Scope, 
     """The ``top`` most frequent values of ``prop`` (ties by value, no value last)."""
     inner, params = _window(portal_id, scope, "properties", scope.window)
     where, values = _matching(dialect, scope)
+    if prop in scope.several:
+        return _options_breakdown(conn, dialect, prop, inner, where, [*params, *values], top)
     rows = conn.execute(
         "SELECT v, n, sum(n) OVER (), count(*) OVER () FROM ("
         f"SELECT {dialect.prop('w.properties', prop)} AS v, count(*) AS n FROM ({inner}) w"
@@ -120,6 +131,25 @@ def breakdown(conn: Connection, dialect: Dialect, portal_id: int, scope: Scope, 
         return Breakdown(prop, (), 0, 0)
     return Breakdown(prop, tuple(BreakdownRow(r[0], int(r[1])) for r in rows),
                      int(rows[0][2]), int(rows[0][3]))
+
+
+def _options_breakdown(conn: Connection, dialect: Dialect, prop: str, inner: str, where: str,
+                       params: list[Any], top: int) -> Breakdown:
+    """An enumeration's breakdown: each option a completion holds counts for that option
+    ("s;m" for s and for m). The window's distinct values are few; they are split here."""
+    groups = [(value, int(n)) for value, n in conn.execute(
+        f"SELECT {dialect.prop('w.properties', prop)} AS v, count(*) FROM ({inner}) w{where}"
+        " GROUP BY v", params).fetchall()]
+    counts: dict[str | None, int] = {}
+    for value, n in groups:
+        for option in value.split(";") if value is not None else (None,):
+            counts[option] = counts.get(option, 0) + n
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
+    shown = {value for value, _ in ordered[:top]}
+    rest = sum(n for value, n in groups
+               if not shown.intersection(value.split(";") if value is not None else (None,)))
+    return Breakdown(prop, tuple(BreakdownRow(v, n) for v, n in ordered[:top]),
+                     sum(n for _, n in groups), len(counts), rest)
 
 
 _COLUMNS = ("seq, id, event_name, object_type, object_id, occurred_at, received_at, source,"

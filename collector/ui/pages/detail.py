@@ -64,7 +64,7 @@ def _read(request: Request, portal_id: int, definition: EventDefinition | None,
             errors.append(FieldError("query.after", "is not a page of this list", "INVALID"))
     if errors:  # show the page with its defaults and say what was wrong
         return params.event_params([], today(), []), view.default_breakdown(definition), None, errors
-    return query, by or view.default_breakdown(definition), after, errors
+    return params.for_event(query, known), by or view.default_breakdown(definition), after, errors
 
 
 async def _failed(svc: Services, portal_id: int, name: str, count: int) -> list[dict[str, Any]]:
