@@ -5,12 +5,14 @@ a real page and click there, save code into the tracking script, sign out."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from e2e.harness import PageServer, Portal
+from e2e.tracker_kit import collected
 from e2e.ui_kit import Console, new_context, phone_pass, shoot, sign_in
 
 
@@ -210,3 +212,34 @@ def test_keyboard_only_sign_in_and_focus_is_visible(desktop: BrowserContext,
     page.keyboard.type(portal.token)
     page.keyboard.press("Enter")
     expect(page).to_have_url(portal.collector.url + "/app/events")
+
+
+def test_the_code_box_starts_with_code_that_waits_for_a_click(
+        browser: Browser, desktop: BrowserContext, portal: Portal, pages: PageServer) -> None:
+    """Saved unchanged, the code box's starting code counts nothing as a page loads (it held
+    the bare snippet, and a QA tester who saved it counted the event on every page view); a
+    click inside an element marked data-footfall-event="clicked" sends the event once."""
+    console = Console()
+    page = console.watch(desktop.new_page())
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Clicked", "name": "clicked",
+        "propertyDefinitions": [{"name": "where", "label": "Where", "type": "string"}]})
+    sign_in(page, portal, "/app/events/clicked/code")
+    expect(page.get_by_role("textbox", name="JavaScript")).to_have_value(
+        re.compile(r"data-footfall-event"))
+    page.get_by_role("button", name="Save into tracking code").click()
+    expect(page.get_by_text("Included in the tracking code")).to_be_visible()
+    fresh = new_context(browser)  # no cached tracking script
+    try:
+        shop = fresh.new_page()
+        with shop.expect_response(collected):  # the page view, and nothing else
+            shop.goto(portal.page_url(pages, "ui_listener.html"))
+        shop.get_by_role("button", name="Buy the team plan").click()  # not marked
+        shop.get_by_text("Marked").click()
+        portal.wait_for_events(1, eventType=portal.fqn("clicked"))
+        time.sleep(0.5)
+        found = portal.events(eventType=portal.fqn("clicked"))
+        assert [e["properties"]["where"] for e in found] == ["text"]
+    finally:
+        fresh.close()
+    assert console.errors == []

@@ -18,6 +18,16 @@ _js_env = jinja2.Environment(loader=jinja2.PackageLoader("snippets", "templates"
                              autoescape=False, undefined=jinja2.StrictUndefined,  # noqa: S701
                              keep_trailing_newline=True)
 _js_env.filters["js"] = js_literal  # the only way data enters the JavaScript templates
+
+
+def _js_indented(value: object, margin: int) -> str:
+    """``js_literal`` pretty-printed, its lines after the first indented by ``margin``. Only
+    json's own line breaks are indented: jinja's ``indent`` splits at every character
+    ``str.splitlines`` breaks at (U+0085 too) and broke a string holding one."""
+    return js_literal(value, 2).replace("\n", "\n" + " " * margin)
+
+
+_js_env.filters["js_indented"] = _js_indented
 _html_env = jinja2.Environment(loader=jinja2.PackageLoader("snippets", "templates"),
                                autoescape=True, undefined=jinja2.StrictUndefined)
 
@@ -57,14 +67,27 @@ def example_value(prop: PropertyDef) -> object:
     return _EXAMPLES[prop.type]
 
 
+def _command(definition: EventDefinition) -> list[object]:
+    return ["trackCustomBehavioralEvent", {
+        "name": definition.fully_qualified_name,
+        "properties": {p.name: example_value(p) for p in definition.custom_properties},
+    }]
+
+
 def event_snippet(definition: EventDefinition) -> str:
     """The ready-to-paste ``_hsq`` call with the event's custom properties as placeholders."""
     props = definition.custom_properties
-    command = ["trackCustomBehavioralEvent", {
-        "name": definition.fully_qualified_name,
-        "properties": {p.name: example_value(p) for p in props},
-    }]
+    command = _command(definition)
     hints = [{"name": p.name, "type": p.type, "options": [o.value for o in p.options]}
              for p in props]
     return _js_env.get_template("event_snippet.js.j2").render(
         fqn=definition.fully_qualified_name, label=definition.label, hints=hints, command=command)
+
+
+def event_code_template(definition: EventDefinition) -> str:
+    """Where the event's code saved into the tracking code starts (the UI's code box): the
+    snippet inside a click listener for elements marked ``data-footfall-event=<name>``, so
+    that saving it unchanged does not count a completion on every page view."""
+    return _js_env.get_template("event_code.js.j2").render(
+        fqn=definition.fully_qualified_name, label=definition.label, name=definition.name,
+        command=_command(definition))

@@ -111,6 +111,22 @@ def test_event_snippet_cannot_break_out(definition: EventDefinition) -> None:
 
 
 @given(definitions)
+def test_event_code_template_cannot_break_out(definition: EventDefinition) -> None:
+    """The code box's starting code (snippet inside a click listener): one whole script,
+    comments holding only escaped strings, the command intact."""
+    code = render.event_code_template(definition)
+    assert _inline_scripts(code) == [code]
+    assert not any(ch in code for ch in "\r\u2028\u2029<>")
+    lines = code.split("\n")
+    assert [line for line in lines if line.startswith("//")] == lines[:4]
+    assert "document.addEventListener('click'," in lines[4]
+    body = code.split("_hsq.push(", 1)[1].rsplit(");\n});", 1)[0]
+    assert json.loads(body) == ["trackCustomBehavioralEvent", {
+        "name": "pe7_ev",
+        "properties": {p.name: render.example_value(p) for p in definition.custom_properties}}]
+
+
+@given(definitions)
 def test_tracking_script_config_round_trips(definition: EventDefinition) -> None:
     slot = config.tracker_config(7, TrackingSettings(), "/collect", "/d.js", [definition])
     script = render.tracking_script(slot)
