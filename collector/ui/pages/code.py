@@ -28,7 +28,8 @@ def _page(request: Request, definition: EventDefinition, *, code: str | None = N
     return render(request, "definition/code.html", {
         "definition": definition, "active_tab": "code", "way": way_of(
             request.query_params.get("way")), "ways": WAYS,
-        "snippet": snippet, "saved": saved, "code": (saved or snippets.event_code_template(definition)) if code is None else code,
+        "snippet": snippet, "saved": saved,
+        "code": (saved or snippets.event_code_template(definition)) if code is None else code,
         "errors": errors or {}, "max_code": ops.MAX_CODE_CHARS,
         "tracking_code": snippets.tracking_tag(script_url(request, definition.portal_id)),
         "curl": examples.curl_example(base, definition),
