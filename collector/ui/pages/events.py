@@ -75,6 +75,7 @@ def _internal_name(raw: str, portal_id: int, limits: Limits) -> str | None:
 
 
 def unknown_names(unknown: dict[str, int], portal_id: int, limits: Limits) -> list[UnknownName]:
+    """The ten most frequent undefined names of failed hits, each with what would fix it."""
     found = []
     for raw, count in sorted(unknown.items(), key=lambda item: -item[1])[:10]:
         creatable = _internal_name(raw, portal_id, limits) is not None
