@@ -40,6 +40,7 @@ def test_upload_imports_and_reports(api: Api, database: str) -> None:
     job = _finish(api, started["id"])
     assert job["state"] == "committed", job
     assert (job["validRows"], job["rejectedRows"], job["completionsInserted"]) == (1, 2, 1)
+    assert job["contactsInFile"] == 1  # was 0 on every job that was not a dry run
     report = api.get(f"/footfall/v1/imports/{started['id']}/errors")
     assert report.status_code == 200
     assert report.headers["content-type"].startswith("text/csv")

@@ -55,6 +55,8 @@ def test_bad_overrides(overrides: list[str], message: str) -> None:
     ({"A": "email", "B": "email"}, "both mapped to email"),
     ({"A": "email", "B": "event.nope"}, "has no property 'nope'"),
     ({"A": "email", "B": "contact.Bad Name"}, "unknown target"),
+    # It was stored, and the contacts API showed "ACME" as the contact's hs_object_id.
+    ({"A": "email", "B": "contact.hs_object_id"}, "starting with hs_ are kept by Footfall"),
 ])
 def test_plans_that_cannot_work(mapping: dict[str, str], message: str) -> None:
     with pytest.raises(BadMapping, match=message):

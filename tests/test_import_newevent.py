@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from collector.cli import main
 from collector.importer.newevent import infer_type
 from tests.conftest import Api, count_rows
 from tests.importkit import run_import, write_csv, write_xlsx
@@ -103,6 +105,36 @@ def test_an_existing_name_is_a_clear_conflict(api: Api, database: str, tmp_path:
     assert count_rows(database, "completions") == 0
 
 
+def test_a_dry_run_says_when_the_new_name_is_taken(api: Api, database: str,
+                                                   tmp_path: Path) -> None:
+    """It said "Would create event" and only the real import failed, after the whole check."""
+    api.define("webinar")
+    path = write_csv(tmp_path / "webinar.csv", ROWS)
+    result = run_import(database, api.portal_id, path, "--create-event", "Webinar", "--dry-run")
+    assert result.exit_code == 1
+    assert "'webinar' (from the label 'Webinar') is taken by an event" in result.output
+    assert "Would create" not in result.output
+
+
+def test_a_failed_import_leaves_no_event_and_a_second_try_works(api: Api, database: str,
+                                                                tmp_path: Path) -> None:
+    """The event was created before the rows were checked: an import that then failed (here
+    over the monthly quota) or was cancelled left it, and trying again said it existed."""
+    path = write_csv(tmp_path / "webinar.csv", ROWS)
+    args = ["import", str(path), "--portal", str(api.portal_id), "--database", database,
+            "--create-event", "Webinar attended"]
+    failed = CliRunner().invoke(main, args, env={"FOOTFALL_MONTHLY_QUOTA": "1"})
+    assert failed.exit_code == 1, failed.output
+    assert "quota" in failed.output
+    assert api.get("/events/v3/event-definitions/webinar_attended").status_code == 404
+    assert count_rows(database, "completions") == 0
+    again = run_import(database, api.portal_id, path, "--create-event", "Webinar attended")
+    assert again.exit_code == 0, again.output
+    created = _definition(api, "webinar_attended")
+    assert int(created["id"]) > 0
+    assert len(api.events()["results"]) == 2
+
+
 def test_columns_colliding_on_one_name_are_refused(api: Api, database: str,
                                                    tmp_path: Path) -> None:
     path = write_csv(tmp_path / "dup.csv", [["Email", "Order total", "order-total"],
@@ -129,6 +161,8 @@ def test_http_proposes_then_creates(api: Api, database: str, tmp_path: Path) -> 
     status = api.get(f"/footfall/v1/imports/{started.json()['id']}").json()
     assert status["state"] == "committed", status
     assert status["createdEvent"]["name"] == "webinar_attended"
+    # The commit creates the event: the job says the id it got.
+    assert status["createdEvent"]["id"] == _definition(api, "webinar_attended")["id"] != "0"
     assert status["eventName"] == "webinar_attended"
     assert len(api.events(eventType=f"pe{api.portal_id}_webinar_attended")["results"]) == 2
 

@@ -149,6 +149,9 @@ def _place(plan: Plan, index: int, header: str, target: str, definition: EventDe
         plan.occurred_at = index
     elif target == "uuid":
         plan.uuid = index
+    elif kind == "contact" and name.startswith("hs_"):
+        raise BadMapping(f"Column {header!r}: contact properties starting with hs_ are kept by"
+                         f" Footfall itself ({target!r}); map the column to another name")
     elif kind == "contact" and not property_name_problem(name, limits) and name != "email":
         plan.contact.append((index, name))
     elif kind == "event" and (prop := definition.property_named(name)) is not None:

@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -101,17 +101,20 @@ def find_definition(definitions: list[EventDefinition], portal_id: int,
 
 async def _event_for(store: Store, settings: Settings, req: ImportRequest,
                      table: Table) -> EventDefinition:
-    """The chosen event, or the new one made from the file (stored unless a dry run)."""
+    """The chosen event, or the new one made from the file: the import's commit stores it
+    (a failed or cancelled import leaves no event behind to block a second try)."""
+    existing = await store.load_definitions(req.portal_id)
     if req.create_event is None:
-        return find_definition(await store.load_definitions(req.portal_id), req.portal_id,
-                               req.event)
+        return find_definition(existing, req.portal_id, req.event)
     body = propose_definition(table, req.create_event, req.overrides, settings.limits)
     definition = parse_new_definition(body, req.portal_id, settings.limits,
                                       time.time_ns() // 1_000_000)
-    if req.dry_run:
-        return definition
-    new_id = await store.insert_definition(definition, settings.limits.definitions_per_portal)
-    return replace(definition, id=new_id)
+    if taken := next((d for d in existing if d.name == definition.name), None):
+        state = "an archived event" if taken.archived else "an event"
+        raise BadMapping(f"The new event's name {definition.name!r} (from the label"
+                         f" {req.create_event!r}) is taken by {state}: import into that event,"
+                         " or choose another label")
+    return definition
 
 
 async def run_import(store: Store, settings: Settings, req: ImportRequest, report_path: Path,
@@ -142,9 +145,14 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
             await store.start_import(req.portal_id, req.job_id, body, STALE_AFTER_MS)
             try:
                 await take.all(store)
+                job_body = {**body, **summary.to_json()}
                 summary.counts = await store.commit_import(
                     req.portal_id, req.job_id, definition.name, now,
-                    settings.limits.completions_per_month, {**body, **summary.to_json()})
+                    settings.limits.completions_per_month, job_body,
+                    (definition, settings.limits.definitions_per_portal)
+                    if req.create_event is not None else None)
+                if summary.created_event is not None:  # now with the id the commit gave it
+                    summary.created_event = job_body["createdEvent"]
             except BaseException as exc:
                 state = "cancelled" if isinstance(exc, ImportCancelled) else "failed"
                 message = (StoreUnavailable.PUBLIC_IMPORT if isinstance(exc, StoreUnavailable)
@@ -177,9 +185,8 @@ class _Take:
                 _count(checked, summary, self.report)
                 if pending is not None:
                     await pending
-                if store is None:
-                    emails.update(hash(r[2]) for r in checked.rows)
-                else:
+                emails.update(hash(r[2]) for r in checked.rows)  # 64-bit: ~10 MB for 200k
+                if store is not None:
                     pending = asyncio.ensure_future(store.stage_import(
                         req.portal_id, req.job_id, checked.rows, checked.contacts,
                         summary.to_json()))
@@ -191,8 +198,7 @@ class _Take:
             if pending is not None and not pending.done():
                 await asyncio.wait([pending])  # let the writer finish before the job is ended
             raise
-        if store is None:
-            summary.contacts_in_file = len(emails)
+        summary.contacts_in_file = len(emails)
 
 
 def _count(checked: CheckedBatch, summary: ImportSummary, report: ErrorReport) -> None:

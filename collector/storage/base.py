@@ -181,9 +181,13 @@ class Store(ABC):
 
     @abstractmethod
     async def commit_import(self, portal_id: int, job_id: str, event_name: str,
-                            received_at: int, monthly_quota: int,
-                            body: dict[str, Any]) -> dict[str, int]:
-        """Move everything staged into contacts and completions in one transaction."""
+                            received_at: int, monthly_quota: int, body: dict[str, Any],
+                            new_event: tuple[EventDefinition, int] | None = None,
+                            ) -> dict[str, int]:
+        """Move everything staged into contacts and completions in one transaction; with
+        ``new_event`` (the definition made from the file, the portal's definitions limit),
+        that transaction creates the event too (a failed or cancelled import leaves none),
+        and ``body["createdEvent"]`` gets its id."""
 
     @abstractmethod
     async def end_import(self, portal_id: int, job_id: str, state: str,

@@ -227,10 +227,20 @@ class SqlStore(Store):
                                                     body), max(1, len(rows)), False)
 
     async def commit_import(self, portal_id: int, job_id: str, event_name: str,
-                            received_at: int, monthly_quota: int,
-                            body: dict[str, Any]) -> dict[str, int]:
-        return await self._write(lambda conn: imports.commit(
-            conn, portal_id, job_id, event_name, received_at, monthly_quota, body))
+                            received_at: int, monthly_quota: int, body: dict[str, Any],
+                            new_event: tuple[EventDefinition, int] | None = None,
+                            ) -> dict[str, int]:
+        if new_event is not None:
+            _check_definition(new_event[0])
+
+        def commit(conn: Any) -> dict[str, int]:
+            if new_event is not None:
+                new_id = records.insert_definition(conn, *new_event)
+                body["createdEvent"] = {**body["createdEvent"], "id": str(new_id)}
+            return imports.commit(conn, portal_id, job_id, event_name, received_at,
+                                  monthly_quota, body)
+
+        return await self._write(commit)
 
     async def end_import(self, portal_id: int, job_id: str, state: str,
                          body: dict[str, Any] | None) -> None:
