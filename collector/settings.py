@@ -6,6 +6,7 @@ and help. The CLI options, the README table and ``Settings.from_mapping`` all fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -45,6 +46,26 @@ def _text(raw: str) -> str:
     return raw
 
 
+_URL_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:?//")
+_PASSWORD = re.compile(r"(//[^/:@]*:)[^@/]*@")
+
+
+def _database(raw: str) -> str:
+    """A SQLite file path or a PostgreSQL URL; a URL with a mistyped scheme
+    (``postgresq://``, ``postgresql//``) was taken for a path, and the collector then kept
+    a stray SQLite file (its name holding the password) instead of failing."""
+    text = _text(raw)
+    if _URL_LIKE.match(text) and not text.startswith(("postgresql://", "postgres://")):
+        raise ValueError("looks like a URL but is no postgresql:// (or postgres://) URL; a"
+                         " SQLite database is a file path")
+    return text
+
+
+def shown_setting(name: str, raw: str) -> str:
+    """``raw`` as a message may quote it: a database URL without its password."""
+    return _PASSWORD.sub(r"\1***@", raw) if name == "database" else raw
+
+
 def _any_text(raw: str) -> str:
     return raw
 
@@ -80,7 +101,7 @@ class Setting:
 
 
 SETTINGS_TABLE: tuple[Setting, ...] = (
-    Setting("database", "FOOTFALL_DATABASE", "footfall.db", _text,
+    Setting("database", "FOOTFALL_DATABASE", "footfall.db", _database,
             "SQLite file path, or a postgresql:// URL."),
     Setting("host", "FOOTFALL_HOST", "127.0.0.1", _text, "Interface to listen on."),
     Setting("port", "FOOTFALL_PORT", "8000", _port, "TCP port to listen on."),
@@ -151,13 +172,21 @@ class Settings:
         values: dict[str, Any] = {}
         for setting in SETTINGS_TABLE:
             raw = mapping.get(setting.env)
-            if overrides.get(setting.name) is not None:
-                values[setting.name] = overrides[setting.name]
+            given = overrides.get(setting.name)
+            if given is not None:  # a command-line option: checked as its variable would be
+                try:
+                    setting.cast(str(given))
+                except ValueError as exc:
+                    option = "--" + setting.name.replace("_", "-")
+                    shown = shown_setting(setting.name, str(given))
+                    raise SettingsError(f"{option} {shown!r}: {exc}") from exc
+                values[setting.name] = given
                 continue
             if raw is None:
                 continue
             try:
                 values[setting.name] = setting.cast(raw)
             except ValueError as exc:
-                raise SettingsError(f"{setting.env}={raw!r}: {exc}") from exc
+                shown = shown_setting(setting.name, raw)
+                raise SettingsError(f"{setting.env}={shown!r}: {exc}") from exc
         return cls(**values)

@@ -190,7 +190,10 @@ class Transactor:
         return isinstance(exc, _RACES)
 
     def transient(self, exc: Exception) -> bool:
-        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+        # StoreUnavailable: connect() or reconnect() found the server down. Splitting the
+        # group would only try again, and log a traceback per part, during an outage.
+        return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError
+                          | StoreUnavailable)
 
 
 _RACES = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,
