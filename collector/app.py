@@ -157,8 +157,9 @@ class Collector(Starlette):
 def create_app(settings: Settings, store: Store | None = None, *, warm: bool = False) -> Collector:
     """Build the collector; the store opens on startup and closes on shutdown. ``warm``
     (server processes) also starts ahead what the first write would wait for."""
-    services = Services(settings, store or open_store(settings.database,
-                                                      commit_batch=settings.commit_batch))
+    services = Services(settings, store or open_store(
+        settings.database, commit_batch=settings.commit_batch,
+        answer_timeout=settings.store_timeout_seconds))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -120,6 +120,9 @@ SETTINGS_TABLE: tuple[Setting, ...] = (
             "How far in the future an occurredAt may lie (clock skew allowance)."),
     Setting("commit_batch", "FOOTFALL_COMMIT_BATCH", "5000", _positive_int,
             "Most completions the writer puts in one group commit."),
+    Setting("store_timeout_seconds", "FOOTFALL_STORE_TIMEOUT_SECONDS", "60", _positive_int,
+            "PostgreSQL: how long a request waits for the database to answer before its 503"
+            " (a server that stops answering without closing connections)."),
     Setting("analytics_window", "FOOTFALL_ANALYTICS_WINDOW", "20000", _positive_int,
             "Breakdowns and property filters read at most this many of the most recent"
             " completions of the chosen period (the answer says when it is a sample)."),
@@ -150,6 +153,7 @@ class Settings:
     monthly_quota: int = 30_000_000
     future_skew_seconds: int = 300
     commit_batch: int = 5000
+    store_timeout_seconds: int = 60
     analytics_window: int = 20_000
     script_prefix: str = "/js"
     script_name: str = "{portal}.js"

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import threading
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -255,3 +259,56 @@ def test_writes_while_the_server_is_down_fail_quietly(pg_cluster: Cluster,
     assert all(isinstance(o, StoreUnavailable) for o in outcomes), outcomes
     assert not [r for r in caplog.records if "running its parts apart" in r.getMessage()]
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+def _cluster_processes(cluster: Cluster) -> list[int]:
+    """The postmaster (first line of postmaster.pid) and every process it started."""
+    postmaster = int((cluster.data / "postmaster.pid").read_text().split()[0])
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+                children.append(int(entry.name))
+    return [postmaster, *children]
+
+
+def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Cluster) -> None:
+    """A PostgreSQL stopped (SIGSTOP) keeps its connections open: reads and writes waited
+    for as long as it was stopped (a dropped network path: until the kernel gave up)."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Frozen")[0].portal_id
+
+    async def scenario() -> tuple[list[float], list[int]]:
+        store = open_store(url, answer_timeout=1)
+        await store.open()
+        try:
+            assert await store.append_completions(portal, [_completion(utk="a")], 10**9) == 1
+            frozen = _cluster_processes(pg_cluster)
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            waited = []
+            try:
+                for call in (lambda: store.load_definitions(portal),
+                             lambda: store.append_completions(portal, [_completion(utk="b")],
+                                                              10**9)):
+                    start = time.monotonic()
+                    with pytest.raises(StoreUnavailable, match="did not answer within 1 s"):
+                        await call()
+                    waited.append(time.monotonic() - start)
+            finally:
+                for pid in frozen:
+                    os.kill(pid, signal.SIGCONT)
+            # Answering again: the store works without being reopened.
+            after = [await store.append_completions(portal, [_completion(utk="c")], 10**9),
+                     len(await store.load_definitions(portal))]
+            return waited, after
+        finally:
+            await store.close()
+
+    waited, after = asyncio.run(scenario())
+    assert all(0.9 < w < 5 for w in waited), waited
+    assert after == [1, 0]

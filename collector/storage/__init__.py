@@ -17,12 +17,14 @@ def is_postgres_url(database: str) -> bool:
     return database.startswith(("postgresql://", "postgres://"))
 
 
-def open_store(database: str, *, busy_timeout_ms: int = 5000, commit_batch: int = 5000) -> Store:
-    """The store for ``database``: a SQLite file path, or a ``postgresql://`` URL."""
+def open_store(database: str, *, busy_timeout_ms: int = 5000, commit_batch: int = 5000,
+               answer_timeout: float = 60.0) -> Store:
+    """The store for ``database``: a SQLite file path, or a ``postgresql://`` URL
+    (``answer_timeout``: seconds a call waits for PostgreSQL to answer)."""
     if is_postgres_url(database):
         from collector.storage.postgres import PostgresStore
 
-        return PostgresStore(database, commit_batch=commit_batch)
+        return PostgresStore(database, commit_batch=commit_batch, answer_timeout=answer_timeout)
     from collector.storage.sqlite import SQLiteStore
 
     return SQLiteStore(database, busy_timeout_ms=busy_timeout_ms, commit_batch=commit_batch)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -36,9 +36,15 @@ _MIGRATION_LOCK = 0x466F6F7466616C6C  # "Footfall": one advisory lock key for sc
 class PostgresStore(SqlStore):
     dialect = DIALECT
 
-    def __init__(self, url: str, *, commit_batch: int = 5000, readers: int = 4) -> None:
+    def __init__(self, url: str, *, commit_batch: int = 5000, readers: int = 4,
+                 answer_timeout: float = 60.0) -> None:
         super().__init__()
         self.url = url
+        # A server that stops answering without closing the connection (a stopped process,
+        # a partition that drops packets) held every request until it came back, or until
+        # the kernel gave up on the path (~15 minutes). The work goes on in its thread; the
+        # request gets its 503 (a write may still commit: a 503 is "not known to be stored").
+        self.answer_timeout = answer_timeout
         self._writer = GroupCommitWriter(Transactor(url), max_weight=commit_batch)
         self._reader_count = readers
         self._readers: ThreadPoolExecutor | None = None
@@ -115,11 +121,18 @@ class PostgresStore(SqlStore):
         if pool is None:
             raise StoreUnavailable("The store is not open")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(pool, self._run_read, fn)
+        return await self._answered(loop.run_in_executor(pool, self._run_read, fn), "read")
 
     async def _submit(self, job: Callable[[Tx[PgConnection]], T], weight: int,
                       savepoint: bool) -> T:
         # Only a job inside its own savepoint can be rerun after losing a race.
-        result: T = await self._writer.submit(retrying(job) if savepoint else job, weight,
-                                              savepoint=savepoint)
+        result: T = await self._answered(self._writer.submit(
+            retrying(job) if savepoint else job, weight, savepoint=savepoint), "write")
         return result
+
+    async def _answered(self, work: Awaitable[T], what: str) -> T:
+        try:
+            return await asyncio.wait_for(work, self.answer_timeout)
+        except TimeoutError:
+            raise StoreUnavailable(f"The store could not {what}: PostgreSQL did not answer"
+                                   f" within {self.answer_timeout:g} s") from None
