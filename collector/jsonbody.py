@@ -72,9 +72,9 @@ async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], ma
             f"Content-Type must be {' or '.join(media_types)} (got {shown})",
             (FieldError("header.Content-Type", f"unsupported media type {shown}", "UNSUPPORTED"),),
         )
-    encoding = headers.get("content-encoding", "identity").strip().lower()
-    if encoding not in ("identity", ""):
-        shown = headers.get("content-encoding", "")[:100]
+    encoding = headers.get("content-encoding")  # almost always absent
+    if encoding is not None and encoding.strip().lower() not in ("identity", ""):
+        shown = encoding[:100]
         raise UnsupportedMediaType(
             f"Content-Encoding {shown} is not supported: send the body uncompressed",
             (FieldError("header.Content-Encoding", f"unsupported encoding {shown}",

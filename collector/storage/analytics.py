@@ -20,7 +20,7 @@ from collector.analytics.model import (
     WindowCounts,
 )
 from collector.model import StoredCompletion
-from collector.storage.queries import Connection, Dialect
+from collector.storage.queries import Connection, Dialect, like_literal
 from collector.storage.rollup import DAY_MS
 
 _ADJUSTED = "CASE WHEN adjustments IS NULL THEN 0 ELSE 1 END"
@@ -81,8 +81,7 @@ def _matching(dialect: Dialect, scope: Scope) -> tuple[str, list[str]]:
         expr = dialect.prop("w.properties", key)
         if key in scope.several:
             clauses.append(f"({expr} = ? OR ';' || {expr} || ';' LIKE ? ESCAPE '\\')")
-            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            values += [value, f"%;{escaped};%"]
+            values += [value, f"%;{like_literal(value)};%"]
         else:
             clauses.append(f"{expr} = ?")
             values.append(value)
@@ -140,14 +139,14 @@ def _options_breakdown(conn: Connection, dialect: Dialect, prop: str, inner: str
     groups = [(value, int(n)) for value, n in conn.execute(
         f"SELECT {dialect.prop('w.properties', prop)} AS v, count(*) FROM ({inner}) w{where}"
         " GROUP BY v", params).fetchall()]
+    held = [(value.split(";") if value is not None else [None], n) for value, n in groups]
     counts: dict[str | None, int] = {}
-    for value, n in groups:
-        for option in value.split(";") if value is not None else (None,):
+    for options, n in held:
+        for option in options:
             counts[option] = counts.get(option, 0) + n
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0] is None, item[0] or ""))
     shown = {value for value, _ in ordered[:top]}
-    rest = sum(n for value, n in groups
-               if not shown.intersection(value.split(";") if value is not None else (None,)))
+    rest = sum(n for options, n in held if shown.isdisjoint(options))
     return Breakdown(prop, tuple(BreakdownRow(v, n) for v, n in ordered[:top]),
                      sum(n for _, n in groups), len(counts), rest)
 

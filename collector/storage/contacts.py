@@ -8,14 +8,13 @@ from typing import Any
 
 from collector.analytics.model import ContactSummary
 from collector.numerals import decimal
-from collector.storage.queries import Connection, Dialect
+from collector.storage.queries import Connection, Dialect, like_literal
 
 _RECENT_COMPLETIONS = 2000  # how far back "recently active" looks
 
 
 def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{like_literal(text)}%"
 
 
 def search(conn: Connection, dialect: Dialect, portal_id: int, text: str,

@@ -71,6 +71,11 @@ class Dialect:
         return self.json_text(column, key)
 
 
+def like_literal(text: str) -> str:
+    """``text`` as a LIKE pattern that matches only itself (with ``ESCAPE '\\'``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
