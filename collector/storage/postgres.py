@@ -131,8 +131,11 @@ class PostgresStore(SqlStore):
         return result
 
     async def _answered(self, work: Awaitable[T], what: str) -> T:
+        # asyncio.timeout, not wait_for: wait_for wraps the work in a task of its own, which
+        # cost a single send about 15 µs of the event loop's time.
         try:
-            return await asyncio.wait_for(work, self.answer_timeout)
+            async with asyncio.timeout(self.answer_timeout):
+                return await work
         except TimeoutError:
             raise StoreUnavailable(f"The store could not {what}: PostgreSQL did not answer"
                                    f" within {self.answer_timeout:g} s") from None
