@@ -11,19 +11,16 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import paired_ratios
-from e2e.harness import BIN, ROOT, Collector, create_portal, free_port
+from bench.harness import bare_server, create_portal, footfall_server, paired_ratios
 
 LUA = Path(__file__).resolve().parent / "hits.lua"
 _RUNS = 0
@@ -47,22 +44,6 @@ def wrk(url: str, seconds: int, connections: int, threads: int, portal: int,
     return rate, int(found.group(1)), int(found.group(2)), int(found.group(3)) / 1000
 
 
-def start_bare(log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    with log.open("ab") as handle:
-        process = subprocess.Popen([str(BIN / "uvicorn"), "bench.bare:app", "--port", str(port),
-                                    "--log-level", "warning", "--no-access-log"], cwd=ROOT,
-                                   stdout=handle, stderr=handle)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)  # readiness poll
-    return process, f"http://127.0.0.1:{port}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
@@ -70,20 +51,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3, help="bare/ours pairs for the ratio")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="footfall-bench-"))
-    collector = Collector(str(tmp / "bench.db"), tmp / "collector.log", allow_headless=False)
-    portal, _ = create_portal(collector.database, "bench")
-    collector.start()
-    bare, bare_url = start_bare(tmp / "bare.log")
-    try:
-        run(args, collector, portal, bare_url)
-    finally:
-        collector.stop()
-        bare.terminate()
-        bare.wait()
+    database = str(Path(tempfile.mkdtemp(prefix="footfall-bench-")) / "bench.db")
+    portal, _ = create_portal(database)
+    # The collector as operators run it (``footfall serve``: no access log), bots filtered
+    # as in production (wrk's requests carry a browser's User-Agent).
+    with bare_server() as bare_port, \
+            footfall_server(database, env={"FOOTFALL_ALLOW_HEADLESS": "0"}) as port:
+        run(args, database, f"http://127.0.0.1:{port}", portal, f"http://127.0.0.1:{bare_port}")
 
 
-def run(args: argparse.Namespace, collector: Collector, portal: int, bare_url: str) -> None:
+def run(args: argparse.Namespace, database: str, url: str, portal: int, bare_url: str) -> None:
     acknowledged = 0
     in_flight = 0  # at most one request per connection unanswered when wrk stops
     rates: list[float] = []
@@ -96,7 +73,7 @@ def run(args: argparse.Namespace, collector: Collector, portal: int, bare_url: s
 
     def our_run() -> float:
         nonlocal acknowledged, in_flight
-        rate, requests, bad, p99 = wrk(collector.url + "/collect", args.seconds,
+        rate, requests, bad, p99 = wrk(url + "/collect", args.seconds,
                                        args.connections, args.threads, portal)
         acknowledged += requests - bad
         in_flight += args.connections
@@ -107,11 +84,11 @@ def run(args: argparse.Namespace, collector: Collector, portal: int, bare_url: s
     ratio = paired_ratios(args.rounds, bare_run, our_run)
     low_connections = 8
     delay = low_connections * 1000 / (0.25 * statistics.median(rates))
-    low_rate, low_requests, low_bad, p99 = wrk(collector.url + "/collect", args.seconds,
+    low_rate, low_requests, low_bad, p99 = wrk(url + "/collect", args.seconds,
                                                low_connections, 1, portal, delay)
     acknowledged += low_requests - low_bad
     in_flight += low_connections
-    with sqlite3.connect(collector.database) as conn:
+    with sqlite3.connect(database) as conn:
         stored = conn.execute("SELECT count(*) FROM completions").fetchone()[0]
     consistent = acknowledged <= stored <= acknowledged + in_flight
     print(f"ratio                : {ratio:10.2f}   (median; target >= 0.70)")
