@@ -18,7 +18,11 @@ _SETTINGS = {"type": "object", "properties": {
                        "description": "Hits from other sites are dropped and counted"},
     "cookieless": {**_BOOL, "description": "No visitor cookie and no identify"},
     "respectDoNotTrack": {**_BOOL, "description": "Drop hits sent with DNT or Sec-GPC"},
-    "hashRouting": {**_BOOL, "description": "Hash changes are page views"}}}
+    "hashRouting": {**_BOOL, "description": "Hash changes are page views"},
+    "consent": {"type": "string", "enum": ["none", "api", "required"],
+                "description": "Consent-based identity: none; api (HubSpot's consent API"
+                               " answered, a visitor who declines goes cookieless); required"
+                               " (cookieless until the visitor consents)"}}}
 _SNIPPET = {"type": "object", "properties": {
     "eventName": _STR, "snippet": {**_STR, "description": "JavaScript for a <script> element"},
     "code": {"type": ["string", "null"], "description": "Saved code, run by the tracking code"},

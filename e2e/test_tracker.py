@@ -335,7 +335,7 @@ def test_debug_mode_warns_about_unknown_events_and_properties(page: Page, portal
     assert '"setContentType" is not supported by the Footfall tracker' in text
     assert 'setPath takes a path starting with "/"' in text
     assert "identify keeps only the email, and this one has none" in text
-    assert text.count("consent API (_hsp) is not supported") == 2  # queued, then pushed
+    assert text.count("consent API (_hsp) does nothing for this portal") == 2  # queued, pushed
 
 
 def test_events_queued_before_the_script_loads_follow_its_page_view(page: Page, portal: Portal,

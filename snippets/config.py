@@ -36,8 +36,16 @@ def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str
     return config
 
 
+def consent_config(tracking: TrackingSettings) -> dict[str, Any] | None:
+    """The consent module's config (keys at the top of ``snippets/static/consent.js``), or
+    None when the portal has no consent mode (the module is not served)."""
+    mode = tracking.consent_mode
+    return None if mode == "none" else {"r": int(mode == "required")}
+
+
 def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
-                 limits: Limits, allow_headless: bool = False) -> dict[str, Any]:
+                 limits: Limits, allow_headless: bool = False,
+                 consent: str = "none") -> dict[str, Any]:
     """Keys are documented at the top of ``snippets/static/debug.js``."""
     definitions = list(definitions)
     events = {}
@@ -50,6 +58,7 @@ def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
     code = [{"event": d.fully_qualified_name, "code": text}
             for d, text in saved_code(definitions)]
     return {"portal": portal_id, "events": events, "code": code, "allowHeadless": allow_headless,
+            "consent": consent,
             "standard": sorted(STANDARD_PROPERTIES),
             "limits": {"value": limits.value_length, "url": limits.url_value_length,
                        "urlProperties": sorted(URL_PROPERTIES),

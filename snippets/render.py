@@ -42,8 +42,12 @@ def minified(name: str) -> str:
     return str(rjsmin.jsmin(source)).rstrip(";\n ")
 
 
-def tracking_script(config: dict[str, Any]) -> str:
-    return _js_env.get_template("tracking.js.j2").render(core=minified("tracker.js"), config=config)
+def tracking_script(config: dict[str, Any], consent: dict[str, Any] | None = None) -> str:
+    """The core and its config slot; with ``consent`` (a consent mode's module config), the
+    slot passes through the consent module, which may make the page cookieless."""
+    return _js_env.get_template("tracking.js.j2").render(
+        core=minified("tracker.js"), config=config, consent_config=consent,
+        consent_core=minified("consent.js") if consent is not None else "")
 
 
 def autotrack_script(config: dict[str, Any]) -> str:

@@ -166,7 +166,7 @@ def test_unknown_privacy_mode_is_a_field_error(browser: Browser) -> None:
     response = browser.post("/app/settings/tracking", {"allowed_domains": "",
                                                        "privacy": "sometimes"})
     assert response.status_code == 400
-    assert "Privacy mode: choose cookies or cookieless" in response.text
+    assert "Privacy mode: choose cookies, cookies after consent or cookieless" in response.text
 
 
 def test_too_many_domains(browser: Browser) -> None:
@@ -190,3 +190,20 @@ def test_concurrent_revocations_keep_one_active_token(database: str,
         assert sum(t.revoked_at is None for t in await store.list_tokens(portal)) == 1
 
     in_store(database, run)
+
+
+@pytest.mark.parametrize(("form", "consent", "cookieless"), [
+    ({"privacy": "consent"}, "required", False),
+    ({"privacy": "cookies", "consent_api": "on"}, "api", False),
+    ({"privacy": "cookies"}, "none", False),
+    ({"privacy": "cookieless", "consent_api": "on"}, "none", True),
+])
+def test_consent_modes_from_the_privacy_form(browser: Browser, api: Api, form: dict[str, str],
+                                             consent: str, cookieless: bool) -> None:
+    response = browser.post("/app/settings/tracking", {"allowed_domains": "", **form})
+    assert response.status_code == 303
+    saved = api.get("/footfall/v1/tracking/settings").json()
+    assert (saved["consent"], saved["cookieless"]) == (consent, cookieless)
+    page = browser.get("/app/settings").text
+    assert f'value="{form["privacy"]}" checked' in page
+    assert ('name="consent_api" value="on" checked' in page) is (consent == "api")

@@ -108,15 +108,17 @@ async def tracking_script(request: Request) -> Response:
                                  debug_path(svc.settings, portal_id), definitions)
     auto = config.autotrack_config(portal_id, overlay_path(svc.settings, portal_id),
                                    misses_path(svc.settings), definitions)
-    return javascript(request, render.autotrack_script(auto) + render.tracking_script(slot))
+    return javascript(request, render.autotrack_script(auto)
+                      + render.tracking_script(slot, config.consent_config(tracking)))
 
 
 async def debug_script(request: Request) -> Response:
     portal_id: int = request.path_params["portal_id"]
     svc = services(request)
-    if await tracking_state(request).cache.get(portal_id) is None:
+    tracking = await tracking_state(request).cache.get(portal_id)
+    if tracking is None:
         raise NotFound(f"No portal {portal_id}")
     definitions = (await svc.definitions.get(portal_id)).values()
     slot = config.debug_config(portal_id, definitions, svc.settings.limits,
-                               svc.settings.allow_headless)
+                               svc.settings.allow_headless, tracking.consent_mode)
     return javascript(request, render.debug_script(slot))

@@ -79,7 +79,8 @@ def build(envelope: Envelope, req: Request, tracking: TrackingSettings,
     else:
         utk = visitor_token(envelope, req, tracking)
         for hit in hits:
-            _add_hit(outcome, hit, utk, req, tracking, definitions, limits, envelope.portal_id)
+            _add_hit(outcome, hit, utk, envelope.utk is None, req, tracking, definitions, limits,
+                     envelope.portal_id)
     return outcome
 
 
@@ -94,8 +95,9 @@ def visitor_token(envelope: Envelope, req: Request, tracking: TrackingSettings) 
                                      key=req.visitor_secret[:64]).hexdigest()
 
 
-def _add_hit(outcome: Outcome, hit: Hit, utk: str, req: Request, tracking: TrackingSettings,
-             definitions: Mapping[str, EventDefinition], limits: Limits, portal_id: int) -> None:
+def _add_hit(outcome: Outcome, hit: Hit, utk: str, anonymous: bool, req: Request,
+             tracking: TrackingSettings, definitions: Mapping[str, EventDefinition],
+             limits: Limits, portal_id: int) -> None:
     keep_page_url = True
     if hit.event is None:
         event_name, lookup = PAGE_VIEW, _standard
@@ -109,7 +111,7 @@ def _add_hit(outcome: Outcome, hit: Hit, utk: str, req: Request, tracking: Track
         event_name, lookup = found.name, found.property_named
         # A visualizer definition whose owner chose not to capture the page URL.
         keep_page_url = found.tracking.get("capture", {}).get("pageUrl") is not False
-    completion = _completion(hit, event_name, lookup, utk, req, tracking, limits)
+    completion = _completion(hit, event_name, lookup, utk, anonymous, req, tracking, limits)
     if not keep_page_url:
         completion.properties.pop("hs_page_url", None)
     outcome.completions.append(completion)
@@ -133,8 +135,9 @@ def _definition(raw: str, portal_id: int,
     return definition
 
 
-def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Request,
-                tracking: TrackingSettings, limits: Limits) -> NewCompletion:
+def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, anonymous: bool,
+                req: Request, tracking: TrackingSettings, limits: Limits) -> NewCompletion:
+    """``anonymous``: the hit came without the tracker's visitor token."""
     adjustments: Adjustments = []
     if hit.cleaned:
         adjust(adjustments, "body", "CLEANED",
@@ -152,7 +155,7 @@ def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, req: Reques
     return NewCompletion(
         id=hit.id or new_uuid7(), event_name=event_name, object_type="CONTACT",
         occurred_at=_occurred_at(hit, req, adjustments), received_at=req.now, properties=props,
-        source="JS", email=_email(hit, tracking, adjustments), utk=utk,
+        source="JS", email=_email(hit, tracking, adjustments, anonymous), utk=utk,
         adjustments=adjustments or None,
     )
 
@@ -168,11 +171,18 @@ def _occurred_at(hit: Hit, req: Request, adjustments: Adjustments) -> int:
     return sent
 
 
-def _email(hit: Hit, tracking: TrackingSettings, adjustments: Adjustments) -> str | None:
+def _email(hit: Hit, tracking: TrackingSettings, adjustments: Adjustments,
+           anonymous: bool) -> str | None:
     if hit.email is None:
         return None
     if tracking.cookieless:
         adjust(adjustments, "email", "DROPPED", "the portal is in cookieless mode (no identity)")
+        return None
+    if anonymous and tracking.consent_mode != "none":
+        # The consent module keeps the visitor cookie, and so the token, from a visitor who
+        # has not consented: without one, the hit may not identify anybody.
+        adjust(adjustments, "email", "DROPPED",
+               "no visitor token: the visitor has not consented to identity (consent mode)")
         return None
     email = hit.email.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):

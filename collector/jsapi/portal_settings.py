@@ -15,19 +15,31 @@ from collector.storage import Store
 _LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*\Z")
 _FIELDS = {"allowedDomains": "allowed_domains", "cookieless": "cookieless",
-           "respectDoNotTrack": "respect_dnt", "hashRouting": "hash_routing"}
+           "respectDoNotTrack": "respect_dnt", "hashRouting": "hash_routing",
+           "consent": "consent"}
+CONSENT_MODES = ("none", "api", "required")
 MAX_DOMAINS = 100
 
 
 @dataclass(frozen=True, slots=True)
 class TrackingSettings:
     """``allowed_domains`` empty means every origin is allowed; a domain also allows its
-    subdomains. ``cookieless``: no visitor cookie, no identify (SPEC 12.9)."""
+    subdomains. ``cookieless``: no visitor cookie, no identify (SPEC 12.9). ``consent``
+    (SPEC 12.9's consent-based identity, ignored when cookieless): "none", tracking as
+    usual; "api", HubSpot's consent API answered on the page (``snippets/static/consent.js``)
+    and a visitor who declines goes cookieless; "required", cookieless until the visitor
+    consents. In both modes a hit without a visitor token carries no identity."""
 
     allowed_domains: tuple[str, ...] = ()
     cookieless: bool = False
     respect_dnt: bool = False
     hash_routing: bool = False
+    consent: str = "none"
+
+    @property
+    def consent_mode(self) -> str:
+        """The consent mode in effect: "none" in cookieless mode (no identity at all)."""
+        return "none" if self.cookieless else self.consent
 
     def allows(self, host: str) -> bool:
         if not self.allowed_domains:
@@ -36,12 +48,15 @@ class TrackingSettings:
 
     def to_json(self) -> dict[str, Any]:
         return {"allowedDomains": list(self.allowed_domains), "cookieless": self.cookieless,
-                "respectDoNotTrack": self.respect_dnt, "hashRouting": self.hash_routing}
+                "respectDoNotTrack": self.respect_dnt, "hashRouting": self.hash_routing,
+                "consent": self.consent}
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> TrackingSettings:
+        consent = doc.get("consent")
         return cls(tuple(doc.get("allowedDomains", ())), bool(doc.get("cookieless")),
-                   bool(doc.get("respectDoNotTrack")), bool(doc.get("hashRouting")))
+                   bool(doc.get("respectDoNotTrack")), bool(doc.get("hashRouting")),
+                   consent if consent in CONSENT_MODES else "none")
 
 
 def apply_patch(current: TrackingSettings, body: Any) -> TrackingSettings:
@@ -54,6 +69,9 @@ def apply_patch(current: TrackingSettings, body: Any) -> TrackingSettings:
     for key in ("cookieless", "respectDoNotTrack", "hashRouting"):
         if key in body and not isinstance(body[key], bool):
             errors.append(FieldError(key, "must be true or false", "WRONG_TYPE"))
+    if "consent" in body and body["consent"] not in CONSENT_MODES:
+        errors.append(FieldError("consent", f"must be one of {', '.join(CONSENT_MODES)}",
+                                 "INVALID"))
     if "allowedDomains" in body:
         body = {**body, "allowedDomains": _domains(body["allowedDomains"], errors)}
     if errors:

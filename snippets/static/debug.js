@@ -11,6 +11,8 @@
  *   events        internal name -> {archived, object, properties: name -> {type, options}}
  *   code          [{event: fully qualified name, code}]: the saved code the tracker runs
  *   standard, limits, allowHeadless
+ *   consent       the portal's consent mode: "none" (HubSpot's consent API does nothing),
+ *                 "api" or "required" (snippets/static/consent.js answers it)
  */
 (function (w, config) {
   'use strict';
@@ -160,11 +162,15 @@
   // Commands the tracker does nothing with (pushed from now on: what was queued before this
   // script loaded has run already). HubSpot's page code often holds some of them.
   var KNOWN = ['trackCustomBehavioralEvent', 'trackPageView', 'setPath', 'identify', 'doNotTrack'];
+  var CONSENT = ['addPrivacyConsentListener', 'setHubSpotConsent', 'revokeCookieConsent',
+                 'showBanner'];
 
   function checkCommand(command) {
     try {
       if (!Array.isArray(command)) {
         warn('_hsq takes arrays such as ["trackPageView"]; this does nothing', command);
+      } else if (CONSENT.indexOf(command[0]) >= 0) {
+        consentQueue([command]); // HubSpot's newer pages push these to _hsq
       } else if (command[0] === 'trackEvent') {
         warn('trackEvent is deprecated by HubSpot and records nothing; use'
              + ' trackCustomBehavioralEvent with the event\'s fully qualified name', command);
@@ -189,8 +195,10 @@
   }
   // HubSpot's consent queue: what it holds now, and what is pushed later (a banner's click).
   function consentQueue(commands) {
-    warn('HubSpot\'s consent API (_hsp) is not supported by Footfall: its commands do nothing;'
-         + ' opt visitors out with _hsq.push(["doNotTrack"])', commands);
+    if (config.consent !== 'none') return; // the consent module answers it
+    warn('HubSpot\'s consent API (_hsp) does nothing for this portal: set its tracking setting'
+         + ' "consent" to "api" or "required" to answer it; opt visitors out with'
+         + ' _hsq.push(["doNotTrack"])', commands);
   }
   var hsp = w._hsp = w._hsp || [], hspPush = hsp.push;
   if (hsp.length) consentQueue(hsp);

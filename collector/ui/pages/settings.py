@@ -12,7 +12,12 @@ from collector.api.common import services
 from collector.api.tracking import script_url
 from collector.auth import hash_token, new_token
 from collector.errors import FieldError, NotFound, ValidationFailed
-from collector.jsapi.portal_settings import MAX_DOMAINS, change_settings, load_settings
+from collector.jsapi.portal_settings import (
+    MAX_DOMAINS,
+    TrackingSettings,
+    change_settings,
+    load_settings,
+)
 from collector.jsapi.state import tracking_state
 from collector.model import TOKEN_ID_LENGTH
 from collector.ui.access import Viewer, portal_page
@@ -35,7 +40,8 @@ async def _page(request: Request, viewer: Viewer, *, errors: FieldErrors | None 
     tokens = await svc.store.list_tokens(viewer.portal_id)
     src = script_url(request, viewer.portal_id)
     values = {"token_name": "", "allowed_domains": "\n".join(tracking.allowed_domains),
-              "privacy": "cookieless" if tracking.cookieless else "cookies",
+              "privacy": _privacy(tracking),
+              "consent_api": "on" if tracking.consent == "api" else "",
               "respect_dnt": "on" if tracking.respect_dnt else "", **(form or {})}
     return render(request, "settings/index.html", {
         "tokens": tokens, "active_tokens": sum(t.revoked_at is None for t in tokens),
@@ -109,6 +115,16 @@ def _domain_errors(errors: tuple[FieldError, ...], lines: list[str]) -> FieldErr
     return {"allowed_domains": "Allowed domains: " + "; ".join(messages)} if messages else {}
 
 
+_PRIVACY_MODES = ("cookies", "consent", "cookieless")
+
+
+def _privacy(tracking: TrackingSettings) -> str:
+    """The privacy mode radio's value: cookies, cookies after consent, or cookieless."""
+    if tracking.cookieless:
+        return "cookieless"
+    return "consent" if tracking.consent == "required" else "cookies"
+
+
 @portal_page
 async def save_tracking(request: Request, viewer: Viewer) -> Response:
     form = await request.form()
@@ -116,13 +132,16 @@ async def save_tracking(request: Request, viewer: Viewer) -> Response:
     lines = [line.strip() for line in raw_domains.replace(",", "\n").splitlines() if line.strip()]
     privacy = text(form, "privacy")
     respect_dnt = text(form, "respect_dnt") == "on"
+    consent_api = text(form, "consent_api") == "on"
     values = {"allowed_domains": raw_domains, "privacy": privacy,
-              "respect_dnt": "on" if respect_dnt else ""}
-    if privacy not in ("cookies", "cookieless"):
-        return await _page(request, viewer, errors={"privacy": "Privacy mode: choose cookies"
-                           " or cookieless"}, form=values, status=400)
+              "consent_api": "on" if consent_api else "", "respect_dnt": "on" if respect_dnt else ""}
+    if privacy not in _PRIVACY_MODES:
+        return await _page(request, viewer, errors={"privacy": "Privacy mode: choose cookies,"
+                           " cookies after consent or cookieless"}, form=values, status=400)
+    consent = ("required" if privacy == "consent"
+               else "api" if privacy == "cookies" and consent_api else "none")
     body = {"allowedDomains": lines, "cookieless": privacy == "cookieless",
-            "respectDoNotTrack": respect_dnt}
+            "respectDoNotTrack": respect_dnt, "consent": consent}
     try:
         await change_settings(services(request).store, tracking_state(request).cache,
                               viewer.portal_id, body)
