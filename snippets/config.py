@@ -45,7 +45,7 @@ def consent_config(tracking: TrackingSettings) -> dict[str, Any] | None:
 
 def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
                  limits: Limits, allow_headless: bool = False,
-                 consent: str = "none") -> dict[str, Any]:
+                 tracking: TrackingSettings | None = None) -> dict[str, Any]:
     """Keys are documented at the top of ``snippets/static/debug.js``."""
     definitions = list(definitions)
     events = {}
@@ -58,7 +58,8 @@ def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
     code = [{"event": d.fully_qualified_name, "code": text}
             for d, text in saved_code(definitions)]
     return {"portal": portal_id, "events": events, "code": code, "allowHeadless": allow_headless,
-            "consent": consent,
+            "consent": tracking.consent_mode if tracking else "none",
+            "cookieless": bool(tracking and tracking.cookieless),
             "standard": sorted(STANDARD_PROPERTIES),
             "limits": {"value": limits.value_length, "url": limits.url_value_length,
                        "urlProperties": sorted(URL_PROPERTIES),

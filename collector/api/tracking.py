@@ -120,5 +120,5 @@ async def debug_script(request: Request) -> Response:
         raise NotFound(f"No portal {portal_id}")
     definitions = (await svc.definitions.get(portal_id)).values()
     slot = config.debug_config(portal_id, definitions, svc.settings.limits,
-                               svc.settings.allow_headless, tracking.consent_mode)
+                               svc.settings.allow_headless, tracking)
     return javascript(request, render.debug_script(slot))

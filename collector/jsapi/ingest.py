@@ -104,8 +104,11 @@ def _add_hit(outcome: Outcome, hit: Hit, utk: str, anonymous: bool, req: Request
     else:
         found = _definition(hit.event, portal_id, definitions)
         if isinstance(found, str):
+            # Kept for the owner to read: without an email where the hit may not identify.
+            raw = (hit.raw if _no_identity(tracking, anonymous) is None
+                   else {k: v for k, v in hit.raw.items() if k != "e"})
             outcome.failed.append(FailedHit(hit.id or new_uuid7(), hit.event[:200], found,
-                                            req.now, hit.raw))
+                                            req.now, raw))
             outcome.count("failed_hits")
             return
         event_name, lookup = found.name, found.property_named
@@ -175,17 +178,23 @@ def _email(hit: Hit, tracking: TrackingSettings, adjustments: Adjustments,
            anonymous: bool) -> str | None:
     if hit.email is None:
         return None
-    if tracking.cookieless:
-        adjust(adjustments, "email", "DROPPED", "the portal is in cookieless mode (no identity)")
-        return None
-    if anonymous and tracking.consent_mode != "none":
-        # The consent module keeps the visitor cookie, and so the token, from a visitor who
-        # has not consented: without one, the hit may not identify anybody.
-        adjust(adjustments, "email", "DROPPED",
-               "no visitor token: the visitor has not consented to identity (consent mode)")
+    refused = _no_identity(tracking, anonymous)
+    if refused is not None:
+        adjust(adjustments, "email", "DROPPED", refused)
         return None
     email = hit.email.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         adjust(adjustments, "email", "DROPPED", "not an email address")
         return None
     return email
+
+
+def _no_identity(tracking: TrackingSettings, anonymous: bool) -> str | None:
+    """Why a hit may not identify a contact, or None when it may. In a consent mode the
+    consent module keeps the visitor cookie, and so the token, from a visitor who has not
+    consented: a hit without one identifies nobody."""
+    if tracking.cookieless:
+        return "the portal is in cookieless mode (no identity)"
+    if anonymous and tracking.consent_mode != "none":
+        return "no visitor token: the visitor has not consented to identity (consent mode)"
+    return None

@@ -13,6 +13,7 @@
  *   standard, limits, allowHeadless
  *   consent       the portal's consent mode: "none" (HubSpot's consent API does nothing),
  *                 "api" or "required" (snippets/static/consent.js answers it)
+ *   cookieless    the portal is in cookieless mode (its consent mode is then "none")
  */
 (function (w, config) {
   'use strict';
@@ -195,10 +196,21 @@
   }
   // HubSpot's consent queue: what it holds now, and what is pushed later (a banner's click).
   function consentQueue(commands) {
-    if (config.consent !== 'none') return; // the consent module answers it
-    warn('HubSpot\'s consent API (_hsp) does nothing for this portal: set its tracking setting'
-         + ' "consent" to "api" or "required" to answer it; opt visitors out with'
-         + ' _hsq.push(["doNotTrack"])', commands);
+    if (config.consent !== 'none') { // the consent module answers it, but for one command
+      commands.forEach(function (command) {
+        if (command && command[0] === 'showBanner') {
+          warn('showBanner does nothing: Footfall shows no consent banner of its own (your'
+               + ' consent manager shows one and calls setHubSpotConsent)', command);
+        }
+      });
+    } else if (config.cookieless) {
+      warn('HubSpot\'s consent API (_hsp) does nothing for this portal: it is in cookieless'
+           + ' mode, so there is no visitor cookie or identity to consent to', commands);
+    } else {
+      warn('HubSpot\'s consent API (_hsp) does nothing for this portal: set its tracking'
+           + ' setting "consent" to "api" or "required" to answer it; opt visitors out with'
+           + ' _hsq.push(["doNotTrack"])', commands);
+    }
   }
   var hsp = w._hsp = w._hsp || [], hspPush = hsp.push;
   if (hsp.length) consentQueue(hsp);
