@@ -73,19 +73,23 @@ class SendValidator:
         occurred_at = self.now if raw_time is None else self._occurred_at(raw_time, fail)
         completion_id = "" if raw_id is None else self._uuid(raw_id, fail)  # "": the writer's
         object_id, email, utk = self._identity(body, definition, fail)
-        props = self._properties(get("properties", _NO_PROPERTIES), definition, fail, errors)
+        raw_props = get("properties", _NO_PROPERTIES)
+        props = self._properties(raw_props, definition, fail, errors)
+        rule = definition.matching_rule if definition is not None else None
+        matchable = (rule is not None and isinstance(raw_props, dict)
+                     and raw_props.get(rule.event_property) is not None)
+        if (definition is not None and not matchable
+                and all(get(key) is None for key in ("objectId", "email", "utk"))):
+            fail("objectId", self._required(definition), "REQUIRED")
         if len(errors) > start or definition is None:
             return None
+        # With a customMatchingId, the matching property's value decides the object (HubSpot
+        # sets or overwrites objectId from it); the identifiers sent stand in when no object
+        # has that value.
         match = None
-        if object_id is None and definition.matching_rule is not None:
-            rule = definition.matching_rule
-            if rule.event_property in props:
-                match = (rule.target_object_property, props[rule.event_property],
-                         rule.event_property)
-            else:
-                fail("objectId", f"objectId or the {rule.event_property} property is required",
-                     "REQUIRED")
-                return None
+        if rule is not None and rule.event_property in props:
+            match = (rule.target_object_property, props[rule.event_property],
+                     rule.event_property)
         return NewCompletion(completion_id, definition.name, definition.primary_object,
                              occurred_at, self.now, props, "HTTP", where, object_id, email, utk,
                              match)
@@ -150,13 +154,19 @@ class SendValidator:
                 if body.get(key) is not None:
                     fail(key, f"only contacts are identified by {key}; this event's object is"
                          f" {definition.primary_object}", "WRONG_OBJECT")
-            if definition.matching_rule is None and body.get("objectId") is None:
-                fail("objectId", "is required", "REQUIRED")
             return object_id, None, None
-        # A value given but refused was reported above; null is no identifier.
-        if all(body.get(key) is None for key in ("objectId", "email", "utk")):
-            fail("objectId", "one of objectId, email or utk is required", "REQUIRED")
+        # A value given but refused was reported above; null is no identifier (a missing
+        # one is reported by validate, which knows the properties a customMatchingId reads).
         return object_id, email.strip().lower() if email else None, utk
+
+    @staticmethod
+    def _required(definition: EventDefinition) -> str:
+        """What to send when a completion names no object."""
+        if definition.matching_rule is not None:
+            return f"objectId or the {definition.matching_rule.event_property} property is required"
+        if definition.primary_object != "CONTACT":
+            return "is required"
+        return "one of objectId, email or utk is required"
 
     def _object_id(self, raw: Any, fail: Any) -> int | None:
         if raw is None:

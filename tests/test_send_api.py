@@ -282,13 +282,55 @@ def test_custom_matching_id_without_property_or_object_id(api: Api, company_even
     assert_error(api.send(eventName=company_event, properties={}), 400, "objectId")
 
 
-def test_custom_matching_id_explicit_object_id_wins(api: Api, company_event: str) -> None:
-    create_object(api, COMPANIES, domain="acme.com")
+def test_custom_matching_id_overwrites_an_explicit_object_id(api: Api, company_event: str) -> None:
+    """HubSpot: with a customMatchingId "the objectId is set or overwritten automatically
+    from the configured mapping" (the German custom events guide, seed 002)."""
+    acme = create_object(api, COMPANIES, domain="acme.com")
     globex = create_object(api, COMPANIES, domain="globex.com")
     send_ok(api, eventName=company_event, objectId=int(globex),
             properties={"company_domain": "acme.com"})
     [found] = results(api)
+    assert found["objectId"] == acme
+
+
+def test_custom_matching_id_without_a_match_keeps_the_object_id_sent(
+        api: Api, company_event: str) -> None:
+    globex = create_object(api, COMPANIES, domain="globex.com")
+    send_ok(api, eventName=company_event, objectId=int(globex),
+            properties={"company_domain": "nobody.com"})
+    [found] = results(api)
     assert found["objectId"] == globex
+
+
+def test_custom_matching_id_with_a_bad_object_id_and_a_match(api: Api, company_event: str,
+                                                             database: str) -> None:
+    """The mapping decides: an objectId it overwrites is not checked."""
+    acme = create_object(api, COMPANIES, domain="acme.com")
+    send_ok(api, eventName=company_event, objectId=999, properties={"company_domain": "acme.com"})
+    [found] = results(api)
+    assert found["objectId"] == acme
+    response = api.send(eventName=company_event, objectId=999,
+                        properties={"company_domain": "nobody.com"})
+    assert_error(response, 400, "objectId")
+    assert stored(database) == 1
+
+
+def test_contact_event_custom_matching_id_lets_the_identifiers_go(api: Api) -> None:
+    """A contact event with a customMatchingId needs no objectId, email or utk when the
+    matching property is sent; without a match, the email sent stands in."""
+    api.define("upgraded", {"name": "customer_ref", "label": "Customer", "type": "string"},
+               customMatchingId={"primaryObjectRule": {"targetObjectPropertyName": "customer_ref",
+                                                       "eventPropertyName": "customer_ref"}})
+    ann = create_object(api, "contacts", email="ann@example.com", customer_ref="C-1")
+    send_ok(api, eventName=api.fqn("upgraded"), properties={"customer_ref": "C-1"})
+    send_ok(api, eventName=api.fqn("upgraded"), email="bob@example.com",
+            properties={"customer_ref": "C-2"})
+    found = results(api)
+    assert sorted(r["objectId"] == ann for r in found) == [False, True]
+    assert len(api.events(objectType="contact",
+                          **{"objectProperty.email": "bob@example.com"})["results"]) == 1
+    assert_error(api.send(eventName=api.fqn("upgraded"), properties={"customer_ref": "C-3"}),
+                 400, "properties.customer_ref")
 
 
 @pytest.mark.parametrize("field", ["email", "utk"])

@@ -44,26 +44,29 @@ class Resolver:
         self.cache.objects.update(self.seen_objects)
 
     def check(self, c: NewCompletion) -> FieldError | None:
-        """Reads only: is the object this completion names there?"""
-        if c.object_id is not None and not self._exists(c.object_type, c.object_id):
-            return FieldError(f"{c.where}objectId", f"no {c.object_type.lower()} with id"
-                              f" {c.object_id}", "NOT_FOUND")
-        if c.match is not None and c.object_id is None:
+        """Reads only: is the object this completion names there? A customMatchingId's
+        match decides; the identifiers sent stand in when nothing matches."""
+        if c.match is not None:
             target, value, event_property = c.match
-            found = self._match(c.object_type, target, value)
-            if found is None:
+            found = self.matched.get(c.match) or self._match(c.object_type, target, value)
+            if found is not None:
+                self.matched[c.match] = found
+                return None
+            if c.object_id is None and c.email is None and c.utk is None:
                 return FieldError(f"{c.where}properties.{event_property}",
                                   f"no {c.object_type.lower()} has {target} = {value!r}",
                                   "NOT_FOUND")
-            self.matched[c.match] = found
+        if c.object_id is not None and not self._exists(c.object_type, c.object_id):
+            return FieldError(f"{c.where}objectId", f"no {c.object_type.lower()} with id"
+                              f" {c.object_id}", "NOT_FOUND")
         return None
 
     def resolve(self, c: NewCompletion) -> int:
         """The object id, creating the contact (and tying the utk) where needed."""
+        if c.match is not None and c.match in self.matched:
+            return self.matched[c.match]
         if c.object_id is not None:
             return c.object_id
-        if c.match is not None:
-            return self.matched[c.match]
         if c.email is not None:
             contact = self._contact_for_email(c.email, c.utk)
             if c.utk is not None:
