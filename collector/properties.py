@@ -67,6 +67,11 @@ def _enum(name: str, label: str, values: str) -> PropertyDef:
     return PropertyDef(name, label, "enumeration", options=options, standard=True)
 
 
+# The asset types' option CUSTOM_BEHAVIORAL_EVENT_NAME stands for "the internal name of a
+# custom event, e.g. pe123456_manually_tracked_event" (HubSpot's guide): such a name is a
+# value of hs_asset_type and hs_page_content_type too.
+_CUSTOM_EVENT_ASSET = re.compile(r"pe\d{1,19}_[a-z][a-z0-9_]{0,99}\Z")
+_ASSET_TYPES = frozenset({"hs_asset_type", "hs_page_content_type"})
 _CONTENT_TYPES = ("STANDARD_PAGE LANDING_PAGE BLOG_POST KNOWLEDGE_ARTICLE AD CALL CONTACT_IMPORT "
                   "CONVERSATION CUSTOM_BEHAVIORAL_EVENT_NAME EMAIL EXTERNAL_PAGE INTEGRATIONS "
                   "MARKETING_EVENT MEDIA_BRIDGE MEETING SALES_EMAIL SEQUENCE SOCIAL_POST OTHER")
@@ -197,7 +202,9 @@ def _coerce_enumeration(prop: PropertyDef, value: object) -> str:
             raise BadValue("must be one of the defined option values")
         value = _number_text(value)
     chosen = value.split(";")
-    unknown = [v for v in chosen if v not in prop.option_values]
+    unknown = [v for v in chosen if v not in prop.option_values
+               and not (prop.name in _ASSET_TYPES and prop.standard
+                        and _CUSTOM_EVENT_ASSET.match(v))]
     if unknown:
         allowed = ", ".join(sorted(prop.option_values)[:20]) or "(none defined)"
         raise BadValue(f"{unknown[0]!r} is not an option of {prop.name} (options: {allowed})")

@@ -511,6 +511,20 @@ def test_hs_asset_type_alone_is_kept(api: Api, event: str) -> None:
     assert results(api)[0]["properties"] == {"hs_asset_type": "BLOG_POST"}
 
 
+def test_an_asset_type_may_be_a_custom_events_internal_name(api: Api, event: str) -> None:
+    """HubSpot's guide lists CUSTOM_BEHAVIORAL_EVENT_NAME as "the internal name of a custom
+    event, e.g. pe123456_manually_tracked_event": that name is the value sent."""
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_asset_type": "pe123456_manually_tracked_event"})
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_page_content_type": f"{event};BLOG_POST"})
+    stored_types = sorted(str(r["properties"].get("hs_asset_type")) for r in results(api))
+    assert stored_types == sorted([f"{event};BLOG_POST", "pe123456_manually_tracked_event"])
+    for bad in ("pe_x", "PE1_X", "pe1_", "pe1_X", "manually_tracked_event"):
+        assert_error(api.send(eventName=event, email="t@example.com",
+                              properties={"hs_asset_type": bad}), 400, "properties.hs_asset_type")
+
+
 def test_standard_number_and_url_properties(api: Api, event: str) -> None:
     url = "https://example.com/" + "a" * 900
     send_ok(api, eventName=event, email="t@example.com",

@@ -70,8 +70,10 @@
       return 'must be an ISO 8601 date or epoch milliseconds';
     }
     if (type === 'enumeration') {
+      // An asset type may also be a custom event's internal name (as the collector reads it).
+      var assets = prop.options.indexOf('CUSTOM_BEHAVIORAL_EVENT_NAME') >= 0;
       var unknown = String(value).split(';').filter(function (v) {
-        return prop.options.indexOf(v) < 0;
+        return prop.options.indexOf(v) < 0 && !(assets && /^pe\d{1,19}_[a-z][a-z0-9_]{0,99}$/.test(v));
       });
       if (unknown.length) return unknown[0] + ' is not one of ' + prop.options.join(', ');
     }
