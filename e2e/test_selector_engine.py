@@ -109,6 +109,17 @@ RULES = [
     ({"operator": "EQ", "on": "BASE_URL", "value": "https://a.example/p"}, "https://a.example/p?q", True),
     ({"operator": "CONTAINS", "on": "URL", "value": "utm_source"}, "https://a.example/?utm_source=x", True),
     ({"operator": "EQ", "on": "PATH", "value": "/"}, "https://a.example", True),
+    # HubSpot's forms (seed 001): base URL without protocol or query, domain without www.
+    ({"operator": "EQ", "on": "BASE_URL", "value": "www.a.example:8080/search"},
+     "http://www.a.example:8080/search?q=1", True),
+    ({"operator": "EQ", "on": "BASE_URL", "value": "http://www.a.example:8080/search"},
+     "http://www.a.example:8080/search?q=1", True),
+    ({"operator": "EQ", "on": "BASE_URL", "value": "a.example:8080/search"},
+     "http://www.a.example:8080/search", False),
+    ({"operator": "EQ", "on": "DOMAIN", "value": "a.example"}, "https://www.a.example/p", True),
+    ({"operator": "EQ", "on": "DOMAIN", "value": "www.a.example"}, "https://www.a.example/p", True),
+    ({"operator": "REGEX", "on": "DOMAIN", "value": "^a\\.example$"}, "https://www.a.example/", True),
+    ({"operator": "EQ", "on": "DOMAIN", "value": "shop.a.example"}, "https://www.a.example/", False),
 ]
 
 

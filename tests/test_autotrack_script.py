@@ -13,7 +13,9 @@ from tests.conftest import Api
 from tests.jshits import hit, post_hits
 from tests.visual import SITE, button, launch
 
-AUTOTRACK_BUDGET = 1700  # gzip -9 bytes of the autotrack module (outside the core budget)
+# gzip -9 bytes of the autotrack module (outside the core budget); 1,700 until URL rules
+# learned HubSpot's base-URL and domain forms (31 bytes).
+AUTOTRACK_BUDGET = 1750
 
 
 def _auto_slot(api: Api) -> tuple[str, dict[str, Any]]:

@@ -31,26 +31,38 @@ ELEMENT_PROPERTY = {"name": "ff_element", "label": "Clicked element", "type": "s
                     "description": "Compact description of the clicked element and its ancestors"}
 
 
-def url_part(url: str, on: str) -> str:
+def url_parts(url: str, on: str) -> tuple[str, ...]:
+    """The texts a rule ``on`` this part of ``url`` is matched against: HubSpot's form of a
+    base URL (no protocol or query: ``www.hubspot.com/search``) and of a domain (no
+    ``www.``: ``hubspot.com``), and the full forms (``https://www.hubspot.com/search``,
+    ``www.hubspot.com``), so rules written either way match."""
     parts = urlsplit(url)
+    path = parts.path or "/"
     if on == "DOMAIN":
-        return parts.hostname or ""
+        host = parts.hostname or ""
+        return host.removeprefix("www."), host
     if on == "PATH":
-        return parts.path or "/"
+        return (path,)
     if on == "BASE_URL":
-        return f"{parts.scheme}://{parts.netloc}{parts.path or '/'}"
-    return url
+        host = parts.netloc.rpartition("@")[2]
+        return f"{host}{path}", f"{parts.scheme}://{host}{path}"
+    return (url,)
 
 
 def url_matches(rule: dict[str, str], url: str) -> bool:
-    text, value, op = url_part(url, rule["on"]), rule["value"], rule["operator"]
-    if op == "EQ":
-        return text == value
-    if op == "CONTAINS":
-        return value in text
-    if op == "STARTS_WITH":
-        return text.startswith(value)
-    return re.search(value, text) is not None
+    value, op = rule["value"], rule["operator"]
+    for text in url_parts(url, rule["on"]):
+        if op == "EQ":
+            found = text == value
+        elif op == "CONTAINS":
+            found = value in text
+        elif op == "STARTS_WITH":
+            found = text.startswith(value)
+        else:
+            found = re.search(value, text) is not None
+        if found:
+            return True
+    return False
 
 
 def parse_rule(raw: Any, where: str, errors: list[FieldError]) -> dict[str, str] | None:
