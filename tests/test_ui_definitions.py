@@ -369,3 +369,15 @@ def test_an_event_named_new_has_reachable_pages(browser: Browser) -> None:
         assert 'action="/app/new-event"' not in page.text, path  # not the wizard
         assert "<h1" in page.text
         assert "New" in page.text
+
+
+def test_the_code_page_warns_that_javascript_records_contact_events_only(browser: Browser,
+                                                                        api: Api) -> None:
+    """A company (deal, ticket) event's snippet would only fill the failed-events store: the
+    page says so and points to the HTTP API (seed audit)."""
+    api.define("deal_won", primaryObject="DEAL")
+    html = browser.get("/app/events/deal_won/code?way=javascript").text
+    assert 'id="not-for-javascript"' in html
+    assert "JavaScript API records contact events only" in html
+    api.define("signed_up")
+    assert 'id="not-for-javascript"' not in browser.get("/app/events/signed_up/code").text
