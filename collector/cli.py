@@ -173,7 +173,8 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
               help="Override the proposed mapping of a column: email, occurred_at, uuid,"
                    " ignore, contact.<prop> or event.<prop>. Repeatable.")
 @click.option("--date-format", default="auto", envvar="FOOTFALL_IMPORT_DATE_FORMAT",
-              help="Format of the occurred-at column: auto (ISO 8601 or epoch ms), epoch-s,"
+              help="Format of the occurred-at column: auto (ISO 8601, or an epoch number:"
+                   " seconds below 100,000,000,000, else milliseconds), epoch-ms, epoch-s,"
                    " DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD HH:MM, … or a strptime pattern."
                    " [env FOOTFALL_IMPORT_DATE_FORMAT]")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")

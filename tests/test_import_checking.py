@@ -46,11 +46,13 @@ CELLS: list[Cell] = [
     "gold", "silver;gold", "platinum", "note", " padded ", "x" * 256, "x" * 257, "é", "\ud800",
     "lead", "Customer", "boss", "=1+1", datetime(2024, 5, 6), datetime(2024, 5, 6, 7, 8),
     CellError("#DIV/0!"), "2024-05-06", "1965-05-01", datetime(1965, 5, 1), "-86400000",
+    "1700000000", 1700000000, 1.7e9, "99999999999", "100000000000", "0", " 1700000000",
 ]
 # Mostly good values per column (so whole rows pass), any value now and then.
 GOOD: list[list[Cell]] = [
     ["a@example.com", " B@Example.COM ", "c@example.com"],
-    ["1700000000000", "2024-01-02T03:04:05Z", 1.7e12, "02/03/2024", datetime(2024, 1, 2)],
+    ["1700000000000", "2024-01-02T03:04:05Z", 1.7e12, "02/03/2024", datetime(2024, 1, 2),
+     "1700000000", 1.7e9],
     ["12.5", "-3", 7, None], ["gold", "silver;gold", None], ["note", "é", "x" * 256, None, 5],
     ["true", "FALSE", True], ["2024-05-06", datetime(2024, 5, 6), None], ["Ann", "", None],
     ["lead", "Customer", None]]
@@ -186,7 +188,7 @@ def test_good_rows_do_take_the_fast_path() -> None:
 # Values every column accepts under the "auto" date format, blanks included.
 VALID: list[list[Cell]] = [
     ["a@example.com", " B@Example.COM ", "c@example.com"],
-    ["1700000000000", "2024-01-02T03:04:05Z", 1.7e12, datetime(2024, 1, 2)],
+    ["1700000000000", "2024-01-02T03:04:05Z", 1.7e12, datetime(2024, 1, 2), "1700000000", 1.7e9],
     ["12.5", "-3", 7, None], ["gold", "silver;gold", None], ["note", "é", "x" * 256, None, 5],
     ["true", "FALSE", True], ["2024-05-06", datetime(2024, 5, 6), None], ["Ann", "", None],
     ["lead", "Customer", None]]
@@ -246,3 +248,23 @@ def test_too_many_rows_are_refused_before_anything_is_written(api: Api, database
         in_store(database, run)
     assert count_rows(database, "import_jobs") == 0
     assert count_rows(database, "completions") == 0
+
+
+def test_a_uuid_repeated_in_a_later_batch_is_rejected_by_the_child_too(api: Api, database: str,
+                                                                      tmp_path: Path) -> None:
+    """Repeats are found across batches, in the checker process as here, dry run or not."""
+    define_purchase(api)
+    ids = [f"00000000-0000-4000-8000-{i:012d}" for i in range(8)]
+    rows = [["Event ID", "Email", "Amount"]]
+    rows += [[ids[i % 8], f"u{i}@example.com", str(i)] for i in range(20)]  # rows 2..21
+    path = write_csv(tmp_path / "ids.csv", rows)
+    here = _import(database, api.portal_id, path, tmp_path / "here.csv", child=False, dry_run=True)
+    child = _import(database, api.portal_id, path, tmp_path / "child.csv", child=True, dry_run=True)
+    done = _import(database, api.portal_id, path, tmp_path / "done.csv", child=True)
+    for summary in (here, child, done):
+        assert (summary["validRows"], summary["rejectedRows"]) == (8, 12), summary
+    lines = report_lines(tmp_path / "here.csv")
+    assert lines == report_lines(tmp_path / "child.csv") == report_lines(tmp_path / "done.csv")
+    assert [(r["row"], r["reason"].split(":")[0]) for r in lines] == [
+        (str(n), f"the same uuid as row {(n - 2) % 8 + 2}") for n in range(10, 22)]
+    assert count_rows(database, "completions") == 8

@@ -139,3 +139,56 @@ def test_no_report_file_when_nothing_is_rejected(api: Api, database: str, tmp_pa
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "sales.csv.errors.csv").exists()
     assert "Error report" not in result.output
+
+
+FIRST = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+SECOND = "9b2f6a1e-0c3d-4e5f-8a7b-6c5d4e3f2a10"
+REPEATS = [
+    ["UUID", "Email", "Amount"],
+    [FIRST, "a@example.com", "1"],             # row 2
+    [SECOND, "b@example.com", "2"],            # row 3
+    [FIRST, "a@example.com", "1"],             # row 4: row 2 again, cell for cell
+    [FIRST.upper(), "c@example.com", "3"],     # row 5: row 2's uuid, written otherwise
+    ["", "d@example.com", "4"],                # row 6: no uuid: one made for the row
+    ["{" + SECOND + "}", "not-an-email", "5"],  # row 7: row 3's uuid, and a problem of its own
+]
+
+
+def _repeat(row: int) -> str:
+    return (f"the same uuid as row {row}: each row needs its own uuid (delete the repeated row"
+            " or give it another uuid)")
+
+
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry-run", "import"])
+def test_a_repeated_uuid_is_a_rejection_naming_the_earlier_row(api: Api, database: str,
+                                                               tmp_path: Path,
+                                                               dry_run: bool) -> None:
+    """A real import skipped a later row with an earlier row's uuid as "already present",
+    and a dry run counted it as importable: both now reject it, and say which row it repeats."""
+    define_purchase(api)
+    path = write_csv(tmp_path / "ids.csv", REPEATS)
+    report = tmp_path / "report.csv"
+    args = ["--event", "purchase", "--errors", str(report), *(["--dry-run"] if dry_run else [])]
+    result = run_import(database, api.portal_id, path, *args)
+    assert result.exit_code == 0, result.output
+    assert "6 data rows: 3 valid, 3 rejected (4 problems)." in result.output
+    assert {(r["row"], r["column"]): (r["value"], r["reason"]) for r in report_lines(report)} == {
+        ("4", "UUID"): (FIRST, _repeat(2)),
+        ("5", "UUID"): (FIRST.upper(), _repeat(2)),
+        ("7", "Email"): ("not-an-email", "must be an email address"),
+        ("7", "UUID"): ("{" + SECOND + "}", _repeat(3)),
+    }
+    if dry_run:
+        assert "Would import 3 completions for 3 contacts." in result.output
+        assert count_rows(database, "completions") == 0
+        return
+    assert "3 new completions (0 already present)" in result.output
+    stored = {e["id"]: e["properties"]["amount"] for e in api.events()["results"]}
+    assert len(stored) == 3
+    assert (stored[FIRST], stored[SECOND]) == ("1", "2")  # each uuid's first row
+    # A re-run finds every row it imported already present, and rejects the repeats again.
+    again = run_import(database, api.portal_id, path, *args)
+    assert again.exit_code == 0, again.output
+    assert "6 data rows: 3 valid, 3 rejected (4 problems)." in again.output
+    assert "0 new completions (3 already present)" in again.output
+    assert count_rows(database, "completions") == 3

@@ -17,6 +17,7 @@ CASES = [
     ("auto", "2024-02-03T12:00:00Z", NOON),
     ("auto", "2024-02-03T13:00:00+01:00", NOON),
     ("auto", str(NOON), NOON),
+    ("auto", str(NOON // 1000), NOON),
     ("iso", "2024-02-03 12:00", NOON),
     ("epoch-ms", str(NOON), NOON),
     ("epoch-s", str(NOON // 1000), NOON),
@@ -101,3 +102,58 @@ def test_dates_before_1970_are_property_values_but_no_occurrences(api: Api, data
     reasons = {r["row"]: r["reason"] for r in report_lines(tmp_path / "report.csv")}
     assert reasons == {"3": "must not be before 1970-01-01T00:00:00Z",
                        "4": "must not be before 1970-01-01T00:00:00Z"}
+
+
+SECONDS = NOON // 1000  # 1706961600
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (SECONDS, NOON), (float(SECONDS), NOON), (str(SECONDS), NOON), (f" {SECONDS} ", NOON),
+    (NOON, NOON), (float(NOON), NOON), (str(NOON), NOON),
+    (99_999_999_999, 99_999_999_999_000), ("99999999999", 99_999_999_999_000),
+    (100_000_000_000, 100_000_000_000), (1e11, 100_000_000_000), ("100000000000", 100_000_000_000),
+    (SECONDS + 0.5, NOON + 500), (0, 0), (-SECONDS, -NOON),
+], ids=repr)
+def test_auto_reads_epoch_seconds_below_1e11_and_milliseconds_from_there(value: object,
+                                                                          expected: int) -> None:
+    """A column of 1700000000-style values was read as milliseconds: January 1970."""
+    assert date_parser("auto")(value) == expected
+
+
+@pytest.mark.parametrize("fmt", ["epoch-ms", "iso"])
+def test_explicit_formats_keep_reading_numbers_as_milliseconds(fmt: str) -> None:
+    parse = date_parser(fmt)
+    assert parse(SECONDS) == parse(str(SECONDS)) == parse(float(SECONDS)) == SECONDS
+    assert parse(str(NOON)) == NOON
+    assert date_parser("epoch-s")(str(SECONDS)) == NOON
+
+
+def test_auto_names_both_epoch_units_when_it_refuses(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"epoch seconds \(below 100,000,000,000\) or"
+                                         r" milliseconds"):
+        date_parser("auto")("yesterday")
+
+
+def test_epoch_seconds_import_with_auto(api: Api, database: str, tmp_path: Path) -> None:
+    """Every path a date takes: a whole column of digits at once, row by row (a batch with
+    a bad row), a spreadsheet's number cells (floats) and date cells (never epochs)."""
+    from tests.importkit import write_xlsx
+
+    define_purchase(api)
+    plain = write_csv(tmp_path / "plain.csv", [["Email", "When", "Amount"],
+                                               ["a@example.com", str(SECONDS), "1"],
+                                               ["b@example.com", str(NOON), "2"]])
+    mixed = write_csv(tmp_path / "mixed.csv", [["Email", "When", "Amount"],
+                                               ["c@example.com", str(SECONDS), "3"],
+                                               ["d@example.com", f" {SECONDS} ", "4"],
+                                               ["e@example.com", "soon", "5"]])
+    sheet = write_xlsx(tmp_path / "sheet.xlsx", [["Email", "When", "Amount"],
+                                                 ["f@example.com", SECONDS, 6],
+                                                 ["g@example.com", NOON, 7],
+                                                 ["h@example.com", datetime(2024, 2, 3, 12), 8]])
+    for path in (plain, mixed, sheet):
+        result = run_import(database, api.portal_id, path, "--event", "purchase",
+                            "--map", "When=occurred_at")
+        assert result.exit_code == 0, result.output
+    when = {e["properties"]["amount"]: e["occurredAt"] for e in api.events(limit=50)["results"]}
+    assert when == dict.fromkeys("1234678", "2024-02-03T12:00:00.000Z")

@@ -173,3 +173,48 @@ def test_the_error_cell_scan_is_linear_without_closing_tags(tmp_path: Path) -> N
     xlsxerrors._scan(lambda size: next(stream, b""), 4096, lambda part: parts.append(len(part)))
     assert sum(parts) == len(xml)
     assert max(parts) < 3 * 4096
+
+
+@pytest.mark.parametrize("reader", ["calamine", "streamed"])
+def test_a_formula_without_a_saved_value_rejects_its_row(api: Api, database: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         reader: str) -> None:
+    """openpyxl writes formulas without their values: such a cell read as empty, so an
+    amount went missing without a word and an email or a date was said to be empty."""
+    import functools
+
+    import openpyxl
+
+    from collector.importer import source
+    from collector.importer.sheets import xlsx_table
+
+    if reader == "streamed":
+        monkeypatch.setattr(source, "xlsx_table", functools.partial(xlsx_table, cell_budget=1))
+    define_purchase(api)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Email", "When", "Amount", "Scratch"])
+    sheet.append(["a@example.com", datetime(2024, 1, 2), "=2+3", "=1+1"])
+    sheet.append(['="b"&"@example.com"', datetime(2024, 1, 3), 4, None])
+    sheet.append(["c@example.com", "=TODAY()", 5, None])
+    sheet.append(["d@example.com", datetime(2024, 1, 5), 6, "=NOW()"])
+    path = tmp_path / "formulas.xlsx"
+    book.save(str(path))
+    report = tmp_path / "report.csv"
+    result = run_import(database, api.portal_id, path, "--event", "purchase",
+                        "--map", "When=occurred_at", "--map", "Scratch=ignore",
+                        "--errors", str(report))
+    assert result.exit_code == 0, result.output
+    assert "4 data rows: 1 valid, 3 rejected (3 problems)." in result.output
+
+    def unsaved(cell: str) -> str:
+        return (f"cell {cell} holds a formula whose value the file does not store (the program"
+                " that wrote it does not calculate formulas): open the file in a spreadsheet"
+                " program and save it, so that the formula's value is stored")
+
+    assert [(r["row"], r["column"], r["value"], r["reason"]) for r in report_lines(report)] == [
+        ("2", "Amount", "'=2+3", unsaved("C2")),
+        ("3", "Email", "'=\"b\"&\"@example.com\"", unsaved("A3")),
+        ("4", "When", "'=TODAY()", unsaved("B4"))]
+    [event] = api.events()["results"]
+    assert event["properties"] == {"amount": "6"}  # its ignored column's formula is no matter

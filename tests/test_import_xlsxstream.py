@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from collector.importer.sheets import xlsx_table
-from collector.importer.table import BadFile, Cell, Table
+from collector.importer.table import BadFile, Cell, CellError, Table
 from collector.importer.xlsxerrors import xlsx_first_sheet
 from collector.importer.xlsxstream import xlsx_rows
 
@@ -136,3 +136,109 @@ def test_a_broken_sheet_is_a_bad_file(tmp_path: Path) -> None:
             target.writestr(item, data)
     with pytest.raises(BadFile, match=r"as an \.xlsx workbook"):
         list(xlsx_rows(broken, "xl/worksheets/sheet1.xml"))
+
+
+# Formulas openpyxl writes without a value, by cell; F2 is past the last header, and row 5
+# holds nothing else (calamine leaves such a row and column out of its grid).
+UNSAVED = {"C2": "=2+3", "F2": "=1", "A3": '="b"&"@example.com"', "D3": "=A2",
+           "B4": "=TODAY()", "D5": "=1+1"}
+
+
+def _unsaved_book(path: Path) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    sheet.append(["a@example.com", datetime(2024, 1, 2, 3, 4), None, "plain", None])
+    sheet.append([None, datetime(2024, 1, 3), 4, None, True])
+    sheet.append(["c@example.com", None, 5, None, None])
+    for ref, formula in UNSAVED.items():
+        sheet[ref] = formula
+    book.save(str(path))
+    return path
+
+
+def _sheet_xml_changed(path: Path, change: Callable[[bytes], bytes], name: str) -> Path:
+    out = path.with_name(name)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                data = change(data)
+            target.writestr(item, data)
+    return out
+
+
+UNSAVED_FORMS: list[Callable[[Path], Path]] = [
+    lambda path: path,  # <f>2+3</f><v />, as openpyxl writes it
+    lambda path: _sheet_xml_changed(path, lambda xml: xml.replace(b"<v />", b""), "no-v.xlsx"),
+    lambda path: _sheet_xml_changed(path, lambda xml: xml.replace(b"<v />", b"<v></v>"),
+                                    "empty-v.xlsx"),
+    _prefixed,
+]
+
+
+def _unreadable(table: Table) -> dict[str, CellError]:
+    return {f"{'ABCDEF'[i]}{n}": cell for n, cells in table.open_rows()
+            for i, cell in enumerate(cells) if isinstance(cell, CellError)}
+
+
+@pytest.mark.parametrize("form", UNSAVED_FORMS, ids=["openpyxl", "no-value", "empty-value",
+                                                     "prefixed"])
+@pytest.mark.parametrize("budget", [2_000_000, 1], ids=["calamine", "streamed"])
+def test_a_formula_without_a_saved_value_is_an_unreadable_cell(tmp_path: Path, budget: int,
+                                                               form: Callable[[Path], Path]) -> None:
+    """Both readers gave such a cell as empty (calamine left row 5 out entirely): the
+    owner never learnt that the file lacked the values the formulas would give."""
+    table = xlsx_table(form(_unsaved_book(tmp_path / "formulas.xlsx")), 100, cell_budget=budget)
+    unreadable = _unreadable(table)
+    assert {ref: str(cell) for ref, cell in unreadable.items()} == UNSAVED
+    for ref, cell in unreadable.items():
+        assert cell.reason == (f"cell {ref} holds a formula whose value the file does not store"
+                               " (the program that wrote it does not calculate formulas): open"
+                               " the file in a spreadsheet program and save it, so that the"
+                               " formula's value is stored")
+    rows = dict(table.open_rows())
+    assert rows[2][:2] == ["a@example.com", datetime(2024, 1, 2, 3, 4)]
+    assert rows[3][2] == 4
+    assert table.row_count == 4
+
+
+def _xlsxwriter_formulas(path: Path) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADER)
+    sheet.write_formula("A2", '="a"&"@example.com"')  # no value given: xlsxwriter saves 0
+    sheet.write_formula("C2", "=2+3", None, 5)  # the value its writer worked out
+    sheet.write_formula("D2", '="t"&"x"', None, "tx")
+    sheet.write_formula("C3", "=2-2", None, 0)  # a 0 given: the file cannot tell it apart
+    sheet.write("A3", "b@example.com")
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("budget", [2_000_000, 1], ids=["calamine", "streamed"])
+def test_xlsxwriters_stand_in_zero_is_no_value(tmp_path: Path, budget: int) -> None:
+    """xlsxwriter saves 0 for a formula it was given no value for, and marks the workbook
+    for a full recalculation on opening, a mark a spreadsheet program clears once it has
+    calculated: in such a workbook a formula's saved 0 is no value. Once saved by a program
+    that calculates, it is a 0 like any other."""
+    path = _xlsxwriter_formulas(tmp_path / "xlsxwriter.xlsx")
+    table = xlsx_table(path, 100, cell_budget=budget)
+    assert {ref: str(cell) for ref, cell in _unreadable(table).items()} == {
+        "A2": '="a"&"@example.com"', "C3": "=2-2"}
+    rows = dict(table.open_rows())
+    assert rows[2][2:4] == [5, "tx"]
+    calculated = tmp_path / "calculated.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(calculated, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b' fullCalcOnLoad="1"', b"")
+            target.writestr(item, data)
+    rows = dict(xlsx_table(calculated, 100, cell_budget=budget).open_rows())
+    assert rows[2][0] == 0
+    assert (rows[3][0], rows[3][2]) == ("b@example.com", 0)

@@ -6,6 +6,7 @@ The flow, one module per step::
     mapping               headers → proposed targets → owner overrides → checked Plan
     dates                 the occurred-at column's format → epoch milliseconds
     rows.RowChecker       one row → StagedRow, or Rejections (the HTTP API's rules)
+    uuids.FirstRows       the uuid column's uuids so far: a repeat names the row it repeats
     batches, columns      a batch of rows at once: whole columns, else fast rows, else RowChecker
     checking              read and check batch after batch, in a child process for large files
     report.ErrorReport    rejections → downloadable CSV (row, column, value, reason)

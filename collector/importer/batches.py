@@ -71,7 +71,7 @@ def _fast_path(fast_plan: FastPlan) -> FastPath:
                                       fast_plan.emails)
     email_at, occurred_at = checker.plan.email, checker.plan.occurred_at
     known_email, learn_email = emails.known.get, emails.learn
-    row_id, now, latest, epoch_ms = checker.row_id, checker.now, checker.latest, checker.epoch_ms
+    row_id, now, latest, below = checker.row_id, checker.now, checker.latest, checker.seconds_below
     has_contact = bool(checker.contact)
 
     def fast(number: int, cells: list[Cell]) -> tuple[Staged, dict[str, str] | None] | None:
@@ -84,8 +84,9 @@ def _fast_path(fast_plan: FastPlan) -> FastPath:
         occurred = now
         if occurred_at is not None:
             value = cells[occurred_at]
-            if epoch_ms and type(value) is str and (digits := decimal(value)) is not None:
-                ms: int | None = digits  # what parse_timestamp_ms makes of plain digits
+            if below is not None and type(value) is str and (digits := decimal(value)) is not None:
+                # what the date parser makes of plain digits: seconds below ``below``, else ms
+                ms: int | None = digits if digits >= below else digits * 1000
             else:
                 ms = parse_occurred(checker, value)
             if ms is None or ms > latest:

@@ -2,6 +2,11 @@
 
 Formats are named the way owners write them (``DD/MM/YYYY``, ``YYYY-MM-DD HH:MM``); any
 ``strptime`` pattern (one containing ``%``) is accepted too. Times without a zone are UTC.
+
+``auto`` takes ISO 8601 text and epoch numbers (digits, or the numbers spreadsheet cells
+hold): below ``SECONDS_BELOW`` a number is seconds, from there on milliseconds. Seconds up
+to it reach the year 5138; milliseconds from it start on 1973-03-03, so only a millisecond
+time before then is misread (``epoch-ms`` reads every number as milliseconds, ``iso`` too).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
+from collector.numerals import decimal
 from collector.timeparse import parse_timestamp_ms
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -19,6 +25,9 @@ NAMED_FORMATS = ("auto", "iso", "epoch-ms", "epoch-s", "DD/MM/YYYY", "MM/DD/YYYY
                  "MM/DD/YYYY HH:MM", "DD.MM.YYYY", "DD.MM.YYYY HH:MM", "DD-MM-YYYY")
 
 DateParser = Callable[[object], int]
+SECONDS_BELOW = 100_000_000_000
+# What ``auto`` reads, for messages and help texts.
+AUTO_READS = "an ISO 8601 timestamp, or epoch seconds (below 100,000,000,000) or milliseconds"
 
 
 class BadDateFormat(ValueError):
@@ -38,7 +47,8 @@ def to_strptime(fmt: str) -> str:
     pattern = f"{date_part} {time_part}" if time_part else date_part
     if "%" not in pattern or re.search(r"[A-Za-z]", re.sub(r"%[YmdHMS]", "", pattern)):
         raise BadDateFormat(f"unknown date format {fmt!r} (use one of: {', '.join(NAMED_FORMATS)},"
-                            " or a strptime pattern such as %d.%m.%Y)")
+                            " or a strptime pattern such as %d.%m.%Y; auto reads"
+                            f" {AUTO_READS})")
     return pattern
 
 
@@ -65,8 +75,10 @@ def native_ms(value: object) -> int | None:
 
 def date_parser(fmt: str) -> DateParser:
     """A function from a cell to epoch milliseconds; it raises ValueError with a reason."""
-    if fmt in ("auto", "iso", "epoch-ms"):
+    if fmt == "auto":
         return _auto
+    if fmt in ("iso", "epoch-ms"):
+        return _iso_or_ms
     if fmt == "epoch-s":
         return _epoch_seconds
     pattern = to_strptime(fmt)
@@ -85,17 +97,41 @@ def date_parser(fmt: str) -> DateParser:
     return parse
 
 
-def plain_digits_are_epoch_ms(parse: DateParser) -> bool:
-    """Does ``parse`` read a text of plain ASCII digits as that many epoch milliseconds?"""
-    return parse is _auto
+def seconds_below(parse: DateParser) -> int | None:
+    """How ``parse`` reads a text of plain ASCII digits: as epoch seconds below the number
+    returned and milliseconds from it on (0: milliseconds always), or otherwise (None)."""
+    return SECONDS_BELOW if parse is _auto else 0 if parse is _iso_or_ms else None
+
+
+def _iso_or_ms(value: object) -> int:
+    found = native_ms(value)
+    if found is not None:
+        return found
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("must be an ISO 8601 timestamp or epoch milliseconds")
+    return parse_timestamp_ms(value)
 
 
 def _auto(value: object) -> int:
     found = native_ms(value)
     if found is not None:
         return found
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError("must be an ISO 8601 timestamp or epoch milliseconds")
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()):
+            try:
+                return parse_timestamp_ms(text)  # ISO 8601
+            except ValueError:
+                raise ValueError(f"must be {AUTO_READS}") from None
+        number = decimal(digits)
+        if number is None:
+            return parse_timestamp_ms(text)  # too many digits: out of range, it says
+        value = -number if text.startswith("-") else number
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be {AUTO_READS}")
+    if -SECONDS_BELOW < value < SECONDS_BELOW:
+        return parse_timestamp_ms(round(value * 1000))
     return parse_timestamp_ms(value)
 
 

@@ -42,7 +42,8 @@ class FastPlan:
 
 def fast_plan(checker: RowChecker) -> FastPlan | None:
     """None when the plan needs the full check for every row: it adds hs_asset_type after
-    the fact, and checks a uuid column with its own rules."""
+    the fact, and checks a uuid column with its own rules (remembering each uuid, so that a
+    repeat is refused: every row must pass ``RowChecker.check`` once, in order)."""
     plan = checker.plan
     if "hs_page_content_type" in checker.event_types or plan.uuid is not None:
         return None

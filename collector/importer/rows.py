@@ -5,6 +5,8 @@ limits module for lengths, the send validator's email rule, the store guard for 
 backend may hold), applied column by column; a row with any problem is not imported and
 each problem becomes one line of the error report. Conversions of repeated text values
 (options, flags, amounts) are memoised per column, since a million rows repeat them.
+The uuid column's uuids are remembered (``uuids.FirstRows``): a row that repeats one is
+rejected, naming the row that had it first.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from collector.completions import valid_email
-from collector.importer.dates import DateParser, native_ms, plain_digits_are_epoch_ms
+from collector.importer.dates import DateParser, native_ms, seconds_below
 from collector.importer.mapping import LIFECYCLE_STAGES, Plan
 from collector.importer.table import Cell, CellError
+from collector.importer.uuids import FirstRows
 from collector.limits import Limits
 from collector.properties import BadValue, PropertyDef, coerce_value
 from collector.storage.guard import problem as text_problem
@@ -125,7 +128,7 @@ def value_converter(prop: PropertyDef, limit: int,
                 raise found
             return found if isinstance(found, str) or found is None else None
         if isinstance(value, CellError):
-            raise Reject(f"the cell holds the error {value.code}")
+            raise Reject(value.reason)
         if isinstance(value, datetime | date):
             ms = native_ms(value)
             value = ms if prop.type in ("datetime", "date") or ms is None else format_ms(ms)
@@ -170,7 +173,7 @@ class RowChecker:
         self.headers, self.plan, self.parse_date = headers, plan, parse_date
         self.now, self.latest = now_ms, latest_ms
         self.row_id = _RowIds(rows_key)
-        self.epoch_ms = plain_digits_are_epoch_ms(parse_date)
+        self.seconds_below = seconds_below(parse_date)  # for plain digits, if not None
         self.event_types = {p.name: p.type for _, p in plan.event}
         self.event_limits = {p.name: limits.value_length_for(p.name) for _, p in plan.event}
         self.event: Columns = [(i, p.name, value_converter(p, self.event_limits[p.name]))
@@ -178,6 +181,10 @@ class RowChecker:
         self.contact: Columns = [(i, n, value_converter(_TEXT, limits.value_length,
                                                         n == "lifecyclestage"))
                                  for i, n in plan.contact]
+        # The uuid column's uuids so far: a row is checked once, in the file's order, and a
+        # later row with an earlier row's uuid is refused, dry run or not (an import would
+        # store the first and skip it as "already present").
+        self._first_rows = FirstRows() if plan.uuid is not None else None
 
     def check(self, row: int, cells: list[Cell]) -> tuple[StagedRow | None, list[Rejection]]:
         problems: list[Rejection] = []
@@ -222,7 +229,7 @@ class RowChecker:
     def _email(self, value: Cell, fail: Callable[[int, str], None]) -> str | None:
         index = self.plan.email
         if isinstance(value, CellError):
-            fail(index, f"the cell holds the error {value.code}")
+            fail(index, value.reason)
         elif _empty(value):
             fail(index, "missing identifier: the email is empty (events import for contacts only)")
         elif not isinstance(value, str) or not valid_email(value.strip()):
@@ -238,7 +245,7 @@ class RowChecker:
         if index is None:
             return self.now
         if isinstance(value, CellError):
-            fail(index, f"the cell holds the error {value.code}")
+            fail(index, value.reason)
             return 0
         if _empty(value):
             fail(index, "the occurred-at date is empty")
@@ -255,10 +262,18 @@ class RowChecker:
         return ms
 
     def uuid_of(self, row: int, value: Cell, fail: Callable[[int, str], None]) -> str:
-        if self.plan.uuid is None or _empty(value):
+        index = self.plan.uuid
+        if index is None or self._first_rows is None or _empty(value):
             return self.row_id(row)
-        try:
-            return str(uuid.UUID(str(value).strip()))
-        except ValueError:
-            fail(self.plan.uuid, "must be a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301")
+        if isinstance(value, CellError):
+            fail(index, value.reason)
             return ""
+        try:
+            found = uuid.UUID(str(value).strip())
+        except ValueError:
+            fail(index, "must be a UUID such as 3f2504e0-4f89-41d3-9a0c-0305e82c3301")
+            return ""
+        if (earlier := self._first_rows.first(found, row)) is not None:
+            fail(index, f"the same uuid as row {earlier}: each row needs its own uuid (delete"
+                        " the repeated row or give it another uuid)")
+        return str(found)

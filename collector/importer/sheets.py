@@ -1,15 +1,19 @@
 """Spreadsheet reading: ``.xlsx`` with python-calamine, ``.xls`` with xlrd (first sheet).
 
 calamine returns numbers as floats and date cells as ``datetime``; it returns error cells
-(``#DIV/0!``) as empty strings, so their positions are read from the sheet XML first
-(``xlsx_scan``) and the rows carry ``CellError`` there instead of a silent blank.
+(``#DIV/0!``) as empty strings, and formulas without a saved value as empty strings or not at
+all, so their positions are read from the sheet XML first (``xlsx_scan``) and the rows carry
+``CellError`` / ``UnsavedFormula`` there instead of a silent blank.
 Merged cells keep their value in the top-left cell only, as in the file.
+
+xlrd reads an .xls formula's saved result only and cannot tell a missing one (xlwt writes
+formulas with an empty text as their result) from a formula that gives ``""``.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +54,29 @@ def xlsx_table(path: Path, max_rows: int, cell_budget: int = CALAMINE_CELL_BUDGE
     return _calamine_xlsx(path, max_rows, scan.errors)
 
 
-def _with_errors(stream: Iterator[tuple[int, list[Cell]]], errors: dict[tuple[int, int], str],
-                 first_col: int) -> RowStream:
-    by_row: dict[int, list[tuple[int, str]]] = {}
-    for (row, col), code in errors.items():
-        by_row.setdefault(row, []).append((col - first_col, code))
+def _with_errors(stream: Iterator[tuple[int, list[Cell]]], errors: dict[tuple[int, int], CellError],
+                 start: tuple[int, int]) -> RowStream:
+    """calamine's data rows with the scanned cells in place. A formula without a saved value
+    may lie past calamine's last row or column (it leaves out what holds no value): such a
+    row comes after the others, and a row is widened to such a cell."""
+    first_row, first_col = start[0] + 2, start[1]  # start: the header's cell A1, 0-based
+    by_row: dict[int, list[tuple[int, CellError]]] = {}
+    for (row, col), cell in errors.items():
+        if row >= first_row and col >= first_col:
+            by_row.setdefault(row, []).append((col - first_col, cell))
+    number = first_row - 1
     for number, cells in stream:
-        for col, code in by_row.get(number, ()):
-            if 0 <= col < len(cells):
-                cells[col] = CellError(code)
-        yield number, cells
+        yield number, _placed(cells, by_row.pop(number, ()))
+    for row in sorted(r for r in by_row if r > number):
+        yield row, _placed([], by_row[row])
+
+
+def _placed(cells: list[Cell], scanned: Iterable[tuple[int, CellError]]) -> list[Cell]:
+    for col, cell in scanned:
+        if col >= len(cells):
+            cells += [None] * (col + 1 - len(cells))
+        cells[col] = cell
+    return cells
 
 
 def _calamine_sheet(path: Path) -> Any:
@@ -79,7 +96,7 @@ class _CalamineRows:
     """``open_rows`` of a sheet calamine has loaded; pickled for the checker process, it
     leaves the loaded sheet behind and loads it again there."""
 
-    def __init__(self, path: Path, sheet: Any, errors: dict[tuple[int, int], str]) -> None:
+    def __init__(self, path: Path, sheet: Any, errors: dict[tuple[int, int], CellError]) -> None:
         self.path, self.sheet, self.errors = path, sheet, errors
         self.start: tuple[int, int] = sheet.start or (0, 0)
 
@@ -87,7 +104,7 @@ class _CalamineRows:
         return {"path": self.path, "sheet": None, "errors": self.errors, "start": self.start}
 
     def __call__(self) -> RowStream:
-        return _with_errors(self._raw(), self.errors, self.start[1])
+        return _with_errors(self._raw(), self.errors, self.start)
 
     def _raw(self) -> Iterator[tuple[int, list[Cell]]]:
         sheet = self.sheet if self.sheet is not None else _calamine_sheet(self.path)
@@ -97,13 +114,13 @@ class _CalamineRows:
             yield i, list(cells)
 
 
-def _calamine_xlsx(path: Path, max_rows: int, errors: dict[tuple[int, int], str]) -> Table:
+def _calamine_xlsx(path: Path, max_rows: int, errors: dict[tuple[int, int], CellError]) -> Table:
     sheet = _calamine_sheet(path)
-    rows = sheet.iter_rows()
-    header = clean_headers(list(next(rows, [])))
-    count = sum(1 for row in rows if not is_blank(row))
+    rows = _CalamineRows(path, sheet, errors)
+    header = clean_headers(list(next(sheet.iter_rows(), [])))
+    count = sum(1 for _, cells in rows() if not is_blank(cells))
     check_row_count(count, max_rows)
-    return Table("xlsx", header, file_hash(path), _CalamineRows(path, sheet, errors), Counted(count))
+    return Table("xlsx", header, file_hash(path), rows, Counted(count))
 
 
 def _streamed_data_rows(path: Path, sheet: str) -> RowStream:

@@ -20,15 +20,33 @@ class BadFile(ClientError):
 
 @dataclass(frozen=True, slots=True)
 class CellError:
-    """A spreadsheet error cell such as ``#DIV/0!``."""
+    """A spreadsheet error cell such as ``#DIV/0!``: no value to import."""
 
     code: str
 
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def reason(self) -> str:
+        return f"the cell holds the error {self.code}"
 
-Cell = object  # str, int, float, bool, datetime, date, CellError, or None for an empty cell
+
+@dataclass(frozen=True, slots=True)
+class UnsavedFormula(CellError):
+    """A formula cell the file stores no value for (written by a program that does not
+    calculate formulas): no value to import either. ``code`` is the formula."""
+
+    cell: str  # its reference, such as B7
+
+    @property
+    def reason(self) -> str:
+        return (f"cell {self.cell} holds a formula whose value the file does not store (the"
+                " program that wrote it does not calculate formulas): open the file in a"
+                " spreadsheet program and save it, so that the formula's value is stored")
+
+
+Cell = object  # str, int, float, bool, datetime, date, CellError (UnsavedFormula), or None (empty)
 RowStream = Iterator[tuple[int, list[Cell]]]
 
 

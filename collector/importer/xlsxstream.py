@@ -7,7 +7,10 @@ results); every ``<c`` of the piece must be one of its matches. A piece holding 
 else (entities, rich text, another attribute order, namespace prefixes) is parsed with
 ElementTree instead, so every row is read exactly and the common ones quickly. Cell values
 are those of openpyxl's reader (whose date rules it uses): numbers as floats, date-styled
-numbers as ``datetime``, error cells as ``CellError``, empty cells as None.
+numbers as ``datetime``, error cells as ``CellError``, empty cells as None; a formula
+without a saved value (``xlsxerrors.formula_unsaved``) is an ``UnsavedFormula``. The
+regular expression takes no such cell, and in a workbook flagged ``fullCalcOnLoad`` a piece
+with any formula is parsed, so ElementTree decides those.
 """
 
 from __future__ import annotations
@@ -23,14 +26,14 @@ from xml.etree import ElementTree
 
 from defusedxml import ElementTree as SafeTree  # uploads are untrusted: no DTDs, no entities
 
-from collector.importer.table import BadFile, Cell, CellError
-from collector.importer.xlsxerrors import MAX_COLUMNS
+from collector.importer.table import BadFile, Cell, CellError, UnsavedFormula
+from collector.importer.xlsxerrors import MAX_COLUMNS, formula_code, formula_unsaved, uncalculated
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _CHUNK = 1 << 20
 _ROOT = re.compile(r"<(\w+:)?worksheet\b[^>]*>")
 _CELL = re.compile(r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?(?:/>|>'
-                   r'(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?'
+                   r'(?:(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)(?=<v>[^<&]))?'  # a formula, if saved
                    r'(?:<v>([^<&]*)</v>|<is><t(?: xml:space="preserve")?>([^<&]*)</t></is>)?</c>)')
 _COORDINATE = re.compile(r"([A-Z]{1,3})(\d+)")
 _MIDNIGHT = time()
@@ -58,6 +61,7 @@ class _Cells:
         mac = pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if mac else CALENDAR_WINDOWS_1900
         self.strings = _shared_strings(archive)
+        self.uncalculated = uncalculated(archive)
 
     def value(self, kind: str, style: str, text: str | None) -> Cell:
         from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -118,7 +122,8 @@ def _rows(xml: Any, cells: _Cells, size: int) -> Iterator[tuple[int, list[Cell]]
             continue
         piece, carry = data[:cut], data[cut:]
         found = _CELL.findall(piece) if not prefix else None
-        if found is not None and len(found) == piece.count("<c ") + piece.count("<c>"):
+        if found is not None and len(found) == piece.count("<c ") + piece.count("<c>") and not (
+                cells.uncalculated and "<f" in piece):
             yield from _fast_rows(found, cells)
         else:
             yield from _parsed_rows(piece, root.group(0), prefix, cells)
@@ -183,17 +188,31 @@ def _parsed_rows(piece: str, root_tag: str, prefix: str,
             found = _COORDINATE.match(c.get("r") or "")
             index = _column_index(found.group(1)) if found else len(row)
             row += [None] * (index - len(row))
-            row.append(_element_value(c, cells))
+            row.append(_element_value(c, cells, f"{_column_letters(index)}{last}"))
         if row:
             yield last, row
 
 
-def _element_value(c: ElementTree.Element, cells: _Cells) -> Cell:
+def _element_value(c: ElementTree.Element, cells: _Cells, reference: str) -> Cell:
     kind = c.get("t") or ""
     if kind == "inlineStr":
         inline = c.find(f"{_MAIN}is")
         return None if inline is None else _text_of(inline)
-    return cells.value(kind, c.get("s") or "", c.findtext(f"{_MAIN}v"))
+    text = c.findtext(f"{_MAIN}v")
+    formula = c.find(f"{_MAIN}f")
+    if formula is not None and formula_unsaved(kind, text, cells.uncalculated):
+        return UnsavedFormula(formula_code(formula.text), reference)
+    return cells.value(kind, c.get("s") or "", text)
+
+
+def _column_letters(index: int) -> str:
+    """0-based column → its letters (27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _text_of(element: ElementTree.Element) -> str:
