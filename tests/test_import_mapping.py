@@ -35,6 +35,17 @@ def test_proposal_from_headers() -> None:
     }
 
 
+@pytest.mark.parametrize("headers", [
+    ["E-Mail-Adresse", "Zeitstempel", "Vorname", "Unternehmen", "Ereignis-ID"],
+    ["E-postadresse", "Tidspunkt", "Fornavn", "Selskap", "Hendelses-ID"],
+], ids=["german", "norwegian"])
+def test_german_and_norwegian_headers_are_proposed(headers: list[str]) -> None:
+    """HubSpot's import asks for the headers' language; a German or Norwegian file's own
+    headers map without an override (seed 000, audit: E-Mail-Adresse was ignored)."""
+    assert list(propose(headers, None, LIMITS).values()) == [
+        "email", "occurred_at", "contact.firstname", "contact.company", "uuid"]
+
+
 def test_overrides_match_headers_loosely() -> None:
     mapping = apply_overrides({"Whatever": "ignore", "E-mail": "email"},
                               ["whatever=contact.favourite", " e-mail =ignore"])

@@ -16,18 +16,25 @@ from collector.limits import Limits, clean_property_name, property_name_problem
 from collector.model import EventDefinition
 from collector.properties import PropertyDef
 
+# Headers as HubSpot's import reads them in English, Norwegian and German (HubSpot asks for
+# the headers' language; these cover the three at once), compared by ``header_key``.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    "email": ("email", "emailaddress", "mail", "e_mail", "contactemail", "epost", "epostadresse"),
+    "email": ("email", "emailaddress", "mail", "e_mail", "contactemail", "epost", "epostadresse",
+              "emailadresse", "mailadresse"),
     "contact.firstname": ("firstname", "first", "givenname", "forename", "fornavn", "vorname"),
     "contact.lastname": ("lastname", "last", "surname", "familyname", "etternavn", "nachname"),
-    "contact.lifecyclestage": ("lifecyclestage", "lifecycle", "stage", "livssyklusfase"),
+    "contact.lifecyclestage": ("lifecyclestage", "lifecycle", "stage", "livssyklusfase",
+                               "lebenszyklusphase"),
     "occurred_at": ("occurredat", "occurred", "timestamp", "date", "datetime", "time", "when",
-                    "eventdate", "eventtime", "dato", "datum"),
-    "uuid": ("uuid", "eventid", "completionid", "eventuuid"),
-    "contact.phone": ("phone", "phonenumber", "telephone", "mobile", "telefon"),
-    "contact.company": ("company", "companyname", "organisation", "organization", "firma"),
-    "contact.jobtitle": ("jobtitle", "title", "position"),
-    "contact.city": ("city", "town", "by", "stadt"),
+                    "eventdate", "eventtime", "dato", "datum", "tidspunkt", "tidsstempel",
+                    "zeitstempel", "zeitpunkt"),
+    "uuid": ("uuid", "eventid", "completionid", "eventuuid", "hendelsesid", "ereignisid"),
+    "contact.phone": ("phone", "phonenumber", "telephone", "mobile", "telefon", "telefonnummer",
+                      "mobil"),
+    "contact.company": ("company", "companyname", "organisation", "organization", "firma",
+                        "selskap", "bedrift", "unternehmen"),
+    "contact.jobtitle": ("jobtitle", "title", "position", "stillingstittel", "berufsbezeichnung"),
+    "contact.city": ("city", "town", "by", "stadt", "ort"),
     "contact.country": ("country", "land"),
 }
 _BY_KEY = {key: target for target, keys in _SYNONYMS.items() for key in keys}
