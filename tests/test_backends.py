@@ -172,7 +172,7 @@ def test_tracking_settings_changed_at_once_keep_every_change(database: str) -> N
     collectors), the last save used to win and the others' fields were lost."""
     portal = make_portals(database, "p")[0].portal_id
     changes = [{"cookieless": True}, {"respectDoNotTrack": True}, {"hashRouting": True},
-               {"allowedDomains": ["shop.example"]}]
+               {"allowedDomains": ["shop.example"]}, {"consent": "required"}]
 
     async def change_together() -> dict[str, object]:
         stores = [open_store(database) for _ in changes]
@@ -181,7 +181,7 @@ def test_tracking_settings_changed_at_once_keep_every_change(database: str) -> N
         try:
             await change_settings(stores[0], TrackingCache(stores[0]), portal, {
                 "cookieless": False, "respectDoNotTrack": False, "hashRouting": False,
-                "allowedDomains": []})
+                "allowedDomains": [], "consent": "none"})
             await asyncio.gather(*(change_settings(s, TrackingCache(s), portal, body)
                                    for s, body in zip(stores, changes, strict=True)))
             return (await load_settings(stores[0], portal)).to_json()
@@ -192,4 +192,4 @@ def test_tracking_settings_changed_at_once_keep_every_change(database: str) -> N
     for _ in range(5):
         assert asyncio.run(change_together()) == {
             "cookieless": True, "respectDoNotTrack": True, "hashRouting": True,
-            "allowedDomains": ["shop.example"]}
+            "allowedDomains": ["shop.example"], "consent": "required"}

@@ -120,7 +120,7 @@
         a.map(run);
         return push.apply(q, a)
       };
-      w.footfall = (...a) => keep(a) && (run(a), call(...a))
+      if (call) w.footfall = (...a) => keep(a) && (run(a), call(...a))
     }
   } catch (e) {}
 }
