@@ -162,8 +162,11 @@ class SendValidator:
     @staticmethod
     def _required(definition: EventDefinition) -> str:
         """What to send when a completion names no object."""
-        if definition.matching_rule is not None:
-            return f"objectId or the {definition.matching_rule.event_property} property is required"
+        rule = definition.matching_rule
+        if rule is not None and definition.primary_object != "CONTACT":
+            return f"objectId or the {rule.event_property} property is required"
+        if rule is not None:
+            return f"one of objectId, email, utk or the {rule.event_property} property is required"
         if definition.primary_object != "CONTACT":
             return "is required"
         return "one of objectId, email or utk is required"

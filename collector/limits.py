@@ -11,8 +11,9 @@ import re
 from dataclasses import asdict, dataclass
 
 from collector.model import BUILT_IN_EVENTS
+from collector.properties import EVENT_NAME_PATTERN
 
-EVENT_NAME_RE = re.compile(r"[a-z][a-z0-9_-]*\Z")
+EVENT_NAME_RE = re.compile(EVENT_NAME_PATTERN + r"\Z")
 PROPERTY_NAME_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 _NOT_PROPERTY_CHAR = re.compile(r"[^a-z0-9_]+")
 _FQN_PREFIX = re.compile(r"pe\d+_")

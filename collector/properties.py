@@ -70,8 +70,9 @@ def _enum(name: str, label: str, values: str) -> PropertyDef:
 # The asset types' option CUSTOM_BEHAVIORAL_EVENT_NAME stands for "the internal name of a
 # custom event, e.g. pe123456_manually_tracked_event" (HubSpot's guide): such a name is a
 # value of hs_asset_type and hs_page_content_type too.
-_CUSTOM_EVENT_ASSET = re.compile(r"pe\d{1,19}_[a-z][a-z0-9_]{0,99}\Z")
-_ASSET_TYPES = frozenset({"hs_asset_type", "hs_page_content_type"})
+EVENT_NAME_PATTERN = r"[a-z][a-z0-9_-]*"  # an event's internal name (limits.EVENT_NAME_RE)
+CUSTOM_EVENT_ASSET = re.compile(r"pe[0-9]{1,19}_" + EVENT_NAME_PATTERN + r"\Z")
+ASSET_TYPES = ("hs_asset_type", "hs_page_content_type")
 _CONTENT_TYPES = ("STANDARD_PAGE LANDING_PAGE BLOG_POST KNOWLEDGE_ARTICLE AD CALL CONTACT_IMPORT "
                   "CONVERSATION CUSTOM_BEHAVIORAL_EVENT_NAME EMAIL EXTERNAL_PAGE INTEGRATIONS "
                   "MARKETING_EVENT MEDIA_BRIDGE MEETING SALES_EMAIL SEQUENCE SOCIAL_POST OTHER")
@@ -203,8 +204,8 @@ def _coerce_enumeration(prop: PropertyDef, value: object) -> str:
         value = _number_text(value)
     chosen = value.split(";")
     unknown = [v for v in chosen if v not in prop.option_values
-               and not (prop.name in _ASSET_TYPES and prop.standard
-                        and _CUSTOM_EVENT_ASSET.match(v))]
+               and not (prop.name in ASSET_TYPES and prop.standard
+                        and CUSTOM_EVENT_ASSET.match(v))]
     if unknown:
         allowed = ", ".join(sorted(prop.option_values)[:20]) or "(none defined)"
         raise BadValue(f"{unknown[0]!r} is not an option of {prop.name} (options: {allowed})")

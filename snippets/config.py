@@ -9,7 +9,7 @@ from collector.autotrack.definitions import tracker_rules
 from collector.jsapi.portal_settings import TrackingSettings
 from collector.limits import URL_PROPERTIES, Limits
 from collector.model import EventDefinition
-from collector.properties import STANDARD_PROPERTIES
+from collector.properties import ASSET_TYPES, CUSTOM_EVENT_ASSET, STANDARD_PROPERTIES
 
 
 def saved_code(definitions: Iterable[EventDefinition]) -> list[tuple[EventDefinition, str]]:
@@ -59,6 +59,8 @@ def debug_config(portal_id: int, definitions: Iterable[EventDefinition],
             for d, text in saved_code(definitions)]
     return {"portal": portal_id, "events": events, "code": code, "allowHeadless": allow_headless,
             "consent": tracking.consent_mode if tracking else "none",
+            "assetTypes": {"names": list(ASSET_TYPES),
+                           "pattern": "^" + CUSTOM_EVENT_ASSET.pattern.removesuffix(r"\Z") + "$"},
             "cookieless": bool(tracking and tracking.cookieless),
             "standard": sorted(STANDARD_PROPERTIES),
             "limits": {"value": limits.value_length, "url": limits.url_value_length,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,17 @@ def test_german_and_norwegian_headers_are_proposed(headers: list[str]) -> None:
     headers map without an override (seed 000, audit: E-Mail-Adresse was ignored)."""
     assert list(propose(headers, None, LIMITS).values()) == [
         "email", "occurred_at", "contact.firstname", "contact.company", "uuid"]
+
+
+def test_a_header_naming_an_event_property_maps_to_it_over_a_synonym() -> None:
+    """An event with a ``zeitpunkt`` (or ``date``) property: its column is that property,
+    not the occurred-at time; a header written as a target's own name stays that target."""
+    definition = dataclasses.replace(DEFINITION, custom_properties=(
+        PropertyDef("zeitpunkt", "Zeitpunkt", "string"), PropertyDef("date", "Date", "string"),
+        PropertyDef("uuid", "Uuid", "string")))
+    assert propose(["Zeitpunkt", "Date", "Timestamp", "UUID"], definition, LIMITS) == {
+        "Zeitpunkt": "event.zeitpunkt", "Date": "event.date", "Timestamp": "occurred_at",
+        "UUID": "uuid"}
 
 
 def test_overrides_match_headers_loosely() -> None:

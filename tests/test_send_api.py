@@ -315,6 +315,23 @@ def test_custom_matching_id_with_a_bad_object_id_and_a_match(api: Api, company_e
     assert stored(database) == 1
 
 
+def test_a_batch_matches_each_object_type_on_its_own(api: Api) -> None:
+    """A contact event and a company event matching the same value in one batch: each finds
+    its own kind of record (a lookup shared by value gave the contact event the company)."""
+    rule = {"primaryObjectRule": {"targetObjectPropertyName": "ref", "eventPropertyName": "ref"}}
+    ref = {"name": "ref", "label": "Ref", "type": "string"}
+    api.define("co_ev", ref, primaryObject="COMPANY", customMatchingId=rule)
+    api.define("c_ev", ref, customMatchingId=rule)
+    company = create_object(api, COMPANIES, ref="R-1")
+    contact = create_object(api, "contacts", email="r@example.com", ref="R-1")
+    response = api.post("/events/v3/send/batch", json={"inputs": [
+        {"eventName": api.fqn("co_ev"), "properties": {"ref": "R-1"}},
+        {"eventName": api.fqn("c_ev"), "properties": {"ref": "R-1"}}]})
+    assert response.status_code == 204, response.text
+    found = {(r["eventType"], r["objectType"], r["objectId"]) for r in results(api)}
+    assert found == {(api.fqn("co_ev"), "COMPANY", company), (api.fqn("c_ev"), "CONTACT", contact)}
+
+
 def test_contact_event_custom_matching_id_lets_the_identifiers_go(api: Api) -> None:
     """A contact event with a customMatchingId needs no objectId, email or utk when the
     matching property is sent; without a match, the email sent stands in."""
@@ -518,9 +535,12 @@ def test_an_asset_type_may_be_a_custom_events_internal_name(api: Api, event: str
             properties={"hs_asset_type": "pe123456_manually_tracked_event"})
     send_ok(api, eventName=event, email="t@example.com",
             properties={"hs_page_content_type": f"{event};BLOG_POST"})
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_asset_type": "pe1_video-played"})  # event names may hold "-"
     stored_types = sorted(str(r["properties"].get("hs_asset_type")) for r in results(api))
-    assert stored_types == sorted([f"{event};BLOG_POST", "pe123456_manually_tracked_event"])
-    for bad in ("pe_x", "PE1_X", "pe1_", "pe1_X", "manually_tracked_event"):
+    assert stored_types == sorted([f"{event};BLOG_POST", "pe123456_manually_tracked_event",
+                                   "pe1_video-played"])
+    for bad in ("pe_x", "PE1_X", "pe1_", "pe1_X", "manually_tracked_event", "pe\u0661_x"):
         assert_error(api.send(eventName=event, email="t@example.com",
                               properties={"hs_asset_type": bad}), 400, "properties.hs_asset_type")
 

@@ -40,6 +40,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 _BY_KEY = {key: target for target, keys in _SYNONYMS.items() for key in keys}
 _CONTACT_SHORTHAND = ("firstname", "lastname", "lifecyclestage")
 _SINGLE = ("email", "occurred_at", "uuid")
+_OWN_NAMES = frozenset({"email", "occurredat", "uuid"})  # header_key of each _SINGLE target
 LIFECYCLE_STAGES = frozenset({"subscriber", "lead", "marketingqualifiedlead",
                               "salesqualifiedlead", "opportunity", "customer", "evangelist",
                               "other"})
@@ -64,7 +65,10 @@ def propose(headers: Sequence[str], definition: EventDefinition | None,
     for header in headers:
         key = header_key(header)
         target = _BY_KEY.get(key)
-        if key in event_props and target not in _SINGLE:
+        # A header naming one of the event's properties maps to it, even when it is also a
+        # synonym (a "Zeitpunkt" property of the event); only email, occurred_at and uuid
+        # written out stay what they say.
+        if key in event_props and key not in _OWN_NAMES:
             target = f"event.{event_props[key]}"
         if target is None or target in taken:
             cleaned = clean_property_name(header, limits)

@@ -35,7 +35,8 @@ class Resolver:
         self.buffered = buffered  # this transaction's rows, inserted at the flush
         self.new_emails: dict[tuple[int, str], int] = {}
         self.seen_objects: set[tuple[int, str, int]] = set()
-        self.matched: dict[tuple[str, str, str], int] = {}
+        # (object type, target property, value, event property) -> the object found
+        self.matched: dict[tuple[str, str, str, str], int] = {}
 
     def publish(self) -> None:
         """After commit: what this transaction created or confirmed is safe to cache."""
@@ -48,9 +49,10 @@ class Resolver:
         match decides; the identifiers sent stand in when nothing matches."""
         if c.match is not None:
             target, value, event_property = c.match
-            found = self.matched.get(c.match) or self._match(c.object_type, target, value)
+            key = (c.object_type, *c.match)
+            found = self.matched.get(key) or self._match(c.object_type, target, value)
             if found is not None:
-                self.matched[c.match] = found
+                self.matched[key] = found
                 return None
             if c.object_id is None and c.email is None and c.utk is None:
                 return FieldError(f"{c.where}properties.{event_property}",
@@ -63,8 +65,8 @@ class Resolver:
 
     def resolve(self, c: NewCompletion) -> int:
         """The object id, creating the contact (and tying the utk) where needed."""
-        if c.match is not None and c.match in self.matched:
-            return self.matched[c.match]
+        if c.match is not None and (key := (c.object_type, *c.match)) in self.matched:
+            return self.matched[key]
         if c.object_id is not None:
             return c.object_id
         if c.email is not None:

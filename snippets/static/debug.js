@@ -11,6 +11,8 @@
  *   events        internal name -> {archived, object, properties: name -> {type, options}}
  *   code          [{event: fully qualified name, code}]: the saved code the tracker runs
  *   standard, limits, allowHeadless
+ *   assetTypes    {names, pattern}: the standard properties that also take a custom event's
+ *                 internal name, and the pattern of such a value (collector/properties.py)
  *   consent       the portal's consent mode: "none" (HubSpot's consent API does nothing),
  *                 "api" or "required" (snippets/static/consent.js answers it)
  *   cookieless    the portal is in cookieless mode (its consent mode is then "none")
@@ -57,7 +59,7 @@
     warn(message + ' (defined: ' + (defined || 'none') + ')', hit);
   }
 
-  function typeProblem(prop, value) {
+  function typeProblem(prop, value, name) {
     var type = prop.type;
     if (value === null || typeof value === 'object') return 'must be a ' + type + ' value';
     if (type === 'number' && !(typeof value === 'number' || NUMBER.test(String(value)))) {
@@ -71,9 +73,9 @@
     }
     if (type === 'enumeration') {
       // An asset type may also be a custom event's internal name (as the collector reads it).
-      var assets = prop.options.indexOf('CUSTOM_BEHAVIORAL_EVENT_NAME') >= 0;
+      var asset = config.assetTypes.names.indexOf(name) >= 0 && new RegExp(config.assetTypes.pattern);
       var unknown = String(value).split(';').filter(function (v) {
-        return prop.options.indexOf(v) < 0 && !(assets && /^pe\d{1,19}_[a-z][a-z0-9_]{0,99}$/.test(v));
+        return prop.options.indexOf(v) < 0 && !(asset && asset.test(v));
       });
       if (unknown.length) return unknown[0] + ' is not one of ' + prop.options.join(', ');
     }
@@ -81,7 +83,7 @@
   }
 
   function checkValue(name, value, prop, hit) {
-    var problem = typeProblem(prop, value);
+    var problem = typeProblem(prop, value, name);
     if (problem) {
       warn('property "' + name + '" ' + problem + '; the collector will drop it', hit);
       return;
