@@ -120,6 +120,23 @@ def test_visited_url_definition(api: Api) -> None:
     assert created["trackingType"] == "VISITED_URL"
 
 
+@pytest.mark.parametrize(("on", "value", "saved"), [
+    ("DOMAIN", "Shop.Example", "shop.example"),
+    ("DOMAIN", "bücher.example", "xn--bcher-kva.example"),
+    ("BASE_URL", "WWW.Bücher.example:8080/Pfad/Seite", "www.xn--bcher-kva.example:8080/Pfad/Seite"),
+    ("BASE_URL", "HTTPS://Shop.example/Docs", "https://shop.example/Docs"),
+    ("PATH", "/Docs", "/Docs"),
+])
+def test_rule_hosts_are_saved_as_browsers_write_them(api: Api, on: str, value: str,
+                                                     saved: str) -> None:
+    """Browsers give a page's host in lowercase and international names in punycode: a rule
+    written otherwise is saved that way, so it can match (a path keeps its case)."""
+    session = launch(api)
+    created = session.create(label=f"Visit {on} {saved}", trackingType="VISITED_URL",
+                             rule={"operator": "EQ", "on": on, "value": value})
+    assert created["rule"]["value"] == saved
+
+
 @pytest.mark.parametrize(("body", "fields"), [
     (button(selector=""), ["selector"]),
     (button(scope={"operator": "REGEX", "on": "PATH", "value": "(["}), ["scope.value"]),

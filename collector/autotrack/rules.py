@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from collector.errors import FieldError, ValidationFailed
+from collector.hostnames import ascii_host
 
 OPERATORS = ("EQ", "CONTAINS", "STARTS_WITH", "REGEX")
 TARGETS = ("URL", "BASE_URL", "DOMAIN", "PATH")
@@ -82,7 +83,25 @@ def parse_rule(raw: Any, where: str, errors: list[FieldError]) -> dict[str, str]
         return None
     if op == "REGEX" and (problem := _regex_problem(value)):
         errors.append(FieldError(f"{where}.value", problem, "INVALID_REGEX"))
+    elif on in ("DOMAIN", "BASE_URL"):
+        value = _as_browsers_write_hosts(value, on)
     return {"operator": str(op), "on": str(on), "value": value}
+
+
+def _as_browsers_write_hosts(value: str, on: str) -> str:
+    """A DOMAIN or BASE_URL rule value with its host written as browsers give it (lowercase,
+    international names in punycode), so ``Shop.example`` and ``bücher.example`` can match;
+    a path keeps its case. What is no host (a fragment a CONTAINS rule looks for, say) is
+    left as it is."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        scheme, rest = "", value
+    host, slash, path = rest.partition("/")
+    name, colon, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    converted = ascii_host(name) if name else None
+    if converted is None:
+        return value
+    return f"{scheme.lower()}{sep}{converted}{colon}{port}{slash}{path}"
 
 
 # What Python's re accepts but a browser's RegExp (no flags) refuses or reads otherwise.
