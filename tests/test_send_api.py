@@ -360,6 +360,15 @@ def test_company_event_cannot_be_identified_by_contact_fields(api: Api, company_
     assert_error(response, 400, field)
 
 
+def test_a_company_event_with_only_an_email_is_told_both_problems(api: Api) -> None:
+    """The email is refused (contacts only) and the missing objectId is named too: every
+    problem at once."""
+    api.define("renewed_plain", primaryObject="COMPANY")
+    response = api.send(eventName=api.fqn("renewed_plain"), email="a@example.com")
+    assert response.status_code == 400
+    assert sorted(e["in"] for e in response.json()["errors"]) == ["email", "objectId"]
+
+
 # -- occurredAt ----------------------------------------------------------------------------
 
 
