@@ -42,10 +42,6 @@ def resolve_event_name(raw: str, portal_id: int) -> str | None:
     return None if _OTHER_PORTAL.match(raw) else raw
 
 
-# What names the object of a completion: other objects' only by id (email and utk are refused).
-_IDENTIFIERS = {True: ("objectId", "email", "utk"), False: ("objectId",)}
-
-
 class SendValidator:
     """Validates send inputs of one portal against its definitions (a name→definition map)."""
 
@@ -82,8 +78,10 @@ class SendValidator:
         rule = definition.matching_rule if definition is not None else None
         matchable = (rule is not None and isinstance(raw_props, dict)
                      and raw_props.get(rule.event_property) is not None)
-        if definition is not None and not matchable and all(
-                get(key) is None for key in _IDENTIFIERS[definition.primary_object == "CONTACT"]):
+        # Other objects are named by id only (their email and utk were refused above).
+        identifiers = (("objectId", "email", "utk") if definition is not None
+                       and definition.primary_object == "CONTACT" else ("objectId",))
+        if definition is not None and not matchable and all(get(k) is None for k in identifiers):
             fail("objectId", self._required(definition), "REQUIRED")
         if len(errors) > start or definition is None:
             return None

@@ -67,10 +67,10 @@ def _enum(name: str, label: str, values: str) -> PropertyDef:
     return PropertyDef(name, label, "enumeration", options=options, standard=True)
 
 
+EVENT_NAME_PATTERN = r"[a-z][a-z0-9_-]*"  # an event's internal name (limits.EVENT_NAME_RE)
 # The asset types' option CUSTOM_BEHAVIORAL_EVENT_NAME stands for "the internal name of a
 # custom event, e.g. pe123456_manually_tracked_event" (HubSpot's guide): such a name is a
 # value of hs_asset_type and hs_page_content_type too.
-EVENT_NAME_PATTERN = r"[a-z][a-z0-9_-]*"  # an event's internal name (limits.EVENT_NAME_RE)
 CUSTOM_EVENT_ASSET = re.compile(r"pe[0-9]{1,19}_" + EVENT_NAME_PATTERN + r"\Z")
 ASSET_TYPES = ("hs_asset_type", "hs_page_content_type")
 _CONTENT_TYPES = ("STANDARD_PAGE LANDING_PAGE BLOG_POST KNOWLEDGE_ARTICLE AD CALL CONTACT_IMPORT "
