@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from collector.errors import StoreUnavailable
+from collector.importer.dates import FORMATS_HELP
 from collector.portals import create_portal, ensure_first_portal
 from collector.settings import SETTINGS_TABLE, Settings, SettingsError
 from collector.storage import Store, is_postgres_url, open_store
@@ -173,9 +174,7 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
               help="Override the proposed mapping of a column: email, occurred_at, uuid,"
                    " ignore, contact.<prop> or event.<prop>. Repeatable.")
 @click.option("--date-format", default="auto", envvar="FOOTFALL_IMPORT_DATE_FORMAT",
-              help="Format of the occurred-at column: auto (ISO 8601, or an epoch number:"
-                   " seconds below 100,000,000,000, else milliseconds), epoch-ms, epoch-s,"
-                   " DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD HH:MM, … or a strptime pattern."
+              help=f"Format of the occurred-at column: {FORMATS_HELP}."
                    " [env FOOTFALL_IMPORT_DATE_FORMAT]")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
 @click.option("--errors", "errors_path", default=None, type=click.Path(dir_okay=False,

@@ -6,6 +6,7 @@ from typing import Any
 
 from collector import __version__
 from collector.api.versions import DATE_VERSIONS, dated_paths
+from collector.importer.dates import FORMATS_HELP
 from collector.openapi_analytics import analytics_paths
 from collector.openapi_tracking import VISUALIZER_TOKEN, tracking_paths
 
@@ -118,9 +119,7 @@ _SCHEMAS: dict[str, Any] = {
                         " new contact event with one property per column not mapped to the"
                         " contact, typed from the first rows (a dry run only shows it)"},
         "dryRun": {"enum": ["true", "false"]},
-        "dateFormat": {"type": "string", "description": "auto (ISO 8601, or an epoch number:"
-                       " seconds below 100,000,000,000, else milliseconds), epoch-ms, epoch-s,"
-                       " DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD HH:MM, … or a strptime pattern"},
+        "dateFormat": {"type": "string", "description": FORMATS_HELP},
         "mapping": {"type": "string", "description": 'JSON object column → target: email,'
                     ' occurred_at, uuid, ignore, contact.<prop>, event.<prop>'}}},
     "ImportJob": {"type": "object", "properties": {

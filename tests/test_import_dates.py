@@ -112,12 +112,34 @@ SECONDS = NOON // 1000  # 1706961600
     (NOON, NOON), (float(NOON), NOON), (str(NOON), NOON),
     (99_999_999_999, 99_999_999_999_000), ("99999999999", 99_999_999_999_000),
     (100_000_000_000, 100_000_000_000), (1e11, 100_000_000_000), ("100000000000", 100_000_000_000),
-    (SECONDS + 0.5, NOON + 500), (0, 0), (-SECONDS, -NOON),
+    (SECONDS + 0.5, NOON + 500), (-SECONDS, -NOON),
+    (2_958_466, 2_958_466_000), ("2958466", 2_958_466_000),
 ], ids=repr)
 def test_auto_reads_epoch_seconds_below_1e11_and_milliseconds_from_there(value: object,
                                                                           expected: int) -> None:
     """A column of 1700000000-style values was read as milliseconds: January 1970."""
     assert date_parser("auto")(value) == expected
+
+
+DAY_MS = 86_400_000
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (45325.5, NOON), (45325, NOON - DAY_MS // 2), ("45325", NOON - DAY_MS // 2),
+    (45325.75, NOON + DAY_MS // 4), (25569, 0),
+    (2_958_465, int(datetime(9999, 12, 31, tzinfo=UTC).timestamp() * 1000)),
+], ids=repr)
+def test_auto_reads_numbers_below_2958466_as_spreadsheet_day_numbers(value: object,
+                                                                     expected: int) -> None:
+    """A date cell formatted as General holds 45325.5; read as epoch seconds that was
+    1970-01-01T12:35:25Z, stored without a word."""
+    assert date_parser("auto")(value) == expected
+
+
+@pytest.mark.parametrize("value", [0, 5, "25568", 25568.99])
+def test_auto_refuses_a_day_number_before_1970_naming_the_epoch_formats(value: object) -> None:
+    with pytest.raises(ValueError, match=r"spreadsheet day number.*before 1970-01-01.*epoch-s"):
+        date_parser("auto")(value)
 
 
 @pytest.mark.parametrize("fmt", ["epoch-ms", "iso"])
@@ -129,8 +151,8 @@ def test_explicit_formats_keep_reading_numbers_as_milliseconds(fmt: str) -> None
 
 
 def test_auto_names_both_epoch_units_when_it_refuses(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"epoch seconds \(below 100,000,000,000\) or"
-                                         r" milliseconds"):
+    with pytest.raises(ValueError, match=r"spreadsheet day number \(below 2,958,466\), or epoch"
+                                         r" seconds \(below 100,000,000,000\) or milliseconds"):
         date_parser("auto")("yesterday")
 
 
@@ -157,3 +179,33 @@ def test_epoch_seconds_import_with_auto(api: Api, database: str, tmp_path: Path)
         assert result.exit_code == 0, result.output
     when = {e["properties"]["amount"]: e["occurredAt"] for e in api.events(limit=50)["results"]}
     assert when == dict.fromkeys("1234678", "2024-02-03T12:00:00.000Z")
+
+
+def test_day_numbers_import_with_auto_from_every_path(api: Api, database: str,
+                                                      tmp_path: Path) -> None:
+    """A sheet whose date column is formatted as General (floats), the same numbers saved as
+    CSV (a whole column of digits, and row by row beside a bad row): dated 2024, not 1970;
+    a day number before 1970 is refused with its reason."""
+    from tests.importkit import write_xlsx
+
+    define_purchase(api)
+    sheet = write_xlsx(tmp_path / "general.xlsx", [["Email", "When", "Amount"],
+                                                   ["a@example.com", 45325.5, 1],
+                                                   ["b@example.com", 45325, 2]])
+    plain = write_csv(tmp_path / "plain.csv", [["Email", "When", "Amount"],
+                                               ["c@example.com", "45325", "3"],
+                                               ["d@example.com", "45326", "4"]])
+    mixed = write_csv(tmp_path / "mixed.csv", [["Email", "When", "Amount"],
+                                               ["e@example.com", "45325", "5"],
+                                               ["f@example.com", "12", "6"]])
+    for path in (sheet, plain, mixed):
+        result = run_import(database, api.portal_id, path, "--event", "purchase",
+                            "--map", "When=occurred_at", "--errors", str(tmp_path / "bad.csv"))
+        assert result.exit_code == 0, result.output
+    when = {e["properties"]["amount"]: e["occurredAt"] for e in api.events(limit=50)["results"]}
+    assert when == {"1": "2024-02-03T12:00:00.000Z", "2": "2024-02-03T00:00:00.000Z",
+                    "3": "2024-02-03T00:00:00.000Z", "4": "2024-02-04T00:00:00.000Z",
+                    "5": "2024-02-03T00:00:00.000Z"}
+    [rejected] = report_lines(tmp_path / "bad.csv")
+    assert rejected["row"] == "3"
+    assert "spreadsheet day number, 12 is before 1970-01-01" in rejected["reason"]

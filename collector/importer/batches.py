@@ -71,7 +71,8 @@ def _fast_path(fast_plan: FastPlan) -> FastPath:
                                       fast_plan.emails)
     email_at, occurred_at = checker.plan.email, checker.plan.occurred_at
     known_email, learn_email = emails.known.get, emails.learn
-    row_id, now, latest, below = checker.row_id, checker.now, checker.latest, checker.seconds_below
+    row_id, now, latest = checker.row_id, checker.now, checker.latest
+    days_below, below = checker.digit_bounds or (None, 0)
     has_contact = bool(checker.contact)
 
     def fast(number: int, cells: list[Cell]) -> tuple[Staged, dict[str, str] | None] | None:
@@ -84,8 +85,10 @@ def _fast_path(fast_plan: FastPlan) -> FastPath:
         occurred = now
         if occurred_at is not None:
             value = cells[occurred_at]
-            if below is not None and type(value) is str and (digits := decimal(value)) is not None:
-                # what the date parser makes of plain digits: seconds below ``below``, else ms
+            if (days_below is not None and type(value) is str
+                    and (digits := decimal(value)) is not None and digits >= days_below):
+                # what the date parser makes of plain digits from ``days_below`` on: seconds
+                # below ``below``, else milliseconds
                 ms: int | None = digits if digits >= below else digits * 1000
             else:
                 ms = parse_occurred(checker, value)

@@ -51,17 +51,19 @@ def _occurred(plan: FastPlan, columns: list[list[Cell]], count: int) -> list[int
     if checker.plan.occurred_at is None:
         return [checker.now] * count
     column = columns[checker.plan.occurred_at]
-    below = checker.seconds_below
-    if below is not None and all_text(column):
+    bounds = checker.digit_bounds
+    if bounds is not None and all_text(column):
+        days_below, below = bounds
         texts: Sequence[str] = column  # type: ignore[assignment]  # all str, just checked
         joined = "".join(texts)
         # Plain digits, each of them, and short (int() refuses 4,300 digits or more; anything
         # longer than 2**63's is the row-by-row path's to refuse).
         if all(texts) and joined.isdigit() and joined.isascii() and max(map(len, texts)) < 20:
             found = list(map(int, texts))
-            if min(found) < below:  # epoch seconds among them
-                found = [ms if ms >= below else ms * 1000 for ms in found]
-            return found if max(found) <= checker.latest else None
+            if min(found) >= days_below:  # no spreadsheet day numbers (the parser's to read)
+                if min(found) < below:  # epoch seconds among them
+                    found = [ms if ms >= below else ms * 1000 for ms in found]
+                return found if max(found) <= checker.latest else None
     parsed = [parse_occurred(checker, v) for v in column]
     return None if None in parsed else parsed  # type: ignore[return-value]
 

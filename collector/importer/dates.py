@@ -3,10 +3,15 @@
 Formats are named the way owners write them (``DD/MM/YYYY``, ``YYYY-MM-DD HH:MM``); any
 ``strptime`` pattern (one containing ``%``) is accepted too. Times without a zone are UTC.
 
-``auto`` takes ISO 8601 text and epoch numbers (digits, or the numbers spreadsheet cells
-hold): below ``SECONDS_BELOW`` a number is seconds, from there on milliseconds. Seconds up
-to it reach the year 5138; milliseconds from it start on 1973-03-03, so only a millisecond
-time before then is misread (``epoch-ms`` reads every number as milliseconds, ``iso`` too).
+``auto`` takes ISO 8601 text and numbers (digits, or the numbers spreadsheet cells hold):
+- below ``SERIAL_BELOW`` (2,958,466, the day after 9999-12-31) a number is a spreadsheet's
+  day number with the time as its fraction (45325.5 is 2024-02-03T12:00Z): what a date cell
+  formatted as General, or an unformatted export of a sheet, holds. As epoch seconds these
+  numbers would all fall in January 1970;
+- from there below ``SECONDS_BELOW`` it is epoch seconds (up to the year 5138);
+- from there on it is epoch milliseconds (from 1973-03-03; only a millisecond time before
+  then is misread).
+``epoch-s`` and ``epoch-ms`` read every number in their unit, ``iso`` as milliseconds.
 """
 
 from __future__ import annotations
@@ -25,9 +30,17 @@ NAMED_FORMATS = ("auto", "iso", "epoch-ms", "epoch-s", "DD/MM/YYYY", "MM/DD/YYYY
                  "MM/DD/YYYY HH:MM", "DD.MM.YYYY", "DD.MM.YYYY HH:MM", "DD-MM-YYYY")
 
 DateParser = Callable[[object], int]
+SERIAL_BELOW = 2_958_466
 SECONDS_BELOW = 100_000_000_000
+_SERIAL_1970 = 25_569  # 1970-01-01 as a spreadsheet day number (days since 1899-12-30)
+_DAY_MS = 86_400_000
 # What ``auto`` reads, for messages and help texts.
-AUTO_READS = "an ISO 8601 timestamp, or epoch seconds (below 100,000,000,000) or milliseconds"
+AUTO_READS = ("an ISO 8601 timestamp, a spreadsheet day number (below 2,958,466),"
+              " or epoch seconds (below 100,000,000,000) or milliseconds")
+# The date formats, for the CLI's and the OpenAPI document's help.
+FORMATS_HELP = ("auto (ISO 8601; a number below 2,958,466 is a spreadsheet day number, below"
+                " 100,000,000,000 epoch seconds, else epoch milliseconds), epoch-ms, epoch-s,"
+                " DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD HH:MM, … or a strptime pattern")
 
 
 class BadDateFormat(ValueError):
@@ -97,10 +110,13 @@ def date_parser(fmt: str) -> DateParser:
     return parse
 
 
-def seconds_below(parse: DateParser) -> int | None:
-    """How ``parse`` reads a text of plain ASCII digits: as epoch seconds below the number
-    returned and milliseconds from it on (0: milliseconds always), or otherwise (None)."""
-    return SECONDS_BELOW if parse is _auto else 0 if parse is _iso_or_ms else None
+def digit_bounds(parse: DateParser) -> tuple[int, int] | None:
+    """How ``parse`` reads a text of plain ASCII digits, for the import's fast paths:
+    ``(days_below, seconds_below)`` when it reads a number below ``days_below`` as a
+    spreadsheet day number (left to ``parse`` itself), from there below ``seconds_below`` as
+    epoch seconds and from there on as milliseconds; None when it reads digits otherwise."""
+    return ((SERIAL_BELOW, SECONDS_BELOW) if parse is _auto else (0, 0) if parse is _iso_or_ms
+            else None)
 
 
 def _iso_or_ms(value: object) -> int:
@@ -130,6 +146,11 @@ def _auto(value: object) -> int:
         value = -number if text.startswith("-") else number
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be {AUTO_READS}")
+    if 0 <= value < SERIAL_BELOW:
+        if value < _SERIAL_1970:
+            raise ValueError(f"read as a spreadsheet day number, {value:g} is before 1970-01-01"
+                             " (choose the format epoch-s or epoch-ms for epoch numbers)")
+        return parse_timestamp_ms(round((value - _SERIAL_1970) * _DAY_MS))
     if -SECONDS_BELOW < value < SECONDS_BELOW:
         return parse_timestamp_ms(round(value * 1000))
     return parse_timestamp_ms(value)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from collector.completions import valid_email
-from collector.importer.dates import DateParser, native_ms, seconds_below
+from collector.importer.dates import DateParser, digit_bounds, native_ms
 from collector.importer.mapping import LIFECYCLE_STAGES, Plan
 from collector.importer.table import Cell, CellError
 from collector.importer.uuids import FirstRows
@@ -173,7 +173,7 @@ class RowChecker:
         self.headers, self.plan, self.parse_date = headers, plan, parse_date
         self.now, self.latest = now_ms, latest_ms
         self.row_id = _RowIds(rows_key)
-        self.seconds_below = seconds_below(parse_date)  # for plain digits, if not None
+        self.digit_bounds = digit_bounds(parse_date)  # for plain digits, if not None
         self.event_types = {p.name: p.type for _, p in plan.event}
         self.event_limits = {p.name: limits.value_length_for(p.name) for _, p in plan.event}
         self.event: Columns = [(i, p.name, value_converter(p, self.event_limits[p.name]))
