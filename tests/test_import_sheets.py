@@ -131,6 +131,34 @@ def _rewritten(source: Path, target: Path, change: Callable[[bytes], bytes]) -> 
     return target
 
 
+def test_a_streamed_sheet_without_a_declared_size_is_counted(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch,
+                                                            ) -> None:
+    """A sheet without <dimension> (some writers leave it out) that had to be streamed was
+    counted as -1 rows: progress showed a negative total and the row limit never applied."""
+    import functools
+    import re
+
+    from collector.importer import source
+    from collector.importer.sheets import xlsx_table
+
+    good = write_xlsx(tmp_path / "good.xlsx", [["Email", "Amount"], ["a@example.com", 1],
+                                               [None, None], ["b@example.com", 2],
+                                               ["c@example.com", 3]])
+    bare = _rewritten(good, tmp_path / "bare.xlsx",
+                      lambda xml: re.sub(rb"<dimension [^>]*/>", b"", xml))
+    assert xlsx_table(bare, 10).row_count == 3  # calamine's whole-sheet read
+    streamed = xlsx_table(bare, 10, cell_budget=1)
+    assert streamed.row_count == 3
+    assert [n for n, _ in streamed.open_rows()] == [2, 4, 5]
+    with pytest.raises(BadFile, match="has 3 data rows; at most 2"):
+        xlsx_table(bare, 2, cell_budget=1).count_rows()
+    monkeypatch.setattr(source, "xlsx_table", functools.partial(xlsx_table, cell_budget=1))
+    with pytest.raises(BadFile, match="has 3 data rows; at most 2"):
+        source.open_table(bare, 2)  # an upload is counted up front
+    assert source.open_table(bare, 10, count=False).count_rows() == 3
+
+
 def test_cells_past_the_declared_size_never_reach_calamine_whole(tmp_path: Path) -> None:
     """A cell at XFD1048576 behind a small <dimension> made calamine ask for 550 GB and the
     server process died; a column past XFD made it panic (a 500, an import left running)."""

@@ -9,7 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO, cast
 
-from collector.importer.table import BadFile, RowStream, Table, check_row_count, clean_headers, file_hash
+from collector.importer.table import (
+    BadFile,
+    CountedLater,
+    RowStream,
+    Table,
+    clean_headers,
+    file_hash,
+)
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -77,21 +84,8 @@ def _data_rows(path: Path, encoding: str, delimiter: str) -> RowStream:
     return cast(RowStream, records)  # rows of text cells
 
 
-class _Count:
-    """Counts the data rows that are not blank on first call (a pass over the file)."""
-
-    def __init__(self, path: Path, encoding: str, delimiter: str, max_rows: int) -> None:
-        self.path, self.encoding, self.delimiter, self.max_rows = path, encoding, delimiter, max_rows
-        self.found: int | None = None
-
-    def __call__(self) -> int:
-        if self.found is None:
-            records = _records(self.path, self.encoding, self.delimiter)
-            next(records, None)  # the header
-            count = sum(1 for _number, record in records if "".join(record).strip())
-            check_row_count(count, self.max_rows)
-            self.found = count
-        return self.found
+def _blank(record: list[str]) -> bool:
+    return not "".join(record).strip()
 
 
 def csv_table(path: Path, max_rows: int, *, count: bool = True) -> Table:
@@ -104,9 +98,9 @@ def csv_table(path: Path, max_rows: int, *, count: bool = True) -> Table:
     first = next(_records(path, encoding, delimiter), None)
     if first is None:
         raise BadFile("The file is empty: it needs a header row and data rows")
-    table = Table("csv", clean_headers(list(first[1])), file_hash(path),
-                  functools.partial(_data_rows, path, encoding, delimiter),
-                  _Count(path, encoding, delimiter, max_rows))
+    rows = functools.partial(_data_rows, path, encoding, delimiter)
+    table = Table("csv", clean_headers(list(first[1])), file_hash(path), rows,
+                  CountedLater(rows, max_rows, _blank))
     if count:
         table.count_rows()
     return table

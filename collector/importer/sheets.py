@@ -22,6 +22,7 @@ from collector.importer.table import (
     Cell,
     CellError,
     Counted,
+    CountedLater,
     RowStream,
     Table,
     check_row_count,
@@ -135,11 +136,14 @@ def _streamed_xlsx(path: Path, max_rows: int) -> Table:
         raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: it has no worksheet")
     first = next(xlsx_rows(path, sheet), (1, []))
     header = clean_headers(list(first[1]))
+    rows = functools.partial(_streamed_data_rows, path, sheet)
+    declared = xlsx_dimension(path)[0]
+    if not declared:  # no <dimension> (some writers leave it out): counted by a pass
+        return Table("xlsx", header, file_hash(path), rows, CountedLater(rows, max_rows))
     # Counting would mean a second pass: the declared dimension stands in for it.
-    count = xlsx_dimension(path)[0] - first[0]
+    count = declared - first[0]
     check_row_count(count, max_rows)
-    return Table("xlsx", header, file_hash(path),
-                 functools.partial(_streamed_data_rows, path, sheet), Counted(count))
+    return Table("xlsx", header, file_hash(path), rows, Counted(count))
 
 
 def _xls_sheet(path: Path) -> tuple[Any, Any]:

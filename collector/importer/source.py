@@ -13,8 +13,9 @@ FILE_TYPES = (".csv", ".xlsx", ".xls")
 
 def open_table(path: Path, max_rows: int, name: str | None = None, *,
                count: bool = True) -> Table:
-    """Read the header and count the rows up front (a CSV's may be left to the first
-    ``count_rows()`` with ``count=False``); ``name`` is the upload's own name."""
+    """Read the header and count the rows up front (where that takes a pass over the file,
+    a CSV's or a large sheet's without a declared size, ``count=False`` leaves it to the
+    first ``count_rows()``); ``name`` is the upload's own name."""
     suffix = Path(name or path.name).suffix.lower()
     if suffix not in FILE_TYPES:
         raise BadFile(f"{name or path.name}: unsupported file type; import a .csv, .xlsx or"
@@ -25,6 +26,7 @@ def open_table(path: Path, max_rows: int, name: str | None = None, *,
         raise BadFile("The file is empty: it needs a header row and data rows")
     if suffix == ".csv":
         return csv_table(path, max_rows, count=count)
-    if suffix == ".xlsx":
-        return xlsx_table(path, max_rows)
-    return xls_table(path, max_rows)
+    table = xlsx_table(path, max_rows) if suffix == ".xlsx" else xls_table(path, max_rows)
+    if count:
+        table.count_rows()
+    return table

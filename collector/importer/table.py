@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from collector.errors import ClientError
 
@@ -73,6 +74,26 @@ class Counted:
 
     def __call__(self) -> int:
         return self.count
+
+
+class CountedLater:
+    """The data rows that are not blank, counted on first call by a pass over the file;
+    past ``max_rows`` it raises ``BadFile``. ``blank``: a reader's own, faster test for
+    the cells it makes (a CSV's are all text)."""
+
+    def __init__(self, open_rows: Callable[[], RowStream], max_rows: int,
+                 blank: Callable[[Any], bool] | None = None) -> None:
+        self.open_rows, self.max_rows = open_rows, max_rows
+        self.blank = blank or is_blank
+        self.found: int | None = None
+
+    def __call__(self) -> int:
+        if self.found is None:
+            blank = self.blank
+            count = sum(1 for _number, cells in self.open_rows() if not blank(cells))
+            check_row_count(count, self.max_rows)
+            self.found = count
+        return self.found
 
 
 def file_hash(path: Path) -> str:
