@@ -43,7 +43,8 @@ def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> lis
     Run in the write transaction. Rows are rarely skipped (a retried request), so the
     statements only count what they stored (``RETURNING`` costs ~15 % of a row's insert);
     when some were skipped, the rows stored are the ones numbered past the table's last
-    ``seq`` before the insert (new rows get the next numbers, and no other writer runs).
+    ``seq`` before the insert (new rows get the next numbers; the write lock keeps other
+    writers out).
     """
     last = conn.execute("SELECT max(seq) FROM completions").fetchone()[0] or 0
     stored = 0
