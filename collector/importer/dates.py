@@ -7,7 +7,9 @@ Formats are named the way owners write them (``DD/MM/YYYY``, ``YYYY-MM-DD HH:MM`
 - below ``SERIAL_BELOW`` (2,958,466, the day after 9999-12-31) a number is a spreadsheet's
   day number with the time as its fraction (45325.5 is 2024-02-03T12:00Z): what a date cell
   formatted as General, or an unformatted export of a sheet, holds. As epoch seconds these
-  numbers would all fall in January 1970;
+  numbers would all fall in January 1970. Day numbers count from 1899-12-30 (Excel's
+  Windows calendar; a number from a 1904-calendar workbook reads 1,462 days early: a date
+  cell formatted as a date is read natively, in either calendar);
 - from there below ``SECONDS_BELOW`` it is epoch seconds (up to the year 5138);
 - from there on it is epoch milliseconds (from 1973-03-03; only a millisecond time before
   then is misread).
@@ -148,7 +150,7 @@ def _auto(value: object) -> int:
         raise ValueError(f"must be {AUTO_READS}")
     if 0 <= value < SERIAL_BELOW:
         if value < _SERIAL_1970:
-            raise ValueError(f"read as a spreadsheet day number, {value:g} is before 1970-01-01"
+            raise ValueError(f"read as a spreadsheet day number, {value} is before 1970-01-01"
                              " (choose the format epoch-s or epoch-ms for epoch numbers)")
         return parse_timestamp_ms(round((value - _SERIAL_1970) * _DAY_MS))
     if -SECONDS_BELOW < value < SECONDS_BELOW:
