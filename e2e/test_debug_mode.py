@@ -1,5 +1,6 @@
 """Debug mode in real headless Chromium: the debug script agrees with the collector about
-what it refuses, reports saved code that cannot compile, and leaves no trace in page URLs."""
+what it refuses, reports saved code that cannot compile or that threw when it ran, and
+leaves no trace in page URLs."""
 
 from __future__ import annotations
 
@@ -87,3 +88,32 @@ def test_debug_mode_reports_saved_code_that_does_not_compile(page: Page, portal:
                                " runs: SyntaxError: ")
     assert reported.endswith(codes["broken"])
     assert page.evaluate("window.ranSaved") == 1
+
+
+def test_debug_mode_reports_saved_code_that_threw_at_load(page: Page, portal: Portal,
+                                                          pages: PageServer) -> None:
+    """The tracker swallows what saved code throws (the page must not break): code that
+    looked for an element the page lacks failed silently, even in debug mode. The code after
+    it still runs, and a 'use strict' directive still makes its code strict."""
+    codes = {"wires": "document.querySelector('#nowhere').addEventListener('click', () => 0);",
+             "strict": "'use strict';\nwindow.savedStrict = (function () { return this; })()"
+                       " === undefined;",
+             "later": "window.ranLater = (window.ranLater || 0) + 1;"}
+    for name, code in codes.items():
+        portal.call("POST", "/events/v3/event-definitions", {"label": name, "name": name})
+        portal.call("PUT", f"/footfall/v1/event-definitions/{portal.fqn(name)}/snippet",
+                    {"code": code})
+    errors: list[ConsoleMessage] = []
+    page.on("console", lambda m: errors.append(m) if m.type == "error" else None)
+    open_page(page, portal, pages)
+    page.wait_for_function("window.ranLater === 1")
+    assert page.evaluate("window.savedStrict") is True
+    assert page.evaluate("window._ffx.map(k => k[0])") == [portal.fqn("wires")]
+    assert not [m.text for m in errors if "[footfall debug]" in m.text]  # only in debug mode
+    open_page(page, portal, pages, query="footfall_debug=1")
+    page.wait_for_function(DEBUG_LOADED)
+    page.wait_for_function("window.ranLater === 1")
+    [reported] = [m.text for m in errors if "[footfall debug]" in m.text]
+    assert reported.startswith(f"[footfall debug] the saved code of {portal.fqn('wires')} threw"
+                               " when it ran at load: TypeError: ")
+

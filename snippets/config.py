@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,6 +11,7 @@ from collector.jsapi.portal_settings import TrackingSettings
 from collector.limits import URL_PROPERTIES, Limits
 from collector.model import EventDefinition
 from collector.properties import ASSET_TYPES, CUSTOM_EVENT_ASSET, STANDARD_PROPERTIES
+from snippets.escape import js_literal
 
 
 def saved_code(definitions: Iterable[EventDefinition]) -> list[tuple[EventDefinition, str]]:
@@ -19,8 +21,24 @@ def saved_code(definitions: Iterable[EventDefinition]) -> list[tuple[EventDefini
 
 
 def custom_code(definitions: Iterable[EventDefinition]) -> list[str]:
-    """Owners' saved code of active events, in definition order (the tracker runs these)."""
-    return [code for _, code in saved_code(definitions)]
+    """Owners' saved code of active events, in definition order, as the bodies the tracker
+    runs (``Function(body)()``, swallowing what it throws): each keeps what its code throws
+    at load in ``window._ffx`` as ``[event, error]`` for debug mode to report
+    (snippets/static/debug.js), which cannot see it otherwise."""
+    return [_errors_kept(d.fully_qualified_name, code) for d, code in saved_code(definitions)]
+
+
+_DIRECTIVE = re.compile(r"""\s*(["'])use strict\1;?""")
+
+
+def _errors_kept(event: str, code: str) -> str:
+    """``code`` inside a try whose catch keeps the error; a leading 'use strict' directive
+    stays first (inside the block it would be a plain string). The code's own text is left
+    as it is: a syntax error in it still fails the whole body, which the tracker swallows and
+    debug mode reports by compiling the saved code itself."""
+    head = found.group(0) if (found := _DIRECTIVE.match(code)) else ""
+    return (f"{head}try{{\n{code[len(head):]}\n}}catch(_ffe){{"
+            f"(window._ffx=window._ffx||[]).push([{js_literal(event)},_ffe])}}")
 
 
 def tracker_config(portal_id: int, tracking: TrackingSettings, collect_path: str,

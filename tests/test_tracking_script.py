@@ -109,11 +109,24 @@ def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
                               headers=api.headers, json={"code": code})
     assert response.status_code == 200, response.text
     script = api.client.get(f"/js/{api.portal_id}.js").text
-    assert _split(script)[1]["x"] == [code]
+    [body] = _split(script)[1]["x"]
+    # Run inside a try that keeps the error for debug mode, the code's text as it is.
+    assert body == (f"try{{\n{code}\n}}catch(_ffe){{(window._ffx=window._ffx||[])"
+                    f".push([\"{api.fqn('clicked')}\",_ffe])}}")
     assert "</script" not in script.lower()
     assert "<!--" not in script
     api.delete(f"/events/v3/event-definitions/{api.fqn('clicked')}")
     assert _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]["x"] == []
+
+
+def test_a_use_strict_directive_stays_first_in_the_body_run(api: Api) -> None:
+    api.define("strict")
+    code = "  \"use strict\";\nwindow.s = 1"
+    response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn('strict')}/snippet",
+                              headers=api.headers, json={"code": code})
+    assert response.status_code == 200, response.text
+    [body] = _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]["x"]
+    assert body.startswith('  "use strict";try{\n\nwindow.s = 1\n}catch(_ffe){')
 
 
 def test_debug_script_carries_the_saved_code_with_its_event(api: Api) -> None:
@@ -133,7 +146,8 @@ def test_debug_script_carries_the_saved_code_with_its_event(api: Api) -> None:
     slot = json.loads(script[len(core) + len("(window,"): -len(");\n")])
     assert slot["code"] == [{"event": api.fqn("clicked"), "code": codes["clicked"]}]
     tracker = _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]
-    assert [c["code"] for c in slot["code"]] == tracker["x"]
+    assert [f"try{{\n{c['code']}\n}}" for c in slot["code"]] == [x.partition("catch")[0]
+                                                                for x in tracker["x"]]
     assert set(slot["events"]) == {"clicked", "gone", "plain"}
     assert "</script" not in script.lower()
     assert "<!--" not in script

@@ -2,10 +2,12 @@
  * data-debug or the page URL holds footfall_debug=1. It checks every hit the tracker queues
  * (window._ffd) against the portal's definitions and warns in the console about unknown
  * events, unknown properties, wrong types and values that the collector will truncate, and
- * about _hsq commands that do nothing here. It also compiles (never runs) the owners' saved
- * code and reports a syntax error: the tracker runs that code at load inside a try/catch, so
- * code that does not compile would otherwise fail silently. Errors the code throws while it
- * runs at load cannot be reported from here: this script loads after the tracker ran it.
+ * about _hsq commands that do nothing here. The tracker runs the owners' saved code at load
+ * inside a try/catch, so code that fails would do so silently: this script compiles (never
+ * runs) each one and reports a syntax error, and reports what the code threw when it ran
+ * (each body the tracker runs keeps its error in window._ffx as [event, error]; see
+ * custom_code in snippets/config.py). Errors thrown later, in handlers the code set up,
+ * reach the browser's console as any script error does.
  * The served script appends "(window, CONFIG)" (snippets/config.py:debug_config):
  *   portal        the portal id
  *   events        internal name -> {archived, object, properties: name -> {type, options}}
@@ -153,6 +155,14 @@
                       + e.name + ': ' + e.message, saved.code);
       } catch (ignored) { /* no console */ }
     }
+  });
+
+  // What the saved code threw when the tracker ran it, before this script loaded.
+  (w._ffx || []).forEach(function (kept) {
+    try {
+      console.error(PREFIX + ' the saved code of ' + kept[0] + ' threw when it ran at load: '
+                    + kept[1], kept[1]);
+    } catch (ignored) { /* no console */ }
   });
 
   // The one warning a developer testing with a headless browser needs: its hits are
