@@ -16,6 +16,7 @@ import click
 
 from collector.errors import StoreUnavailable
 from collector.importer.dates import FORMATS_HELP
+from collector.importer.mapping import TARGETS_HELP
 from collector.portals import create_portal, ensure_first_portal
 from collector.settings import SETTINGS_TABLE, Settings, SettingsError
 from collector.storage import Store, is_postgres_url, open_store
@@ -171,8 +172,7 @@ def snippet(event_name: str, portal_id: int, database: str | None) -> None:
                    " rows). With --dry-run it is only shown.")
 @database_option
 @click.option("--map", "overrides", multiple=True, metavar="COLUMN=TARGET",
-              help="Override the proposed mapping of a column: email, occurred_at, uuid,"
-                   " ignore, contact.<prop> or event.<prop>. Repeatable.")
+              help=f"Override the proposed mapping of a column: {TARGETS_HELP}. Repeatable.")
 @click.option("--date-format", default="auto", envvar="FOOTFALL_IMPORT_DATE_FORMAT",
               help=f"Format of the occurred-at column: {FORMATS_HELP}."
                    " [env FOOTFALL_IMPORT_DATE_FORMAT]")

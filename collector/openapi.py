@@ -7,6 +7,7 @@ from typing import Any
 from collector import __version__
 from collector.api.versions import DATE_VERSIONS, dated_paths
 from collector.importer.dates import FORMATS_HELP
+from collector.importer.mapping import TARGETS_HELP
 from collector.openapi_analytics import analytics_paths
 from collector.openapi_tracking import VISUALIZER_TOKEN, tracking_paths
 
@@ -50,6 +51,9 @@ def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None
 
 
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
+_NEW_PROPERTIES: dict[str, Any] = {"type": "array", "items": {
+    "type": "object", "properties": {"name": _STR, "label": _STR, "type": {
+        "enum": ["string", "number", "bool", "datetime", "date"]}}}}
 _EVENT = _param("eventName", "path", description="Internal name or fullyQualifiedName")
 _PROPERTY = _param("propertyName", "path")
 _OBJECT_TYPE = _param("objectType", "path", description="contacts, companies, deals or tickets")
@@ -120,8 +124,8 @@ _SCHEMAS: dict[str, Any] = {
                         " contact, typed from the first rows (a dry run only shows it)"},
         "dryRun": {"enum": ["true", "false"]},
         "dateFormat": {"type": "string", "description": FORMATS_HELP},
-        "mapping": {"type": "string", "description": 'JSON object column → target: email,'
-                    ' occurred_at, uuid, ignore, contact.<prop>, event.<prop>'}}},
+        "mapping": {"type": "string", "description": "JSON object column → target: "
+                    + TARGETS_HELP}}},
     "ImportJob": {"type": "object", "properties": {
         "id": _STR, "state": {"enum": ["running", "checked", "committed", "failed", "cancelled",
                                        "abandoned"]},
@@ -129,13 +133,19 @@ _SCHEMAS: dict[str, Any] = {
         "processedRows": _INT, "validRows": _INT, "rejectedRows": _INT, "problems": _INT,
         "completionsInserted": _INT, "contactsCreated": _INT, "contactsUpdated": _INT,
         "mapping": {"type": "object", "additionalProperties": _STR}, "message": _STR,
-        "createdEvent": _ref("Definition")}},
+        "createdEvent": _ref("Definition"),
+        "createdProperties": {**_NEW_PROPERTIES, "description": "The properties the import"
+                              " adds (a dry run: would add) to its event, from the mapping's"
+                              " new-event-property targets"}}},
     "MappingProposal": {"type": "object", "properties": {
         "fileName": _STR, "fileType": _STR, "rows": _INT,
         "headers": {"type": "array", "items": _STR},
         "mapping": {"type": "object", "additionalProperties": _STR},
         "proposedEvent": {**_ref("DefinitionCreate"), "description": "With createEvent: the body"
-                          " of the event the import would create"}}},
+                          " of the event the import would create"},
+        "proposedProperties": {**_NEW_PROPERTIES, "description": "With eventName and a mapping"
+                               " with new-event-property targets: the properties the import"
+                               " would add"}}},
     "CrmObject": {"type": "object", "properties": {
         "id": _STR, "properties": {"type": "object"}, "createdAt": _STR, "updatedAt": _STR,
         "archived": _BOOL}},

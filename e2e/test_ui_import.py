@@ -1,5 +1,6 @@
 """The import screens in Chromium: create an event the import way, upload a CSV, adjust the
-mapping, dry-run, import, download the error report."""
+mapping (one column becomes a new property of the event), dry-run, import, download the
+error report."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ ROWS = [["E-mail", "When", "Amount", "First name", "Comment"],
         ["ann@example.com", "2024-03-01 10:00", "12.5", "Ann", "first"],
         ["bob@example.com", "2024-03-02 11:30", "lots", "Bob", "bad amount"],
         ["cy@example.com", "2024-03-03 09:15", "7", "Cy", "third"]]
+
+
+def _properties(portal: Portal) -> dict[str, tuple[str, str]]:
+    definition = portal.call("GET", "/events/v3/event-definitions/fair_visit")
+    return {p["name"]: (p["label"], p["type"]) for p in definition["properties"]}
 
 
 def test_import_way_upload_map_dry_run_and_import(browser: Browser, portal: Portal,
@@ -50,6 +56,16 @@ def test_import_way_upload_map_dry_run_and_import(browser: Browser, portal: Port
         assert page.get_by_label("Amount").input_value() == "event.amount"
         assert page.get_by_label("First name").input_value() == "contact.firstname"
         assert page.get_by_label("Comment").input_value() == "ignore"
+        # "Create event property" shows the column's proposed name and type, both editable.
+        new_fields = page.locator('[data-new-property-for="map_4"]')
+        expect(new_fields).to_be_hidden()
+        page.get_by_label("Comment").select_option("new-event-property")
+        expect(new_fields).to_be_visible()
+        comment = page.get_by_role("group", name="New event property from Comment")
+        expect(comment.get_by_label("Property name")).to_have_value("comment")
+        expect(comment.get_by_label("Property type")).to_have_value("string")
+        comment.get_by_label("Property name").fill("remark")
+        expect(page.locator('[data-new-property-for="map_2"]')).to_be_hidden()
         page.get_by_label("Date format of the occurred-at column").select_option("YYYY-MM-DD HH:MM")
         shoot(page, "import-mapping")
         mapping_url = page.url
@@ -59,7 +75,9 @@ def test_import_way_upload_map_dry_run_and_import(browser: Browser, portal: Port
         expect(page.locator("dl")).to_contain_text("Valid rows2")
         expect(page.locator("dl")).to_contain_text("Rejected rows1")
         shoot(page, "import-checked")
+        expect(page.locator("dl")).to_contain_text("remark · Comment · string")
         assert portal.events(eventType=portal.fqn("fair_visit")) == []
+        assert "remark" not in _properties(portal)
 
         page.get_by_role("button", name="Import the 2 valid rows").click()
         expect(page.get_by_role("heading", name="Import finished")).to_be_visible(timeout=20_000)
@@ -71,6 +89,8 @@ def test_import_way_upload_map_dry_run_and_import(browser: Browser, portal: Port
         assert "bob@example.com" in report or "lots" in report
         stored = portal.events(eventType=portal.fqn("fair_visit"))
         assert sorted(e["properties"]["amount"] for e in stored) == ["12.5", "7"]
+        assert sorted(e["properties"]["remark"] for e in stored) == ["first", "third"]
+        assert _properties(portal)["remark"] == ("Comment", "string")
         assert sorted(e["occurredAt"][:16] for e in stored) == ["2024-03-01T10:00",
                                                               "2024-03-03T09:15"]
         job_url = page.url

@@ -254,3 +254,82 @@ def test_a_new_event_needs_a_free_name_and_one_choice(browser: Browser, api: Api
     taken = browser.get(_upload_new(browser, "Purchase"))
     assert taken.status_code == 400
     assert "An event named &#39;purchase&#39; exists already" in taken.text
+
+
+VISITS = ("Email,Timestamp,Visits,<b>Note</b>\n"
+          "ann@example.com,2024-01-02T10:00:00Z,3,hi\n"
+          "bob@example.com,2024-01-03T10:00:00Z,5,<i>yo</i>\n")
+
+
+def test_each_column_offers_a_new_property_named_and_typed_from_it(browser: Browser,
+                                                                   api: Api) -> None:
+    define_purchase(api)
+    html = browser.get(_upload(browser, VISITS)).text
+    assert html.count('<option value="new-event-property">Create event property</option>') == 4
+    assert '<input id="newprop_name_2" name="newprop_name_2" value="visits"' in html
+    assert re.search(r'<select id="newprop_type_2" name="newprop_type_2">.*?'
+                     r'<option value="number" selected>number</option>', html, re.S)
+    # The header reaches the page escaped, as everywhere else on it.
+    assert "New event property from &lt;b&gt;Note&lt;/b&gt;</legend>" in html
+    assert '<input id="newprop_name_3" name="newprop_name_3" value="b_note_b"' in html
+    assert "<b>Note</b>" not in html
+    # A new event gets a property per column anyway: no such choice there.
+    created = browser.get(_upload_new(browser, "Webinar")).text
+    assert "Create event property" not in created
+    assert "newprop_name_" not in created
+
+
+def test_a_new_property_is_created_by_the_import_not_the_dry_run(browser: Browser, api: Api,
+                                                                 database: str) -> None:
+    define_purchase(api)
+    location = _upload(browser, VISITS)
+    browser.get(location)
+    form = {"map_0": "email", "map_1": "occurred_at", "map_2": "new-event-property",
+            "newprop_name_2": "visits", "newprop_type_2": "number",
+            "map_3": "new-event-property", "newprop_name_3": "note_html",
+            "newprop_type_3": "string", "date_format": "auto"}
+    checked = browser.post(location, {**form, "action": "dry_run"})
+    assert checked.status_code == 303, checked.text
+    _wait(browser, api, checked.headers["location"])
+    page = browser.get(checked.headers["location"]).text
+    assert "<dt>New properties (made when the rows are imported)</dt>" in page
+    assert "<code>note_html</code> · &lt;b&gt;Note&lt;/b&gt; · string" in page
+    names = [p["name"] for p in api.get("/events/v3/event-definitions/purchase").json()[
+        "properties"]]
+    assert "visits" not in names
+    assert count_rows(database, "completions") == 0
+    hidden = dict(re.findall(r'<input type="hidden" name="(map_\d|date_format)" value="([^"]*)">',
+                             page))
+    assert hidden["map_2"] == "new-event-property:visits:number"
+    run = browser.post(location, {**hidden, "action": "run"})
+    _wait(browser, api, run.headers["location"])
+    done = browser.get(run.headers["location"]).text
+    assert "<dt>New properties of the event</dt>" in done
+    props = {p["name"]: (p["label"], p["type"]) for p in api.get(
+        "/events/v3/event-definitions/purchase").json()["properties"]}
+    assert props["visits"] == ("Visits", "number")
+    assert props["note_html"] == ("<b>Note</b>", "string")
+    stored = sorted((e["properties"]["visits"], e["properties"]["note_html"])
+                    for e in api.events()["results"])
+    assert stored == [("3", "hi"), ("5", "<i>yo</i>")]
+
+
+def test_a_new_property_error_shows_beside_its_column(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    location = _upload(browser, VISITS)
+    browser.get(location)
+    response = browser.post(location, {
+        "map_0": "email", "map_2": "new-event-property", "newprop_name_2": "amount",
+        "newprop_type_2": "number", "action": "run"})
+    assert response.status_code == 400
+    html = response.text
+    message = ("Column mapping: Column &#39;Visits&#39;: purchase already has a property"
+               " &#39;amount&#39;; map the column to event.amount instead")
+    assert f'<p class="field-error" id="map_2-error">{message}</p>' in html
+    assert re.search(r'<select id="map_2" name="map_2" aria-describedby="map_2-error"'
+                     r' aria-invalid="true">', html)
+    assert f'<li><a href="#map_2">{message}</a></li>' in html
+    # What was chosen stays chosen.
+    assert _mapping(html)["Visits"] == "new-event-property"
+    assert '<input id="newprop_name_2" name="newprop_name_2" value="amount"' in html
+    assert api.events()["results"] == []

@@ -22,8 +22,9 @@ from collector.definitions import parse_new_definition
 from collector.errors import Conflict, FieldError, NotFound, ValidationFailed
 from collector.importer.dates import BadDateFormat, date_parser
 from collector.importer.jobs import ImportJobs, new_folder
-from collector.importer.mapping import propose
+from collector.importer.mapping import apply_overrides, propose
 from collector.importer.newevent import propose_definition
+from collector.importer.newprops import add_properties
 from collector.importer.pipeline import ImportRequest, find_definition
 from collector.importer.source import FILE_TYPES, open_table
 from collector.limits import Limits
@@ -174,6 +175,9 @@ async def _propose(request: Request, portal_id: int, form: FormData) -> Response
         table = await asyncio.to_thread(open_table, path, limits.import_rows, name)
         proposed = (propose_definition(table, create_event, overrides, limits)
                     if create_event else None)
+        added = (await asyncio.to_thread(add_properties, table, apply_overrides(
+            propose(table.headers, definition, limits), overrides), definition, limits)
+                 if definition is not None and not create_event else None)
     finally:
         path.unlink(missing_ok=True)
         path.parent.rmdir()
@@ -184,6 +188,8 @@ async def _propose(request: Request, portal_id: int, form: FormData) -> Response
                              "mapping": propose(table.headers, definition, limits)}
     if proposed is not None:
         found["proposedEvent"] = proposed
+    if added is not None and added.created:
+        found["proposedProperties"] = added.created_json()
     return JSONResponse(found)
 
 

@@ -4,6 +4,8 @@ The flow, one module per step::
 
     source.open_table     .csv (csvfile) / .xlsx, .xls (sheets, xlsxstream, xlsxerrors) → Table
     mapping               headers → proposed targets → owner overrides → checked Plan
+    newprops              new-event-property targets → properties the commit adds to the event
+    newevent              or: a new event made from the file's columns
     dates                 the occurred-at column's format → epoch milliseconds
     rows.RowChecker       one row → StagedRow, or Rejections (the HTTP API's rules)
     uuids.FirstRows       the uuid column's uuids so far: a repeat names the row it repeats

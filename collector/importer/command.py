@@ -71,6 +71,11 @@ def summary_text(summary: ImportSummary, report_path: Path) -> str:
         lines.append(f"{'Would create' if summary.dry_run else 'Created'} event"
                      f" {created['fullyQualifiedName']} ({created['label']}) with properties:"
                      f" {props or 'none'}.")
+    if summary.created_properties:
+        props = ", ".join(f"{p['name']} {p['label']!r} ({p['type']})"
+                          for p in summary.created_properties)
+        lines.append(f"{'Would create' if summary.dry_run else 'Created'} event properties:"
+                     f" {props}.")
     lines.append("Mapping: " + ", ".join(f"{k} -> {v}" for k, v in summary.mapping.items()))
     if summary.problems:
         lines.append(f"Error report: {report_path}")

@@ -2,7 +2,9 @@
 
 A target is written as ``email``, ``occurred_at``, ``uuid``, ``ignore``,
 ``contact.<property>`` (``firstname``, ``lastname`` and ``lifecyclestage`` may be written
-bare) or ``event.<property>`` (a property of the chosen event may be written bare).
+bare), ``event.<property>`` (a property of the chosen event may be written bare) or
+``new-event-property[:<name>[:<type>]]`` (a property the import adds to the event: see
+``newprops``; never proposed, so a typo in ``event.<name>`` stays an error).
 """
 
 from __future__ import annotations
@@ -41,13 +43,32 @@ _BY_KEY = {key: target for target, keys in _SYNONYMS.items() for key in keys}
 _CONTACT_SHORTHAND = ("firstname", "lastname", "lifecyclestage")
 _SINGLE = ("email", "occurred_at", "uuid")
 _OWN_NAMES = frozenset({"email", "occurredat", "uuid"})  # header_key of each _SINGLE target
+NEW_PROPERTY = "new-event-property"
+# The targets as the CLI's --map help and the OpenAPI document describe them.
+TARGETS_HELP = ("email, occurred_at, uuid, ignore, contact.<prop>, event.<prop> (a property"
+                f" the event has) or {NEW_PROPERTY}[:<name>[:<type>]] (an existing event only:"
+                " the import's commit adds the property to the event; named from the header"
+                " and labelled with it, typed string, number, bool, datetime or date from the"
+                " first rows, unless given)")
 LIFECYCLE_STAGES = frozenset({"subscriber", "lead", "marketingqualifiedlead",
                               "salesqualifiedlead", "opportunity", "customer", "evangelist",
                               "other"})
 
 
 class BadMapping(ClientError):
-    """The column mapping cannot be used; the message says which column and why."""
+    """The column mapping cannot be used; the message says which column and why, and
+    ``column`` is that column's header when the problem is one column's (the UI shows the
+    message beside it)."""
+
+    def __init__(self, message: str, column: str | None = None) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+def is_new_property(target: str) -> bool:
+    """Whether ``target`` asks for a new event property (``new-event-property[:…]``)."""
+    head = target.strip().lower()
+    return head == NEW_PROPERTY or head.startswith(NEW_PROPERTY + ":")
 
 
 def header_key(header: str) -> str:
@@ -125,7 +146,7 @@ def build_plan(headers: Sequence[str], mapping: dict[str, str], definition: Even
             continue
         if target in found:
             raise BadMapping(f"Columns {headers[found[target]]!r} and {header!r} are both mapped"
-                             f" to {target}: map one of them to ignore")
+                             f" to {target}: map one of them to ignore", header)
         found[target] = index
         _place(plan, index, header, target, definition, limits)
     if plan.email < 0:
@@ -162,14 +183,17 @@ def _place(plan: Plan, index: int, header: str, target: str, definition: EventDe
         plan.uuid = index
     elif kind == "contact" and name.startswith("hs_"):
         raise BadMapping(f"Column {header!r}: contact properties starting with hs_ are kept by"
-                         f" Footfall itself ({target!r}); map the column to another name")
+                         f" Footfall itself ({target!r}); map the column to another name",
+                         header)
     elif kind == "contact" and not property_name_problem(name, limits) and name != "email":
         plan.contact.append((index, name))
     elif kind == "event" and (prop := definition.property_named(name)) is not None:
         plan.event.append((index, prop))
     elif kind == "event":
-        raise BadMapping(f"Column {header!r}: {definition.name} has no property {name!r}"
-                         " (create it first, or map the column to a contact property)")
+        raise BadMapping(f"Column {header!r}: {definition.name} has no property {name!r};"
+                         f" map it with {NEW_PROPERTY}:{name} to create it with the import,"
+                         " or map the column to a contact property", header)
     else:
         raise BadMapping(f"Column {header!r}: unknown target {target!r} (use email, occurred_at,"
-                         " uuid, ignore, contact.<property> or event.<property>)")
+                         " uuid, ignore, contact.<property>, event.<property> or"
+                         f" {NEW_PROPERTY}[:<name>[:<type>]])", header)

@@ -20,7 +20,13 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any
 
-from collector.importer.mapping import BadMapping, apply_overrides, override_column, propose
+from collector.importer.mapping import (
+    NEW_PROPERTY,
+    BadMapping,
+    apply_overrides,
+    override_column,
+    propose,
+)
 from collector.importer.table import CellError, Table
 from collector.limits import Limits, clean_property_name, name_from_label, property_name_problem
 from collector.timeparse import parse_timestamp_ms
@@ -39,13 +45,8 @@ def propose_definition(table: Table, label: str, overrides: Sequence[str], limit
     if len(columns) > limits.properties_per_completion:
         raise BadMapping(f"The file has {len(columns)} columns for event properties; at most"
                          f" {limits.properties_per_completion} (map some to ignore)")
-    samples: list[list[object]] = [[] for _ in columns]
-    for _, cells in islice(table.open_rows(), sample_rows):
-        for slot, (index, _, _) in enumerate(columns):
-            value = cells[index] if index < len(cells) else None
-            if value is not None and not isinstance(value, CellError) and str(value).strip():
-                samples[slot].append(value)
-    properties = [{"name": name, "label": header.strip()[:limits.property_label_length] or name,
+    samples = sample_columns(table, [index for index, _, _ in columns], sample_rows)
+    properties = [{"name": name, "label": property_label(header, name, limits),
                    "type": infer_type(values)}
                   for (_, header, name), values in zip(columns, samples, strict=True)]
     return {"label": label[:limits.event_label_length], "name": name_from_label(label, limits),
@@ -61,6 +62,10 @@ def _event_columns(headers: Sequence[str], overrides: Sequence[str],
     taken: dict[str, str] = {}
     for index, header in enumerate(headers):
         target = proposal[header]
+        if target.strip().lower().startswith(NEW_PROPERTY):
+            raise BadMapping(f"Column {header!r}: {NEW_PROPERTY} is for importing into an"
+                             " existing event; a new event gets a property for every column"
+                             f" anyway (rename it with --map '{header}=event.<name>')", header)
         if target.startswith("event."):
             name = target.removeprefix("event.")
         elif target == "ignore" and header not in explicit:
@@ -76,6 +81,24 @@ def _event_columns(headers: Sequence[str], overrides: Sequence[str],
         taken[name] = header
         columns.append((index, header, name))
     return columns
+
+
+def sample_columns(table: Table, indexes: Sequence[int],
+                   sample_rows: int = SAMPLE_ROWS) -> list[list[object]]:
+    """The non-empty values of each column in ``indexes`` among the first rows (error cells
+    left out), the sample ``infer_type`` reads."""
+    samples: list[list[object]] = [[] for _ in indexes]
+    for _, cells in islice(table.open_rows(), sample_rows):
+        for slot, index in enumerate(indexes):
+            value = cells[index] if index < len(cells) else None
+            if value is not None and not isinstance(value, CellError) and str(value).strip():
+                samples[slot].append(value)
+    return samples
+
+
+def property_label(header: str, name: str, limits: Limits) -> str:
+    """A property made from a column is labelled with its header (cut to the limit)."""
+    return header.strip()[:limits.property_label_length] or name
 
 
 def infer_type(values: Sequence[object]) -> str:

@@ -24,8 +24,9 @@ from collector.errors import ClientError, StoreUnavailable
 from collector.importer.batches import CheckedBatch
 from collector.importer.checking import Checked, CheckJob, checked_batches
 from collector.importer.dates import date_parser
-from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
+from collector.importer.mapping import BadMapping, apply_overrides, propose
 from collector.importer.newevent import propose_definition
+from collector.importer.newprops import plan_mapping
 from collector.importer.report import ErrorReport
 from collector.importer.source import open_table
 from collector.importer.table import Table
@@ -69,6 +70,8 @@ class ImportSummary:
     mapping: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False
     created_event: dict[str, Any] | None = None  # the definition made from the file, if any
+    # New properties of the chosen event (``newprops``): {name, label, type} each.
+    created_properties: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         found = {"id": self.job_id, "dryRun": self.dry_run, "rows": self.rows,
@@ -78,6 +81,8 @@ class ImportSummary:
         if self.created_event is not None:  # the job was started without an event name
             found["createdEvent"] = self.created_event
             found["eventName"] = self.created_event["name"]
+        if self.created_properties:
+            found["createdProperties"] = self.created_properties
         return found
 
 
@@ -123,7 +128,7 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
     table = open_table(req.path, settings.limits.import_rows, req.file_name, count=False)
     definition = await _event_for(store, settings, req, table)
     mapping = apply_overrides(propose(table.headers, definition, settings.limits), req.overrides)
-    plan = build_plan(table.headers, mapping, definition, settings.limits)
+    added, plan = plan_mapping(table, mapping, definition, settings.limits)
     date_parser(req.date_format)  # an unknown format is refused before anything is written
     now = time.time_ns() // 1_000_000
     job = CheckJob(table, plan, req.date_format, settings.limits, now,
@@ -132,7 +137,8 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
     async with checked_batches(job, in_child) as batches:
         # Counting (and refusing a file over the limit) comes before anything is written.
         total = await asyncio.to_thread(table.count_rows)
-        summary = ImportSummary(req.job_id, rows=total, mapping=mapping, dry_run=req.dry_run)
+        summary = ImportSummary(req.job_id, rows=total, mapping=added.shown, dry_run=req.dry_run,
+                                created_properties=added.created_json())
         if req.create_event is not None:
             summary.created_event = definition_json(definition)
         body = {"fileName": req.file_name or req.path.name, "eventName": definition.name,
@@ -150,7 +156,9 @@ async def run_import(store: Store, settings: Settings, req: ImportRequest, repor
                     req.portal_id, req.job_id, definition.name, now,
                     settings.limits.completions_per_month, job_body,
                     (definition, settings.limits.definitions_per_portal)
-                    if req.create_event is not None else None)
+                    if req.create_event is not None else None,
+                    (definition, added.created, settings.limits.properties_per_definition)
+                    if added.created else None)
                 if summary.created_event is not None:  # now with the id the commit gave it
                     summary.created_event = job_body["createdEvent"]
             except BaseException as exc:

@@ -29,6 +29,7 @@ from collector.model import (
     StoredCompletion,
     TokenInfo,
 )
+from collector.properties import PropertyDef
 
 
 class Store(ABC):
@@ -183,11 +184,14 @@ class Store(ABC):
     async def commit_import(self, portal_id: int, job_id: str, event_name: str,
                             received_at: int, monthly_quota: int, body: dict[str, Any],
                             new_event: tuple[EventDefinition, int] | None = None,
-                            ) -> dict[str, int]:
+                            new_properties: tuple[EventDefinition, tuple[PropertyDef, ...], int]
+                            | None = None) -> dict[str, int]:
         """Move everything staged into contacts and completions in one transaction; with
         ``new_event`` (the definition made from the file, the portal's definitions limit),
         that transaction creates the event too (a failed or cancelled import leaves none),
-        and ``body["createdEvent"]`` gets its id."""
+        and ``body["createdEvent"]`` gets its id. With ``new_properties`` (the event as the
+        import read it, the properties to add, the per-event limit) it adds them to the
+        event as it is then (``records.add_properties``)."""
 
     @abstractmethod
     async def end_import(self, portal_id: int, job_id: str, state: str,

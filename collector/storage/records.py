@@ -7,9 +7,11 @@ connection.
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 from collector.errors import ClientError, Conflict, FieldError
 from collector.model import TOKEN_ID_LENGTH, EventDefinition, PortalInfo, TokenInfo
+from collector.properties import PropertyDef
 from collector.storage.codec import definition_from_doc, definition_to_doc
 from collector.storage.queries import Connection, now_ms
 
@@ -127,6 +129,31 @@ def save_definition(conn: Connection, d: EventDefinition) -> bool:
         " WHERE portal_id = ? AND id = ? AND version = ?",
         (int(d.archived), definition_to_doc(d), d.portal_id, d.id, d.version))
     return bool(saved.rowcount == 1)
+
+
+def add_properties(conn: Connection, read: EventDefinition, props: tuple[PropertyDef, ...],
+                   max_properties: int) -> None:
+    """Add ``props`` to the event ``read`` names, as stored now (another writer may have
+    changed it since ``read``): a name taken meanwhile, or the per-event limit, refuses
+    with nothing written; the version check makes a concurrent save refuse too."""
+    row = conn.execute("SELECT id, name, archived, body, version FROM event_definitions"
+                       " WHERE portal_id = ? AND id = ?", (read.portal_id, read.id)).fetchone()
+    if row is None:
+        raise Conflict(f"The event {read.name} is gone; nothing was imported")
+    current = definition_from_doc(read.portal_id, row[0], row[1], bool(row[2]), row[3], row[4])
+    names = {p.name.lower() for p in current.all_properties}
+    if taken := [p.name for p in props if p.name.lower() in names]:
+        raise Conflict(f"{current.name} got a property {taken[0]!r} while importing; nothing"
+                       f" was imported: map the column to event.{taken[0]} and run it again",
+                       (FieldError("mapping", f"{taken[0]!r} exists now", "CONFLICT"),))
+    if len(current.custom_properties) + len(props) > max_properties:
+        raise ClientError(f"An event can have at most {max_properties} properties; nothing"
+                          " was imported", (FieldError("mapping", "property limit", "LIMIT"),))
+    changed = replace(current, custom_properties=(*current.custom_properties, *props),
+                      updated_at=now_ms())
+    if not save_definition(conn, changed):
+        raise Conflict(f"The event {current.name} was changed while importing; nothing was"
+                       " imported: run it again")
 
 
 def count_completions(conn: Connection, portal_id: int) -> int:

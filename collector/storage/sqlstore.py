@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from collector.analytics.model import (
@@ -31,6 +32,7 @@ from collector.model import (
     StoredCompletion,
     TokenInfo,
 )
+from collector.properties import PropertyDef
 from collector.storage import (
     analytics,
     autotrack,
@@ -229,14 +231,19 @@ class SqlStore(Store):
     async def commit_import(self, portal_id: int, job_id: str, event_name: str,
                             received_at: int, monthly_quota: int, body: dict[str, Any],
                             new_event: tuple[EventDefinition, int] | None = None,
-                            ) -> dict[str, int]:
+                            new_properties: tuple[EventDefinition, tuple[PropertyDef, ...], int]
+                            | None = None) -> dict[str, int]:
         if new_event is not None:
             _check_definition(new_event[0])
+        if new_properties is not None:
+            _check_definition(replace(new_properties[0], custom_properties=new_properties[1]))
 
         def commit(conn: Any) -> dict[str, int]:
             if new_event is not None:
                 new_id = records.insert_definition(conn, *new_event)
                 body["createdEvent"] = {**body["createdEvent"], "id": str(new_id)}
+            if new_properties is not None:
+                records.add_properties(conn, *new_properties)
             return imports.commit(conn, portal_id, job_id, event_name, received_at,
                                   monthly_quota, body)
 

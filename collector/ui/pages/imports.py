@@ -19,8 +19,9 @@ from collector.definitions import parse_new_definition
 from collector.errors import ClientError, NotFound
 from collector.importer.dates import NAMED_FORMATS, BadDateFormat, date_parser
 from collector.importer.jobs import ImportJobs
-from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
+from collector.importer.mapping import BadMapping, apply_overrides, propose
 from collector.importer.newevent import propose_definition
+from collector.importer.newprops import TYPES, plan_mapping, suggestions
 from collector.importer.pipeline import ImportRequest, find_definition
 from collector.importer.report import first_lines
 from collector.importer.source import open_table
@@ -31,7 +32,7 @@ from collector.storage.queries import now_ms
 from collector.ui import uploads
 from collector.ui.access import Viewer, portal_page
 from collector.ui.forms import FieldErrors, text, upload
-from collector.ui.import_targets import target_groups
+from collector.ui.import_targets import columns, posted_target, target_groups
 from collector.ui.render import BASE, redirect, render
 
 PATH = BASE + "/import"
@@ -40,7 +41,8 @@ REPORT_ROWS = 20  # the error report's first lines, shown on the job page
 _JOB_DEFAULTS: dict[str, Any] = {
     "fileName": "", "eventName": "", "dryRun": False, "processedRows": 0, "rows": 0,
     "validRows": 0, "rejectedRows": 0, "problems": 0, "contactsInFile": 0,
-    "completionsInserted": 0, "contactsCreated": 0, "contactsUpdated": 0, "message": ""}
+    "completionsInserted": 0, "contactsCreated": 0, "contactsUpdated": 0, "message": "",
+    "createdProperties": []}
 
 
 def _jobs(request: Request) -> ImportJobs:
@@ -163,13 +165,15 @@ async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, s
                                   request.query_params.get("create", ""))
     limits = services(request).settings.limits
     mapping = chosen or propose(table.headers, definition, limits)
-    samples = await asyncio.to_thread(_samples, table)
-    columns = [{"index": i, "header": h, "target": mapping.get(h, "ignore"), "samples": s}
-               for i, (h, s) in enumerate(zip(table.headers, samples, strict=True))]
     creating = request.query_params.get("create", "").strip()
+    samples = await asyncio.to_thread(_samples, table)
+    # What "Create event property" would make of each column (a new event needs none).
+    suggested = [] if creating else await asyncio.to_thread(suggestions, table, limits)
     return render(request, "import/mapping.html", {
-        "upload": found, "definition": definition, "table": table, "columns": columns,
-        "groups": target_groups(definition), "formats": NAMED_FORMATS,
+        "upload": found, "definition": definition, "table": table,
+        "columns": columns(table.headers, mapping, samples, suggested),
+        "groups": target_groups(definition, bool(creating)), "formats": NAMED_FORMATS,
+        "property_types": TYPES, "name_length": limits.property_name_length,
         "date_format": date_format, "errors": errors or {}, "creating": bool(creating),
         "choice": _choice_query(definition.name, creating)}, status=status)
 
@@ -183,22 +187,24 @@ async def mapping_page(request: Request, viewer: Viewer) -> Response:
 async def start_import(request: Request, viewer: Viewer) -> Response:
     form = await request.form()
     found, table = await asyncio.to_thread(_upload_table, request, viewer)
-    chosen = {h: text(form, f"map_{i}", "ignore") for i, h in enumerate(table.headers)}
+    chosen = {h: posted_target(text(form, f"map_{i}", "ignore"), text(form, f"newprop_name_{i}"),
+                               text(form, f"newprop_type_{i}"))
+              for i, h in enumerate(table.headers)}
     creating = request.query_params.get("create", "").strip() or None
     date_format = text(form, "date_pattern").strip() or text(form, "date_format", "auto")
     try:
         definition = await _event(request, viewer, table, _overrides(chosen))
     except ClientError as exc:
         return await _mapping_page(request, viewer, chosen=chosen, date_format=date_format,
-                                   errors={"mapping": f"Column mapping: {exc.message}"},
-                                   status=400)
+                                   errors=_mapping_error(table, exc), status=400)
     svc = services(request)
     errors: FieldErrors = {}
+    limits = svc.settings.limits
     try:
-        build_plan(table.headers, apply_overrides(propose(table.headers, definition, svc.settings.limits),
-                   _overrides(chosen)), definition, svc.settings.limits)
+        await asyncio.to_thread(plan_mapping, table, apply_overrides(
+            propose(table.headers, definition, limits), _overrides(chosen)), definition, limits)
     except ClientError as exc:
-        errors["mapping"] = f"Column mapping: {exc.message}"
+        errors.update(_mapping_error(table, exc))
     try:
         date_parser(date_format)
     except BadDateFormat as exc:
@@ -213,6 +219,13 @@ async def start_import(request: Request, viewer: Viewer) -> Response:
                         file_name=found.name, job_id=str(uuid.uuid4()), create_event=creating)
     _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return redirect(f"{PATH}/jobs/{req.job_id}?upload={found.id}")
+
+
+def _mapping_error(table: Table, exc: ClientError) -> FieldErrors:
+    """The mapping's error, on the field of the column it names (else on the mapping)."""
+    column = exc.column if isinstance(exc, BadMapping) else None
+    field = f"map_{table.headers.index(column)}" if column in table.headers else "mapping"
+    return {field: f"Column mapping: {exc.message}"}
 
 
 async def _job_state(request: Request, portal_id: int) -> dict[str, Any]:

@@ -131,6 +131,18 @@
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
 
+  /* Import mapping: a column's new-property name and type show only while its select
+     says "Create event property" (without JS they always show, and count only then). */
+  function toggleNewProperties() {
+    doc.querySelectorAll("[data-new-property-for]").forEach(function (fields) {
+      var select = doc.getElementById(fields.getAttribute("data-new-property-for"));
+      if (!select) { return; }
+      var update = function () { fields.hidden = select.value !== "new-event-property"; };
+      select.addEventListener("change", update);
+      update();
+    });
+  }
+
   /* Event code: compile it in a worker (syntax-check.js) before it is saved, because the
      tracker swallows a syntax error and the code would silently never run. Only "save"
      waits for the check; if the worker cannot answer, the form posts as it would without JS. */
@@ -213,6 +225,7 @@
   }
 
   toggleOptions();
+  toggleNewProperties();
   pollProgress();
   doc.querySelectorAll("form[data-syntax-check]").forEach(function (form) {
     if (window.Worker && form.requestSubmit) { syntaxCheck(form); }
