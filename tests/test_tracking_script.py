@@ -102,12 +102,17 @@ def test_a_portal_id_past_64_bits_is_404(client: TestClient, portal: str) -> Non
     assert response.status_code == 204
 
 
-def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
-    api.define("clicked")
-    code = "document.title = 'x </script><!-- \u2028';"
-    response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn('clicked')}/snippet",
+def _save_code(api: Api, name: str, code: str) -> None:
+    """Define the event ``name`` with ``code`` as its saved code."""
+    api.define(name)
+    response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn(name)}/snippet",
                               headers=api.headers, json={"code": code})
     assert response.status_code == 200, response.text
+
+
+def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
+    code = "document.title = 'x </script><!-- \u2028';"
+    _save_code(api, "clicked", code)
     script = api.client.get(f"/js/{api.portal_id}.js").text
     [body] = _split(script)[1]["x"]
     # Run inside a try that keeps the error for debug mode, the code's text as it is.
@@ -120,11 +125,7 @@ def test_saved_code_becomes_part_of_the_script(api: Api) -> None:
 
 
 def test_a_use_strict_directive_stays_first_in_the_body_run(api: Api) -> None:
-    api.define("strict")
-    code = "  \"use strict\";\nwindow.s = 1"
-    response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn('strict')}/snippet",
-                              headers=api.headers, json={"code": code})
-    assert response.status_code == 200, response.text
+    _save_code(api, "strict", "  \"use strict\";\nwindow.s = 1")
     [body] = _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]["x"]
     assert body.startswith('  "use strict";try{\n\nwindow.s = 1\n}catch(_ffe){')
 
@@ -134,10 +135,7 @@ def test_debug_script_carries_the_saved_code_with_its_event(api: Api) -> None:
     definitions are keyed by internal name, which it resolves as the collector does."""
     codes = {"clicked": "document.title = 'x </script><!-- \u2028';", "gone": "(", "plain": ""}
     for name, code in codes.items():
-        api.define(name)
-        response = api.client.put(f"/footfall/v1/event-definitions/{api.fqn(name)}/snippet",
-                                  headers=api.headers, json={"code": code})
-        assert response.status_code == 200, response.text
+        _save_code(api, name, code)
     api.delete(f"/events/v3/event-definitions/{api.fqn('gone')}")
     script = api.client.get(f"/js/footfall-debug/{api.portal_id}.js").text
     core = minified("debug.js")
