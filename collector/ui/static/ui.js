@@ -102,11 +102,14 @@
     return true;
   }
 
-  function toggleOptions() {
-    doc.querySelectorAll("[data-options-for]").forEach(function (fieldset) {
-      var select = doc.getElementById(fieldset.getAttribute("data-options-for"));
+  /* Fields shown only while the select they name holds one value: a property's options
+     (type "enumeration"), an import column's new-property name and type (target
+     "Create event property"; without JS they always show, and count only then). */
+  function showWhile(attribute, value) {
+    doc.querySelectorAll("[" + attribute + "]").forEach(function (fields) {
+      var select = doc.getElementById(fields.getAttribute(attribute));
       if (!select) { return; }
-      var update = function () { fieldset.hidden = select.value !== "enumeration"; };
+      var update = function () { fields.hidden = select.value !== value; };
       select.addEventListener("change", update);
       update();
     });
@@ -130,18 +133,6 @@
     var question = form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
-
-  /* Import mapping: a column's new-property name and type show only while its select
-     says "Create event property" (without JS they always show, and count only then). */
-  function toggleNewProperties() {
-    doc.querySelectorAll("[data-new-property-for]").forEach(function (fields) {
-      var select = doc.getElementById(fields.getAttribute("data-new-property-for"));
-      if (!select) { return; }
-      var update = function () { fields.hidden = select.value !== "new-event-property"; };
-      select.addEventListener("change", update);
-      update();
-    });
-  }
 
   /* Event code: compile it in a worker (syntax-check.js) before it is saved, because the
      tracker swallows a syntax error and the code would silently never run. Only "save"
@@ -224,8 +215,8 @@
     window.setTimeout(tick, 300);
   }
 
-  toggleOptions();
-  toggleNewProperties();
+  showWhile("data-options-for", "enumeration");
+  showWhile("data-new-property-for", "new-event-property");
   pollProgress();
   doc.querySelectorAll("form[data-syntax-check]").forEach(function (form) {
     if (window.Worker && form.requestSubmit) { syntaxCheck(form); }
