@@ -3,7 +3,8 @@
 Bodies over the byte cap are refused from ``Content-Length`` before anything is read (or as
 soon as a chunked body passes the cap). JSON must be UTF-8 and well formed, with no
 duplicate keys, no NaN/Infinity, no non-finite numbers, no nesting deeper than the cap, and
-no NUL characters or lone surrogates in any string. Every problem is a ``ClientError``.
+no NUL characters or lone surrogates in any string. A body whose ``Content-Type`` names
+another charset is read in it (``CHARSETS``) or refused. Every problem is a ``ClientError``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from collector.errors import (
 
 JSON_TYPES = ("application/json",)
 BEACON_TYPES = ("application/json", "text/plain")
+# The charsets a body may be labelled with besides UTF-8, and Python's codec for each. JSON is
+# UTF-8, but some HTTP clients label ASCII bodies ISO-8859-1; a label is never ignored: the
+# bytes C3 A9 sent as ISO-8859-1 are "Ã©", and were stored as "é".
+CHARSETS = {"utf-8": None, "utf8": None, "us-ascii": "ascii", "ascii": "ascii",
+            "iso-8859-1": "latin-1", "iso_8859-1": "latin-1", "latin1": "latin-1",
+            "latin-1": "latin-1", "windows-1252": "cp1252", "cp1252": "cp1252",
+            "utf-16": "utf-16", "utf-16le": "utf-16-le", "utf-16be": "utf-16-be"}
 
 
 class _DuplicateKey(ValueError):
@@ -65,8 +73,8 @@ async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], ma
     """The raw body of a request with ``headers``, arriving as ``chunks``, after the
     content-type and size checks."""
     content_type = headers.get("content-type", "")
-    media_type = content_type.partition(";")[0].strip().lower()
-    if media_type not in media_types:
+    media_type, _, parameters = content_type.partition(";")
+    if media_type.strip().lower() not in media_types:
         shown = content_type or "none"
         raise UnsupportedMediaType(
             f"Content-Type must be {' or '.join(media_types)} (got {shown})",
@@ -80,6 +88,7 @@ async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], ma
             (FieldError("header.Content-Encoding", f"unsupported encoding {shown}",
                         "UNSUPPORTED"),),
         )
+    codec = _codec(parameters, content_type) if parameters else None
     declared = headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise too_large(max_bytes)
@@ -90,7 +99,35 @@ async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes], ma
         if size > max_bytes:
             raise too_large(max_bytes)
         parts.append(chunk)
-    return b"".join(parts)
+    body = b"".join(parts)
+    return body if codec is None else _as_utf8(body, codec)
+
+
+def _codec(parameters: str, content_type: str) -> str | None:
+    """The codec of the ``charset`` parameter (None: UTF-8 or none named); 415 for a
+    charset not in ``CHARSETS``."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset":
+            continue
+        charset = value.strip().strip('"').lower()
+        if charset not in CHARSETS:
+            shown = content_type[:100]
+            raise UnsupportedMediaType(
+                f"Content-Type {shown}: charset {charset[:40]!r} is not supported; send UTF-8",
+                (FieldError("header.Content-Type", f"unsupported charset {charset[:40]!r}",
+                            "UNSUPPORTED"),))
+        return CHARSETS[charset]
+    return None
+
+
+def _as_utf8(body: bytes, codec: str) -> bytes:
+    """``body`` read in the charset it is labelled with, as UTF-8."""
+    try:
+        return body.decode(codec).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _body_error(f"Request body is not valid {codec} (byte {exc.start}), the charset"
+                          " its Content-Type names", "ENCODING") from None
 
 
 def too_large(max_bytes: int) -> PayloadTooLarge:

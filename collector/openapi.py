@@ -26,7 +26,8 @@ _ERRORS = {
     "400": _json(_ref("Error"), "Invalid input; every offending field is listed in errors"),
     "401": _json(_ref("Error"), "Missing or unknown bearer token"),
     "413": _json(_ref("Error"), "Body larger than the configured cap"),
-    "415": _json(_ref("Error"), "Content-Type is not application/json"),
+    "415": _json(_ref("Error"), "Content-Type is not application/json, or names a charset"
+                 " other than UTF-8, UTF-16, US-ASCII, ISO-8859-1 or windows-1252"),
     "503": _json(_ref("Error"), "The store could not write; nothing was stored; retry"),
 }
 _NO_CONTENT = {"204": {"description": "Stored durably"}}

@@ -439,6 +439,39 @@ def test_json_content_type_variants_are_accepted(portal: Portal, content_type: s
     assert response.status_code == 204, response.text
 
 
+@pytest.mark.parametrize(("charset", "plan"), [("ISO-8859-1", "Ã© café"), ('"windows-1252"', "€5"),
+                                               ("utf-16", "été")])
+def test_a_body_is_read_in_the_charset_it_names(portal: Portal, charset: str, plan: str) -> None:
+    """The charset was ignored: "Ã©" sent as ISO-8859-1 (the bytes C3 A9) was answered 204
+    and stored as "é"; "é" (E9) was refused as invalid UTF-8."""
+    body = json.dumps({"eventName": portal.names["EVENT"], "email": "victim@example.com",
+                       "properties": {"plan": plan}}, ensure_ascii=False)
+    response = portal.post_raw(SEND, body.encode(charset.strip('"').replace("windows-", "cp")),
+                               {"Content-Type": f"application/json; charset={charset}"})
+    assert response.status_code == 204, response.text
+    assert [r["properties"]["plan"] for r in portal.api.events()["results"]] == [plan]
+
+
+@pytest.mark.parametrize("path", [SEND, BATCH, DEFINITIONS, "/collect"])
+def test_an_unsupported_charset_is_415_naming_the_header(portal: Portal, path: str) -> None:
+    valid = json.dumps({"eventName": portal.names["EVENT"], "email": "victim@example.com"})
+    response = portal.post_raw(path, valid.encode(),
+                               {"Content-Type": "application/json; charset=shift_jis"})
+    body = assert_error(response, 415, "header.Content-Type")
+    assert "shift_jis" in body["message"]
+    portal.assert_nothing_stored()
+
+
+def test_a_body_invalid_in_its_charset_is_400(portal: Portal) -> None:
+    valid = json.dumps({"eventName": portal.names["EVENT"], "email": "victim@example.com",
+                        "properties": {"plan": "café"}}, ensure_ascii=False)
+    response = portal.post_raw(SEND, valid.encode(),
+                               {"Content-Type": "application/json; charset=us-ascii"})
+    body = assert_error(response, 400, "body")
+    assert "ascii" in body["message"]
+    portal.assert_nothing_stored()
+
+
 @pytest.mark.parametrize("path", [SEND, BATCH, DEFINITIONS])
 def test_empty_body_is_400(portal: Portal, path: str) -> None:
     assert_error(portal.post_raw(path, b""), 400, "body")
