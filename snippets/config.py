@@ -28,16 +28,22 @@ def custom_code(definitions: Iterable[EventDefinition]) -> list[str]:
     return [_errors_kept(d.fully_qualified_name, code) for d, code in saved_code(definitions)]
 
 
-_DIRECTIVE = re.compile(r"""\s*(["'])use strict\1;?""")
+# A leading 'use strict' statement: ended by ';', or (automatic semicolon insertion) by the
+# end of its line (a // comment may come first) or of the code; "'use strict'.length" is no
+# directive.
+_DIRECTIVE = re.compile(r"""\s*(["'])use strict\1[ \t]*(?:;|(?=[\r\n\u2028\u2029]|//|\Z))""")
 
 
 def _errors_kept(event: str, code: str) -> str:
     """``code`` inside a try whose catch keeps the error; a leading 'use strict' directive
-    stays first (inside the block it would be a plain string). The code's own text is left
-    as it is: a syntax error in it still fails the whole body, which the tracker swallows and
-    debug mode reports by compiling the saved code itself."""
-    head = found.group(0) if (found := _DIRECTIVE.match(code)) else ""
-    return (f"{head}try{{\n{code[len(head):]}\n}}catch(_ffe){{"
+    stays first (inside the block it would be a plain string), always ended by ``;`` (written
+    without one, it ended at its line break, and ``'use strict'try{`` does not compile). The
+    code's own text is left as it is: a syntax error in it still fails the whole body, which
+    the tracker swallows and debug mode reports by compiling the saved code itself."""
+    found = _DIRECTIVE.match(code)
+    head = found.group(0) if found else ""
+    end = "" if head.endswith(";") or not head else ";"
+    return (f"{head}{end}try{{\n{code[len(head):]}\n}}catch(_ffe){{"
             f"(window._ffx=window._ffx||[]).push([{js_literal(event)},_ffe])}}")
 
 

@@ -130,6 +130,35 @@ def test_a_use_strict_directive_stays_first_in_the_body_run(api: Api) -> None:
     assert body.startswith('  "use strict";try{\n\nwindow.s = 1\n}catch(_ffe){')
 
 
+_STRICT = "window.s = (function () { return this; })() === undefined"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+@pytest.mark.parametrize(("code", "strict"), [
+    (f'"use strict"\n{_STRICT}', True),  # no semicolon: the line break ends the directive
+    (f"'use strict' // all of it\r\n{_STRICT}", True),
+    (f"\n  'use strict';{_STRICT}", True),
+    (f"'use strict'.length;\n{_STRICT}", False),  # no directive: an expression
+    (f"'use strict' + 1;\n{_STRICT}", False),
+])
+def test_the_body_run_compiles_and_keeps_the_directive(api: Api, tmp_path: Path, code: str,
+                                                       strict: bool) -> None:
+    """Review fix: a directive written without ';' was moved before the try as it was, and
+    '"use strict"try{' does not compile: the code silently never ran (the editor's and debug
+    mode's checks compile the saved code, which is fine)."""
+    _save_code(api, "strict", code)
+    bodies = _split(api.client.get(f"/js/{api.portal_id}.js").text)[1]["x"]
+    assert isinstance(bodies, list)
+    [body] = bodies
+    runner = tmp_path / "run.js"
+    runner.write_text(f"globalThis.window = globalThis; Function({json.dumps(body)})();"
+                      " console.log(JSON.stringify([window.s, (window._ffx || []).length]));",
+                      "utf-8")
+    result = subprocess.run(["node", str(runner)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [strict, 0]
+
+
 def test_debug_script_carries_the_saved_code_with_its_event(api: Api) -> None:
     """The debug script compiles the code the tracking script runs, naming its event; its
     definitions are keyed by internal name, which it resolves as the collector does."""
