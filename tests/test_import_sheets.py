@@ -159,6 +159,27 @@ def test_a_streamed_sheet_without_a_declared_size_is_counted(tmp_path: Path,
     assert source.open_table(bare, 10, count=False).count_rows() == 3
 
 
+@pytest.mark.parametrize("declared", [b'<dimension ref="A1"/>', b'<dimension ref="A1:B3"/>'])
+def test_a_streamed_sheet_declaring_fewer_rows_than_it_holds_is_counted(tmp_path: Path,
+                                                                       declared: bytes) -> None:
+    """Review fix: a <dimension> short of the sheet's cells ("A1", as streaming writers may
+    leave it) stood in for the count: a 5-row sheet was refused as having no data rows, or
+    counted as 2 (the row limit never applied and progress passed its total)."""
+    import re
+
+    from collector.importer.sheets import xlsx_table
+
+    good = write_xlsx(tmp_path / "good.xlsx", [["Email", "Amount"],
+                                               *([f"u{i}@example.com", i] for i in range(5))])
+    short = _rewritten(good, tmp_path / "short.xlsx",
+                       lambda xml: re.sub(rb"<dimension [^>]*/>", declared, xml))
+    # The declared size fits the budget, the scanned one (6 rows x 2 columns) does not.
+    streamed = xlsx_table(short, 10, cell_budget=8)
+    assert streamed.row_count == 5 == len(list(streamed.open_rows()))
+    with pytest.raises(BadFile, match="has 5 data rows; at most 3"):
+        xlsx_table(short, 3, cell_budget=8).count_rows()
+
+
 def test_cells_past_the_declared_size_never_reach_calamine_whole(tmp_path: Path) -> None:
     """A cell at XFD1048576 behind a small <dimension> made calamine ask for 550 GB and the
     server process died; a column past XFD made it panic (a 500, an import left running)."""

@@ -51,7 +51,7 @@ def xlsx_table(path: Path, max_rows: int, cell_budget: int = CALAMINE_CELL_BUDGE
         raise BadFile(f"{path.name}: a cell lies past Excel's last column (XFD): the file is"
                       " damaged")
     if max(rows, scan.rows) * max(cols, scan.cols) > cell_budget:
-        return _streamed_xlsx(path, max_rows)
+        return _streamed_xlsx(path, max_rows, scan.rows)
     return _calamine_xlsx(path, max_rows, scan.errors)
 
 
@@ -130,7 +130,8 @@ def _streamed_data_rows(path: Path, sheet: str) -> RowStream:
     return rows
 
 
-def _streamed_xlsx(path: Path, max_rows: int) -> Table:
+def _streamed_xlsx(path: Path, max_rows: int, scanned_rows: int = 0) -> Table:
+    """``scanned_rows``: the last row the sheet's cells reach, when ``xlsx_scan`` ran."""
     sheet = xlsx_first_sheet(path)
     if sheet is None:
         raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: it has no worksheet")
@@ -138,7 +139,9 @@ def _streamed_xlsx(path: Path, max_rows: int) -> Table:
     header = clean_headers(list(first[1]))
     rows = functools.partial(_streamed_data_rows, path, sheet)
     declared = xlsx_dimension(path)[0]
-    if not declared:  # no <dimension> (some writers leave it out): counted by a pass
+    # No <dimension> (some writers leave it out), or one short of the cells (streaming
+    # writers may write "A1"): counted by a pass.
+    if declared < max(scanned_rows, 1):
         return Table("xlsx", header, file_hash(path), rows, CountedLater(rows, max_rows))
     # Counting would mean a second pass: the declared dimension stands in for it.
     count = declared - first[0]
