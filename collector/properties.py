@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from collector.timeparse import format_ms, parse_timestamp_ms
 
@@ -148,8 +149,18 @@ def _number_text(value: int | float) -> str:
             raise BadValue("must be a finite number")
         if value.is_integer() and abs(value) <= MAX_SAFE_NUMBER:
             return str(int(value))
-        return repr(value)
+        text = repr(value)  # the shortest text that reads back as the same float
+        return _positional(Decimal(text)) if "e-" in text else text
     return str(value)
+
+
+def _positional(number: Decimal) -> str:
+    """``number`` in plain decimal notation without trailing zeros: 1e-08 is stored as
+    0.00000001 (the notation a number's text must have, and the one filters compare)."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 def _coerce_number(value: object) -> str:
@@ -165,7 +176,12 @@ def _coerce_number(value: object) -> str:
         whole = whole.lstrip("0") or "0"
         if len(whole) > len(str(MAX_SAFE_NUMBER)):
             raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
-        value = float(f"{sign}{whole}.{fraction}") if dot else int(sign + whole)
+        if dot:  # kept digit for digit (as a float, 12345678.123456789 lost its last digits)
+            number = Decimal(f"{sign}{whole}.{fraction}")
+            if abs(number) > MAX_SAFE_NUMBER:
+                raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
+            return _positional(number)
+        value = int(sign + whole)
     if not isinstance(value, int | float):
         raise BadValue("must be a number")
     if abs(value) > MAX_SAFE_NUMBER:

@@ -438,6 +438,14 @@ def test_occurred_at_slightly_in_the_future_is_clock_skew(api: Api, event: str) 
     ("amount", "19.99", "19.99"),
     ("amount", "-0.5", "-0.5"),
     ("amount", 9007199254740991, "9007199254740991"),
+    # Number text is kept digit for digit, in plain notation (a float lost the last digits
+    # of the first and stored the second as 1e-08, text a number may not be sent as).
+    ("amount", "12345678.123456789", "12345678.123456789"),
+    ("amount", "0.00000001", "0.00000001"),
+    ("amount", 1e-8, "0.00000001"),
+    ("amount", "-000.1000", "-0.1"),
+    ("amount", "-0.0", "0"),
+    ("plan", 2.5e-7, "0.00000025"),
     ("paid", True, "true"),
     ("paid", False, "false"),
     ("paid", "true", "true"),
@@ -477,6 +485,7 @@ def test_typed_values_read_back_as_strings(api: Api, event: str, name: str, sent
     ("amount", "1e5"),
     ("amount", True),
     ("amount", 9007199254740992),
+    ("amount", "9007199254740991.5"),
     ("paid", "yes"),
     ("paid", 1),
     ("renews_at", "next tuesday"),
@@ -495,6 +504,13 @@ def test_values_that_do_not_fit_their_type_are_rejected(api: Api, event: str, da
     response = api.send(eventName=event, email="t@example.com", properties={name: sent})
     assert_error(response, 400, f"properties.{name}")
     assert stored(database) == 0
+
+
+def test_a_number_sent_as_text_is_found_by_the_text_it_was_stored_as(api: Api,
+                                                                      event: str) -> None:
+    send_ok(api, eventName=event, email="t@example.com", properties={"amount": "0.00000001"})
+    [found] = results(api, **{"property.amount": "0.00000001"})
+    assert found["properties"]["amount"] == "0.00000001"
 
 
 def test_several_properties_together(api: Api, event: str) -> None:
