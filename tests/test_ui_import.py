@@ -333,3 +333,27 @@ def test_a_new_property_error_shows_beside_its_column(browser: Browser, api: Api
     assert _mapping(html)["Visits"] == "new-event-property"
     assert '<input id="newprop_name_2" name="newprop_name_2" value="amount"' in html
     assert api.events()["results"] == []
+
+
+def test_a_checked_import_runs_with_a_header_holding_an_equals_sign(browser: Browser,
+                                                                    api: Api) -> None:
+    """Review fix: the job page's "Import the valid rows" form split each ``header=target``
+    override at its first ``=`` (apply_overrides splits at the last: targets hold none), so
+    a header such as ``Score=Points`` posted ``Points=new-event-property:…`` as its target
+    and the import was refused."""
+    define_purchase(api)
+    location = _upload(browser, "Email,Score=Points\nann@example.com,3\n")
+    browser.get(location)
+    checked = browser.post(location, {"map_0": "email", "map_1": "new-event-property",
+                                      "newprop_name_1": "score", "newprop_type_1": "number",
+                                      "action": "dry_run"})
+    assert checked.status_code == 303, checked.text
+    _wait(browser, api, checked.headers["location"])
+    page = browser.get(checked.headers["location"]).text
+    hidden = dict(re.findall(r'<input type="hidden" name="(map_\d|date_format)" value="([^"]*)">',
+                             page))
+    assert hidden["map_1"] == "new-event-property:score:number"
+    run = browser.post(location, {**hidden, "action": "run"})
+    assert run.status_code == 303, run.text
+    _wait(browser, api, run.headers["location"])
+    assert [e["properties"]["score"] for e in api.events()["results"]] == ["3"]

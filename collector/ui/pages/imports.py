@@ -261,7 +261,7 @@ async def job_page(request: Request, viewer: Viewer) -> Response:
     job = await _job_state(request, viewer.portal_id)
     upload_id = request.query_params.get("upload", "")
     found = uploads.find(viewer.portal_id, upload_id) if upload_id else None
-    targets = [item.partition("=")[2] for item in job["overrides"]]
+    targets = [item.rpartition("=")[2] for item in job["overrides"]]  # as apply_overrides
     report = _jobs(request).report(viewer.portal_id, job["id"])
     problems = first_lines(report, REPORT_ROWS) if report and job["state"] != "running" else []
     return render(request, "import/job.html", {
