@@ -126,6 +126,7 @@ DAY_MS = 86_400_000
 
 @pytest.mark.parametrize(("value", "expected"), [
     (45325.5, NOON), (45325, NOON - DAY_MS // 2), ("45325", NOON - DAY_MS // 2),
+    ("45325.5", NOON), (" 45325.75 ", NOON + DAY_MS // 4), (f"{SECONDS}.5", NOON + 500),
     (45325.75, NOON + DAY_MS // 4), (25569, 0),
     (2_958_465, int(datetime(9999, 12, 31, tzinfo=UTC).timestamp() * 1000)),
 ], ids=repr)

@@ -180,6 +180,27 @@ def test_a_streamed_sheet_declaring_fewer_rows_than_it_holds_is_counted(tmp_path
         xlsx_table(short, 3, cell_budget=8).count_rows()
 
 
+def test_a_sheet_streamed_from_its_declared_size_stops_past_the_row_limit(
+        tmp_path: Path) -> None:
+    """A sheet whose declared size alone is over the budget is streamed without a scan and
+    counted from that size: a crafted file declaring 3 rows and holding 6 passed a limit of 2
+    (review finding). The rows past the limit stop the stream."""
+    import re
+
+    from collector.importer.sheets import xlsx_table
+
+    good = write_xlsx(tmp_path / "good.xlsx", [["Email", "Amount"],
+                                               *([f"u{i}@example.com", i] for i in range(6))])
+    short = _rewritten(good, tmp_path / "short.xlsx",
+                       lambda xml: re.sub(rb"<dimension [^>]*/>", b'<dimension ref="A1:B3"/>',
+                                          xml))
+    table = xlsx_table(short, 2, cell_budget=1)
+    assert table.row_count == 2  # the declaration, as it says
+    with pytest.raises(BadFile, match="more than 2 data rows; at most 2"):
+        list(table.open_rows())
+    assert len(list(xlsx_table(short, 6, cell_budget=1).open_rows())) == 6
+
+
 def test_cells_past_the_declared_size_never_reach_calamine_whole(tmp_path: Path) -> None:
     """A cell at XFD1048576 behind a small <dimension> made calamine ask for 550 GB and the
     server process died; a column past XFD made it panic (a 500, an import left running)."""

@@ -36,6 +36,7 @@ SERIAL_BELOW = 2_958_466
 SECONDS_BELOW = 100_000_000_000
 _SERIAL_1970 = 25_569  # 1970-01-01 as a spreadsheet day number (days since 1899-12-30)
 _DAY_MS = 86_400_000
+_DECIMAL = re.compile(r"[0-9]{1,20}\.[0-9]{1,20}")
 # What ``auto`` reads, for messages and help texts.
 AUTO_READS = ("an ISO 8601 timestamp, a spreadsheet day number (below 2,958,466),"
               " or epoch seconds (below 100,000,000,000) or milliseconds")
@@ -137,6 +138,8 @@ def _auto(value: object) -> int:
     if isinstance(value, str):
         text = value.strip()
         digits = text.removeprefix("-")
+        if _DECIMAL.fullmatch(digits):  # 45325.5: a day number as a CSV export writes it
+            return _auto(float(text))
         if not (digits.isascii() and digits.isdigit()):
             try:
                 return parse_timestamp_ms(text)  # ISO 8601

@@ -48,8 +48,8 @@ NEW_PROPERTY = "new-event-property"
 TARGETS_HELP = ("email, occurred_at, uuid, ignore, contact.<prop>, event.<prop> (a property"
                 f" the event has) or {NEW_PROPERTY}[:<name>[:<type>]] (an existing event only:"
                 " the import's commit adds the property to the event; named from the header"
-                " and labelled with it, typed string, number, bool, datetime or date from the"
-                " first rows, unless given)")
+                " and labelled with it, typed from the first rows as string, number, bool or"
+                " datetime, unless a name and type (date too) are given)")
 LIFECYCLE_STAGES = frozenset({"subscriber", "lead", "marketingqualifiedlead",
                               "salesqualifiedlead", "opportunity", "customer", "evangelist",
                               "other"})

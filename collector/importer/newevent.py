@@ -24,6 +24,7 @@ from collector.importer.mapping import (
     NEW_PROPERTY,
     BadMapping,
     apply_overrides,
+    is_new_property,
     override_column,
     propose,
 )
@@ -62,7 +63,7 @@ def _event_columns(headers: Sequence[str], overrides: Sequence[str],
     taken: dict[str, str] = {}
     for index, header in enumerate(headers):
         target = proposal[header]
-        if target.strip().lower().startswith(NEW_PROPERTY):
+        if is_new_property(target):
             raise BadMapping(f"Column {header!r}: {NEW_PROPERTY} is for importing into an"
                              " existing event; a new event gets a property for every column"
                              f" anyway (rename it with --map '{header}=event.<name>')", header)

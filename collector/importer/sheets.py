@@ -124,10 +124,19 @@ def _calamine_xlsx(path: Path, max_rows: int, errors: dict[tuple[int, int], Cell
     return Table("xlsx", header, file_hash(path), rows, Counted(count))
 
 
-def _streamed_data_rows(path: Path, sheet: str) -> RowStream:
+def _streamed_data_rows(path: Path, sheet: str, max_rows: int | None) -> RowStream:
+    """The data rows; past ``max_rows`` rows with cells, if given, refused: where the
+    declared size stands in for a count, as a crafted file may understate it."""
     rows = xlsx_rows(path, sheet)
     next(rows, None)  # the header
-    return rows
+    if max_rows is None:
+        yield from rows
+        return
+    for taken, row in enumerate(rows, 1):
+        if taken > max_rows:
+            raise BadFile(f"The file has more than {max_rows:,} data rows; at most"
+                          f" {max_rows:,} can be imported at once: split it into several files")
+        yield row
 
 
 def _streamed_xlsx(path: Path, max_rows: int, scanned_rows: int = 0) -> Table:
@@ -137,15 +146,16 @@ def _streamed_xlsx(path: Path, max_rows: int, scanned_rows: int = 0) -> Table:
         raise BadFile(f"Cannot read {path.name} as an .xlsx workbook: it has no worksheet")
     first = next(xlsx_rows(path, sheet), (1, []))
     header = clean_headers(list(first[1]))
-    rows = functools.partial(_streamed_data_rows, path, sheet)
     declared = xlsx_dimension(path)[0]
     # No <dimension> (some writers leave it out), or one short of the cells (streaming
     # writers may write "A1"): counted by a pass.
     if declared < max(scanned_rows, 1):
+        rows = functools.partial(_streamed_data_rows, path, sheet, None)
         return Table("xlsx", header, file_hash(path), rows, CountedLater(rows, max_rows))
     # Counting would mean a second pass: the declared dimension stands in for it.
     count = declared - first[0]
     check_row_count(count, max_rows)
+    rows = functools.partial(_streamed_data_rows, path, sheet, max_rows)
     return Table("xlsx", header, file_hash(path), rows, Counted(count))
 
 
