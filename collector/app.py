@@ -176,5 +176,5 @@ def create_app(settings: Settings, store: Store | None = None, *, warm: bool = F
     app = Collector(routes=routes, exception_handlers=EXCEPTION_HANDLERS, lifespan=lifespan)
     app.state.services = services
     app.state.tracking = TrackingState(services.store)
-    app.state.imports = ImportJobs()
+    app.state.imports = ImportJobs(committed=services.definitions.invalidate)
     return app

@@ -270,6 +270,23 @@ def test_http_proposes_then_creates(api: Api, database: str, tmp_path: Path) -> 
     assert stored["createdProperties"] == CREATED[:2]
 
 
+def test_the_tracker_configs_see_the_new_properties_at_once(api: Api, database: str,
+                                                           tmp_path: Path) -> None:
+    """The process's definition cache (2 s) forgot nothing on an import's commit: the debug
+    script, built from it, went on without the new property (review finding)."""
+    import json
+
+    define_purchase(api)
+    content = write_csv(tmp_path / "sales.csv", ROWS).read_bytes()
+    debug = f"/js/footfall-debug/{api.portal_id}.js"
+    assert "coupon_code" not in api.client.get(debug).text  # cached from here on
+    started = api.post("/footfall/v1/imports", files={"file": ("s.csv", content)},
+                       data={"eventName": "purchase", "mapping": json.dumps(
+                           {"Coupon": "new-event-property:coupon_code:string"})})
+    assert _finish(api, started.json()["id"])["state"] == "committed"
+    assert '"coupon_code"' in api.client.get(debug).text
+
+
 def test_http_refusal_fails_the_job_naming_the_column(api: Api, database: str,
                                                       tmp_path: Path) -> None:
     import json

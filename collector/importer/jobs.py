@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,10 +62,12 @@ def new_folder() -> Path:
 
 class ImportJobs:
     """This process's import jobs; the oldest finished ones (and their reports) are dropped
-    beyond ``keep``."""
+    beyond ``keep``. ``committed(portal_id)`` is told of each committed import (an import
+    may create its event or add properties to it: the process's definition cache forgets
+    the portal's)."""
 
-    def __init__(self, keep: int = 100) -> None:
-        self._keep = keep
+    def __init__(self, keep: int = 100, committed: Callable[[int], None] | None = None) -> None:
+        self._keep, self._committed = keep, committed
         self._jobs: dict[tuple[int, str], Job] = {}
         self._lock = threading.Lock()
 
@@ -119,6 +122,8 @@ class ImportJobs:
         else:
             job.result = summary.to_json()
             job.state = "checked" if job.request.dry_run else "committed"
+            if not job.request.dry_run and self._committed is not None:
+                self._committed(job.request.portal_id)
         finally:
             job.request.path.unlink(missing_ok=True)
 
