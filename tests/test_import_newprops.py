@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from collector.cli import main
-from collector.errors import Conflict
+from collector.errors import ClientError, Conflict
 from collector.importer import pipeline
 from collector.importer.mapping import BadMapping, apply_overrides, propose
 from collector.importer.source import open_table
@@ -163,6 +163,30 @@ def test_a_property_added_meanwhile_refuses_the_commit(api: Api, database: str,
     assert [p["label"] for p in _custom(api)][-1] == "Total"
     assert count_rows(database, "completions") == 0
     assert job_states(database)[0][0] == "failed"
+
+
+def test_the_limit_reached_meanwhile_refuses_the_commit_naming_what(api: Api, database: str,
+                                                                    settings: Settings,
+                                                                    tmp_path: Path) -> None:
+    """Checked again in the commit: another writer took the last free place meanwhile."""
+    import dataclasses
+
+    define_purchase(api)
+    free = len(_custom(api)) + 1
+    limited = dataclasses.replace(settings, limits=dataclasses.replace(
+        settings.limits, properties_per_definition=free))
+
+    def meanwhile(done: int, total: int) -> None:
+        added = api.post("/events/v3/event-definitions/purchase/property",
+                         json={"name": "gift", "label": "Gift", "type": "string"})
+        assert added.status_code in (200, 201), added.text
+
+    with pytest.raises(ClientError, match=rf"purchase has {free} properties now and can take 0"
+                                          rf" more \(at most {free}\), not the 1 of this import"
+                                          r" \(order_total\); nothing was imported"):
+        _import(api, limited, write_csv(tmp_path / "sales.csv", ROWS),
+                ["Order Total=new-event-property"], progress=meanwhile)
+    assert count_rows(database, "completions") == 0
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -147,8 +147,12 @@ def add_properties(conn: Connection, read: EventDefinition, props: tuple[Propert
                        f" was imported: map the column to event.{taken[0]} and run it again",
                        (FieldError("mapping", f"{taken[0]!r} exists now", "CONFLICT"),))
     if len(current.custom_properties) + len(props) > max_properties:
-        raise ClientError(f"An event can have at most {max_properties} properties; nothing"
-                          " was imported", (FieldError("mapping", "property limit", "LIMIT"),))
+        room = max_properties - len(current.custom_properties)
+        raise ClientError(
+            f"{current.name} has {len(current.custom_properties)} properties now and can take"
+            f" {max(room, 0)} more (at most {max_properties}), not the {len(props)} of this"
+            f" import ({', '.join(p.name for p in props)}); nothing was imported",
+            (FieldError("mapping", f"at most {max(room, 0)} new properties", "LIMIT"),))
     changed = replace(current, custom_properties=(*current.custom_properties, *props),
                       updated_at=now_ms())
     if not save_definition(conn, changed):
