@@ -495,6 +495,32 @@ def test_bad_query_is_rejected(api: Api, seeded: dict[str, Any], params: dict[st
     assert_query_error(get(api, **params), *where)
 
 
+@pytest.mark.parametrize(("path", "query", "where"), [
+    ("/events/v3/events", "limit=5&limit=500", "query.limit"),
+    ("/events/v3/events", "eventType=a&eventType=b", "query.eventType"),
+    ("/events/v3/events", "objectType=contact&objectType=company", "query.objectType"),
+    ("/events/v3/events", "objectType=contact&objectId=1&objectId=2", "query.objectId"),
+    ("/events/v3/events", "occurredAfter=1&occurredAfter=2", "query.occurredAfter"),
+    ("/events/v3/events", "occurredBefore=1&occurredBefore=2", "query.occurredBefore"),
+    ("/events/v3/events", "after=x&after=y", "query.after"),
+    ("/events/v3/event-definitions", "limit=1&limit=2", "query.limit"),
+    ("/events/v3/event-definitions", "archived=true&archived=false", "query.archived"),
+    ("/events/v3/event-definitions", "searchString=a&searchString=b", "query.searchString"),
+    ("/events/v3/event-definitions", "sortOrder=ASC&sortOrder=DESC", "query.sortOrder"),
+    ("/footfall/v1/tracking/failed-events", "limit=1&limit=2", "query.limit"),
+    ("/crm/v3/objects/contacts/a@b.example", "idProperty=email&idProperty=x",
+     "query.idProperty"),
+], ids=lambda v: v if "=" in v else None)
+def test_a_one_valued_parameter_given_twice_is_refused(api: Api, path: str, query: str,
+                                                       where: str) -> None:
+    """The last value was used, the others silently dropped: eventType=a&eventType=b read
+    b's completions alone, with a 200."""
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 400, response.text
+    assert [e["in"] for e in response.json()["errors"]] == [where]
+    assert "once" in response.json()["errors"][0]["message"]
+
+
 # -- event types -------------------------------------------------------------------------
 
 

@@ -53,25 +53,40 @@ def reject_unknown_params(request: Request, allowed: set[str]) -> None:
         raise ValidationFailed(errors)
 
 
+def single_param(request: Request, name: str, errors: list[FieldError]) -> str | None:
+    """The value of the one-valued parameter ``name``; None when it is absent, or given
+    more than once: that is a problem (``limit=5&limit=500`` was read as 500 and
+    ``eventType=a&eventType=b`` as b alone, a 200 that silently dropped half the question)."""
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        errors.append(FieldError(f"query.{name}", f"must be given once (got {len(values)}"
+                                 " values)", "REPEATED"))
+        return None
+    return values[0] if values else None
+
+
 def int_param(request: Request, name: str, default: int, low: int, high: int,
               errors: list[FieldError] | None = None) -> int:
     """The integer parameter ``name``; a problem is appended to ``errors`` (or raised)."""
-    raw = request.query_params.get(name)
+    found: list[FieldError] = [] if errors is None else errors
+    raw = single_param(request, name, found)
     if raw is None:
+        if errors is None and found:
+            raise ValidationFailed(found)
         return default
     number = decimal(raw.strip())
     if number is not None and low <= number <= high:
         return number
-    problem = FieldError(f"query.{name}", f"must be an integer from {low} to {high} (got {raw!r})",
-                         "OUT_OF_RANGE")
+    found.append(FieldError(f"query.{name}", f"must be an integer from {low} to {high}"
+                            f" (got {raw!r})", "OUT_OF_RANGE"))
     if errors is None:
-        raise ValidationFailed([problem])
-    errors.append(problem)
+        raise ValidationFailed(found)
     return default
 
 
 def bool_param(request: Request, name: str, errors: list[FieldError]) -> bool:
-    raw = request.query_params.get(name, "false").strip().lower()
+    found = single_param(request, name, errors)
+    raw = "false" if found is None else found.strip().lower()
     if raw not in ("true", "false"):
         errors.append(FieldError(f"query.{name}", "must be true or false", "INVALID"))
     return raw == "true"

@@ -16,6 +16,7 @@ from collector.api.common import (
     int_param,
     json_body,
     services,
+    single_param,
     unknown_params,
 )
 from collector.definitions import definition_json
@@ -45,13 +46,14 @@ async def list_definitions(request: Request, portal_id: int) -> Response:
     after = int_param(request, "after", 0, 0, 2**63 - 1, errors)
     archived = bool_param(request, "archived", errors)
     bool_param(request, "includeProperties", errors)
-    order = request.query_params.get("sortOrder", "ASC").strip().upper()
+    order = single_param(request, "sortOrder", errors)
+    order = "ASC" if order is None else order.strip().upper()
     if order not in ("ASC", "DESC", "ASCENDING", "DESCENDING"):
         errors.append(FieldError("query.sortOrder", "must be ASC or DESC", "INVALID"))
+    search = (single_param(request, "searchString", errors) or "").lower()
     if errors:
         raise ValidationFailed(errors)
     newest_first = order.startswith("DESC")
-    search = request.query_params.get("searchString", "").lower()
     everything = (await services(request).definitions.get(portal_id, fresh=True)).values()
     matching = sorted((d for d in everything if d.archived == archived and (
         search in d.name or search in d.label.lower())), key=lambda d: d.id,

@@ -14,6 +14,7 @@ from collector.api.common import (
     int_param,
     reject_unknown_params,
     services,
+    single_param,
     unknown_params,
 )
 from collector.completions import event_type, resolve_event_name
@@ -52,12 +53,11 @@ def _values(request: Request, name: str) -> list[str]:
 
 
 def _parse_query(request: Request, portal_id: int) -> _Read:
-    params = request.query_params
     errors = unknown_params(request, QUERY_PARAMS, ("property.", "objectProperty."))
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors)
     descending = _order(request, errors)
     event_name = None
-    if (event_type := params.get("eventType")) is not None:
+    if (event_type := single_param(request, "eventType", errors)) is not None:
         # An event type of another portal matches nothing: no internal name is empty.
         event_name = resolve_event_name(event_type, portal_id) or ""
     object_type, object_id = _object(request, errors)
@@ -92,19 +92,18 @@ def _order(request: Request, errors: list[FieldError]) -> bool:
 
 
 def _object(request: Request, errors: list[FieldError]) -> tuple[str | None, int | None]:
-    params = request.query_params
     object_type = object_id = None
-    if (raw_type := params.get("objectType")) is not None:
+    if (raw_type := single_param(request, "objectType", errors)) is not None:
         object_type = normalize_object_type(raw_type)
         if object_type is None:
             _fail(errors, "objectType", "must be contact, company, deal or ticket")
-    if (raw_id := params.get("objectId")) is not None:
+    if (raw_id := single_param(request, "objectId", errors)) is not None:
         number = decimal(raw_id)
         if number is None or not 0 < number < 2**63:
             _fail(errors, "objectId", "must be a positive integer id")
         else:
             object_id = number
-        if raw_type is None:
+        if "objectType" not in request.query_params:
             _fail(errors, "objectType", "is required with objectId", "REQUIRED")
     return object_type, object_id
 
@@ -142,7 +141,7 @@ def _property_filters(request: Request, errors: list[FieldError]) -> tuple[Pairs
 def _times(request: Request, errors: list[FieldError]) -> dict[str, int]:
     times = {}
     for name in ("occurredAfter", "occurredBefore"):
-        if (raw := request.query_params.get(name)) is not None:
+        if (raw := single_param(request, name, errors)) is not None:
             try:
                 times[name] = parse_timestamp_ms(raw)
             except ValueError as exc:
@@ -176,7 +175,7 @@ def _position(request: Request, portal_id: int, descending: bool,
     name = "before" if backward else "after"
     if backward and "after" in params:
         _fail(errors, "before", "cannot be combined with after")
-    elif (raw := params.get(name)) is not None:
+    elif (raw := single_param(request, name, errors)) is not None:
         try:
             return services(request).cursors.decode(raw, portal_id, descending), backward
         except ValueError as exc:

@@ -7,7 +7,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collector.api.common import authenticated, json_body, reject_unknown_params, services
+from collector.api.common import (
+    authenticated,
+    json_body,
+    reject_unknown_params,
+    services,
+    single_param,
+)
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CrmObject, normalize_object_type
@@ -72,7 +78,10 @@ async def get_object(request: Request, portal_id: int) -> Response:
     object_type = _object_type(request)
     store = services(request).store
     raw_id = request.path_params["object_id"]
-    id_property = request.query_params.get("idProperty")
+    problems: list[FieldError] = []
+    id_property = single_param(request, "idProperty", problems)
+    if problems:
+        raise ValidationFailed(problems)
     found = None
     if id_property:
         if not PROPERTY_NAME_RE.match(id_property):
