@@ -114,6 +114,40 @@ def test_bad_uploads_are_clear_400s(api: Api, database: str) -> None:
         assert text in response.text
 
 
+def test_a_field_given_twice_is_refused_by_name(api: Api, database: str) -> None:
+    """A second file part was imported in place of the first, whose rows were lost without
+    a word (a 202); a second eventName was taken over the first."""
+    define_purchase(api)
+    first, second = CSV.encode(), b"Email\ncat@example.com\n"
+    twice = api.post("/footfall/v1/imports", data={"eventName": "purchase"},
+                     files=[("file", ("a.csv", first)), ("file", ("b.csv", second))])
+    assert twice.status_code == 400, twice.text
+    assert twice.json()["errors"][0]["in"] == "file"
+    assert "must be given once (got 2 parts): import one file per request" in twice.text
+    for path in ("/footfall/v1/imports", "/footfall/v1/imports/mapping"):
+        named = api.post(path, data={"eventName": ["purchase", "purchase"]},
+                         files={"file": ("a.csv", first)})
+        assert named.status_code == 400, named.text
+        assert named.json()["errors"][0]["in"] == "eventName"
+    assert count_rows(database, "completions") == 0
+
+
+def test_the_mapping_endpoint_refuses_what_the_import_would(api: Api, database: str) -> None:
+    """It answered 200 to a request the import refuses, which then failed later."""
+    define_purchase(api)
+    for fields, where in [({"eventName": "purchase", "createEvent": "New"}, "eventName"),
+                          ({"createEvent": "e_visited_page"}, "createEvent"),
+                          ({"eventName": "purchase", "dateFormat": "%Q"}, "dateFormat"),
+                          ({"eventName": "purchase", "dryRun": "maybe"}, "dryRun")]:
+        response = api.post("/footfall/v1/imports/mapping", data=fields,
+                            files={"file": ("a.csv", CSV.encode())})
+        assert response.status_code == 400, (fields, response.text)
+        assert response.json()["errors"][0]["in"] == where, response.text
+    ok = api.post("/footfall/v1/imports/mapping", data={"eventName": "purchase"},
+                  files={"file": ("a.csv", CSV.encode())})
+    assert ok.status_code == 200, ok.text
+
+
 def test_failed_job_says_why(api: Api, database: str) -> None:
     define_purchase(api)
     started = _upload(api, b'Email,Note\n"a@example.com,x\n').json()

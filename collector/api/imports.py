@@ -76,8 +76,15 @@ async def _form(request: Request) -> FormData:
 
 
 def _check_fields(form: FormData) -> None:
+    """Unknown fields, and fields given more than once (a second file part was imported in
+    place of the first, which was lost without a word), are refused by name."""
     errors = [FieldError(key, f"unknown field (allowed: {', '.join(sorted(_FIELDS))})",
                          "UNKNOWN_FIELD") for key in sorted(set(form.keys()) - _FIELDS)]
+    errors += [FieldError(key, f"must be given once (got {count} parts): import one file per"
+                          " request" if key == "file" else
+                          f"must be given once (got {count} parts)", "REPEATED")
+               for key in sorted(set(form.keys()) & _FIELDS)
+               if (count := len(form.getlist(key))) > 1]
     if errors:
         raise ValidationFailed(errors)
 
@@ -125,22 +132,29 @@ async def _start(request: Request, portal_id: int, form: FormData) -> Response:
         find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
     else:
         _check_label(create_event, portal_id, svc.settings.limits)
-    dry_run = _text(form, "dryRun", "false").strip().lower()
-    if dry_run not in ("true", "false"):
-        raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
+    dry_run, date_format = _check_options(form)
     overrides = _overrides(_text(form, "mapping"))
-    date_format = _text(form, "dateFormat", "auto")
-    try:
-        date_parser(date_format)
-    except BadDateFormat as exc:
-        raise ValidationFailed([FieldError("dateFormat", str(exc), "INVALID")]) from None
     path, name = await _save_upload(form)
-    req = ImportRequest(path, portal_id, event, overrides, date_format, dry_run == "true",
+    req = ImportRequest(path, portal_id, event, overrides, date_format, dry_run,
                         file_name=name, job_id=str(uuid.uuid4()),
                         create_event=create_event or None)
     job = _jobs(request).start(svc.store, svc.settings, req, path.parent)
     return JSONResponse(job.to_json(), status_code=202,
                         headers={"Location": f"{BASE}/{req.job_id}"})
+
+
+def _check_options(form: FormData) -> tuple[bool, str]:
+    """``dryRun`` and ``dateFormat``, refused by name when they are wrong (the mapping
+    endpoint, which uses neither, refuses what the import would)."""
+    dry_run = _text(form, "dryRun", "false").strip().lower()
+    if dry_run not in ("true", "false"):
+        raise ValidationFailed([FieldError("dryRun", "must be true or false", "INVALID")])
+    date_format = _text(form, "dateFormat", "auto")
+    try:
+        date_parser(date_format)
+    except BadDateFormat as exc:
+        raise ValidationFailed([FieldError("dateFormat", str(exc), "INVALID")]) from None
+    return dry_run == "true", date_format
 
 
 def _check_label(label: str, portal_id: int, limits: Limits) -> None:
@@ -164,10 +178,16 @@ async def propose_mapping(request: Request, portal_id: int) -> Response:
 
 async def _propose(request: Request, portal_id: int, form: FormData) -> Response:
     svc = services(request)
-    event = _text(form, "eventName")
+    event, create_event = _text(form, "eventName").strip(), _text(form, "createEvent").strip()
+    if event and create_event:
+        raise ValidationFailed([FieldError("eventName", "give at most one of eventName (an"
+                                           " existing event) or createEvent (the label of a new"
+                                           " event made from the file's columns)", "CONFLICT")])
     definition = (find_definition(await svc.store.load_definitions(portal_id), portal_id, event)
                   if event else None)
-    create_event = _text(form, "createEvent").strip()
+    if create_event:
+        _check_label(create_event, portal_id, svc.settings.limits)
+    _check_options(form)
     overrides = _overrides(_text(form, "mapping"))
     limits = svc.settings.limits
     path, name = await _save_upload(form)
