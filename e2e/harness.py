@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -107,8 +108,9 @@ class Portal:
         return f"pe{self.portal_id}_{name}"
 
     def events(self, **params: str) -> list[dict[str, Any]]:
-        query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
-        return self.call("GET", f"/events/v3/events/?limit=1000&{query}")["results"]  # type: ignore[no-any-return]
+        # Each parameter once (the API refuses a one-valued parameter given twice).
+        query = urllib.parse.urlencode({"limit": "1000", **params})
+        return self.call("GET", f"/events/v3/events/?{query}")["results"]  # type: ignore[no-any-return]
 
     def wait_for_events(self, count: int, timeout: float = 10.0, **params: str) -> list[dict[str, Any]]:
         """Poll the retrieval API until ``count`` completions match (the browser delivers
