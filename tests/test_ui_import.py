@@ -149,6 +149,30 @@ def test_dry_run_then_import(browser: Browser, api: Api, database: str) -> None:
     assert [(r["row"], r["column"]) for r in rows] == [("3", "Plan"), ("4", "Email")]
 
 
+def test_change_the_mapping_starts_from_the_checked_one(browser: Browser, api: Api) -> None:
+    """The job page's "Change the mapping" went back to the proposal: every target chosen
+    for the dry run (a new property, a column ignored) and the date format were lost."""
+    define_purchase(api)
+    location = _upload(browser)
+    chosen = {"map_0": "email", "map_1": "ignore", "map_2": "event.amount",
+              "map_3": "new-event-property", "newprop_name_3": "tier",
+              "newprop_type_3": "string", "map_4": "contact.firstname",
+              "date_format": "DD/MM/YYYY", "action": "dry_run"}
+    started = browser.post(location, chosen)
+    _wait(browser, api, started.headers["location"])
+    page = browser.get(started.headers["location"]).text
+    [link] = re.findall(r'<a class="button secondary" href="([^"]+)">Change the mapping</a>', page)
+    again = browser.get(html_unescape(link)).text
+    assert _mapping(again) == {"Email": "email", "Timestamp": "ignore", "Amount": "event.amount",
+                               "Plan": "new-event-property",
+                               "&lt;b&gt;Note&lt;/b&gt;": "contact.firstname"}
+    assert 'name="newprop_name_3" value="tier"' in again
+    assert re.search(r'<option value="DD/MM/YYYY" selected>', again)
+    # Another portal's job id, or none known here, gives the proposal.
+    fresh = browser.get(html_unescape(link).replace("job=", "job=x")).text
+    assert _mapping(fresh)["Timestamp"] == "occurred_at"
+
+
 def test_overrides_change_what_is_imported(browser: Browser, api: Api) -> None:
     define_purchase(api)
     location = _upload(browser)

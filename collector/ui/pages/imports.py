@@ -164,7 +164,7 @@ async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, s
                                   {"file": f"File: {exc.message}"}, 400,
                                   request.query_params.get("create", ""))
     limits = services(request).settings.limits
-    mapping = chosen or propose(table.headers, definition, limits)
+    mapping = {**propose(table.headers, definition, limits), **(chosen or {})}
     creating = request.query_params.get("create", "").strip()
     samples = await asyncio.to_thread(_samples, table)
     # What "Create event property" would make of each column (a new event needs none).
@@ -180,7 +180,15 @@ async def _mapping_page(request: Request, viewer: Viewer, *, chosen: dict[str, s
 
 @portal_page
 async def mapping_page(request: Request, viewer: Viewer) -> Response:
-    return await _mapping_page(request, viewer)
+    """The proposed mapping; with ``?job=`` (the job page's "Change the mapping"), that
+    job's chosen targets and date format, to change from there."""
+    job = _jobs(request).get(viewer.portal_id, request.query_params.get("job", ""))
+    if job is None:
+        return await _mapping_page(request, viewer)
+    chosen = {item.rpartition("=")[0]: item.rpartition("=")[2]  # as apply_overrides splits
+              for item in job.request.overrides}
+    return await _mapping_page(request, viewer, chosen=chosen or None,
+                               date_format=job.request.date_format)
 
 
 @portal_page
