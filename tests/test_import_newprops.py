@@ -165,6 +165,22 @@ def test_a_property_added_meanwhile_refuses_the_commit(api: Api, database: str,
     assert job_states(database)[0][0] == "failed"
 
 
+def test_an_event_archived_meanwhile_refuses_the_commit(api: Api, database: str,
+                                                        settings: Settings,
+                                                        tmp_path: Path) -> None:
+    """The commit stored completions into an event archived while the file was checked (an
+    archived event refuses every send and hit)."""
+    define_purchase(api)
+
+    def meanwhile(done: int, total: int) -> None:
+        assert api.delete("/events/v3/event-definitions/purchase").status_code == 204
+
+    with pytest.raises(Conflict, match="purchase was archived while importing; nothing was"):
+        _import(api, settings, write_csv(tmp_path / "sales.csv", ROWS), [], progress=meanwhile)
+    assert count_rows(database, "completions") == 0
+    assert job_states(database)[0][0] == "failed"
+
+
 def test_the_limit_reached_meanwhile_refuses_the_commit_naming_what(api: Api, database: str,
                                                                     settings: Settings,
                                                                     tmp_path: Path) -> None:

@@ -160,6 +160,17 @@ def add_properties(conn: Connection, read: EventDefinition, props: tuple[Propert
                        " imported: run it again")
 
 
+def check_importable(conn: Connection, portal_id: int, event_name: str) -> None:
+    """The import's event, as stored at its commit, still takes completions: one archived
+    (or deleted) while the file was checked refuses the import, as it refuses a send."""
+    row = conn.execute("SELECT archived FROM event_definitions WHERE portal_id = ? AND name = ?",
+                       (portal_id, event_name)).fetchone()
+    if row is None or row[0]:
+        raise Conflict(f"The event {event_name} was archived while importing; nothing was"
+                       " imported: restore it and run the import again",
+                       (FieldError("eventName", "archived", "ARCHIVED_EVENT"),))
+
+
 def count_completions(conn: Connection, portal_id: int) -> int:
     return int(conn.execute("SELECT count(*) FROM completions WHERE portal_id = ?",
                             (portal_id,)).fetchone()[0])

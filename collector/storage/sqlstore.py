@@ -244,6 +244,8 @@ class SqlStore(Store):
                 body["createdEvent"] = {**body["createdEvent"], "id": str(new_id)}
             if new_properties is not None:
                 records.add_properties(conn, *new_properties)
+            if new_event is None:
+                records.check_importable(conn, portal_id, event_name)
             return imports.commit(conn, portal_id, job_id, event_name, received_at,
                                   monthly_quota, body)
 
