@@ -176,19 +176,16 @@ def _coerce_number(value: object) -> str:
         whole = whole.lstrip("0") or "0"
         if len(whole) > len(str(MAX_SAFE_NUMBER)):
             raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
-        if dot:  # kept digit for digit (as a float, 12345678.123456789 lost its last digits)
-            number = Decimal(f"{sign}{whole}.{fraction}")
-            if abs(number) > MAX_SAFE_NUMBER:
-                raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
-            return _positional(number)
-        value = int(sign + whole)
-    if not isinstance(value, int | float):
+        # A decimal text is kept digit for digit (as a float, 12345678.123456789 lost its
+        # last digits).
+        value = Decimal(f"{sign}{whole}.{fraction}") if dot else int(sign + whole)
+    if not isinstance(value, int | float | Decimal):
         raise BadValue("must be a number")
-    if abs(value) > MAX_SAFE_NUMBER:
-        raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and math.isnan(value):
         raise BadValue("must be a finite number")
-    return _number_text(value)
+    if not -MAX_SAFE_NUMBER <= value <= MAX_SAFE_NUMBER:
+        raise BadValue(f"must be between -{MAX_SAFE_NUMBER} and {MAX_SAFE_NUMBER}")
+    return _positional(value) if isinstance(value, Decimal) else _number_text(value)
 
 
 def _coerce_bool(value: object) -> str:

@@ -42,11 +42,9 @@ def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> lis
 
     Run in the write transaction. Rows are rarely skipped (a retried request), so the
     statements only count what they stored (``RETURNING`` costs ~15 % of a row's insert);
-    when some were skipped, the rows stored are the ones numbered past the table's last
-    ``seq`` before the insert (new rows get the next numbers; the write lock keeps other
-    writers out).
+    when some were skipped, the rows stored are the table's last ones: each new row is
+    numbered ``max(seq) + 1``, and the write lock keeps other writers out.
     """
-    last = conn.execute("SELECT max(seq) FROM completions").fetchone()[0] or 0
     stored = 0
     start = 0
     for size in _CHUNKS:
@@ -59,7 +57,7 @@ def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> lis
         return [(row[2], row[5], row[9] is not None) for row in rows]
     return [tuple(r) for r in conn.execute(
         "SELECT event_name, occurred_at, adjustments IS NOT NULL FROM completions"
-        " WHERE seq > ?", (last,)).fetchall()]
+        " ORDER BY seq DESC LIMIT ?", (stored,)).fetchall()]
 
 
 def _insert_chunk(conn: Connection, chunk: list[tuple[Any, ...]]) -> int:
