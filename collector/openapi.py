@@ -8,8 +8,10 @@ from collector import __version__
 from collector.api.versions import DATE_VERSIONS, dated_paths
 from collector.importer.dates import FORMATS_HELP
 from collector.importer.mapping import TARGETS_HELP
+from collector.importer.newprops import TYPES as NEW_PROPERTY_TYPES
 from collector.openapi_analytics import analytics_paths
 from collector.openapi_tracking import VISUALIZER_TOKEN, tracking_paths
+from collector.properties import PROPERTY_TYPES
 
 _REF = "#/components/schemas/"
 
@@ -54,7 +56,7 @@ def _param(name: str, where: str = "query", schema: dict[str, Any] | None = None
 _STR, _INT, _BOOL = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 _NEW_PROPERTIES: dict[str, Any] = {"type": "array", "items": {
     "type": "object", "properties": {"name": _STR, "label": _STR, "type": {
-        "enum": ["string", "number", "bool", "datetime", "date"]}}}}
+        "enum": list(NEW_PROPERTY_TYPES)}}}}
 _EVENT = _param("eventName", "path", description="Internal name or fullyQualifiedName")
 _PROPERTY = _param("propertyName", "path")
 _OBJECT_TYPE = _param("objectType", "path", description="contacts, companies, deals or tickets")
@@ -71,7 +73,7 @@ _SCHEMAS: dict[str, Any] = {
     "PropertyCreate": {"type": "object", "required": ["label", "type"], "properties": {
         "name": _STR, "label": _STR, "description": _STR, "options": {
             "type": "array", "items": _ref("Option")},
-        "type": {"enum": ["string", "number", "enumeration", "datetime", "date", "bool"]}}},
+        "type": {"enum": list(PROPERTY_TYPES)}}},
     "PropertyUpdate": {"type": "object", "properties": {
         "label": _STR, "description": _STR, "options": {"type": "array", "items": _ref("Option")}}},
     "Property": {"type": "object", "properties": {

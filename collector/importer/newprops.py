@@ -30,9 +30,9 @@ from collector.importer.newevent import SAMPLE_ROWS, infer_type, property_label,
 from collector.importer.table import Table
 from collector.limits import Limits, clean_property_name
 from collector.model import EventDefinition
-from collector.properties import PropertyDef
+from collector.properties import PROPERTY_TYPES, PropertyDef
 
-TYPES = ("string", "number", "bool", "datetime", "date")
+TYPES = tuple(t for t in PROPERTY_TYPES if t != "enumeration")  # no options to give here
 SYNTAX = f"{NEW_PROPERTY}[:<name>[:<type>]]"
 
 
