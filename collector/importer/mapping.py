@@ -105,15 +105,22 @@ def apply_overrides(proposal: dict[str, str], overrides: Sequence[str]) -> dict[
     do, so the item splits at its last ``=``), else the one equal ignoring case and spaces."""
     mapping = dict(proposal)
     for item in overrides:
-        column, sep, target = item.rpartition("=")
+        column, target = split_override(item)
         header = override_column(proposal, column)
-        if not sep or not target.strip():
+        if "=" not in item or not target.strip():
             raise BadMapping(f"--map {item!r}: write it as column=target, e.g. 'E-mail=email'")
         if header is None:
             raise BadMapping(f"--map {item!r}: there is no column {column!r} (columns: "
                              f"{', '.join(proposal)})")
         mapping[header] = target.strip()
     return mapping
+
+
+def split_override(item: str) -> tuple[str, str]:
+    """``(column, target)`` of a ``column=target`` override: split at its last ``=`` (a
+    header may hold one, a target never does)."""
+    column, _, target = item.rpartition("=")
+    return column, target
 
 
 def override_column(headers: Sequence[str] | dict[str, str], column: str) -> str | None:

@@ -27,6 +27,7 @@ from collector.importer.mapping import (
     is_new_property,
     override_column,
     propose,
+    split_override,
 )
 from collector.importer.table import CellError, Table
 from collector.limits import Limits, clean_property_name, name_from_label, property_name_problem
@@ -58,7 +59,7 @@ def _event_columns(headers: Sequence[str], overrides: Sequence[str],
                    limits: Limits) -> list[tuple[int, str, str]]:
     """(column index, header, property name) of every column that feeds the new event."""
     proposal = apply_overrides(propose(headers, None, limits), overrides)
-    explicit = {override_column(headers, item.rpartition("=")[0]) for item in overrides}
+    explicit = {override_column(headers, split_override(item)[0]) for item in overrides}
     columns: list[tuple[int, str, str]] = []
     taken: dict[str, str] = {}
     for index, header in enumerate(headers):

@@ -19,7 +19,7 @@ from collector.definitions import parse_new_definition
 from collector.errors import ClientError, NotFound
 from collector.importer.dates import NAMED_FORMATS, BadDateFormat, date_parser
 from collector.importer.jobs import ImportJobs
-from collector.importer.mapping import BadMapping, apply_overrides, propose
+from collector.importer.mapping import BadMapping, apply_overrides, propose, split_override
 from collector.importer.newevent import propose_definition
 from collector.importer.newprops import TYPES, plan_mapping, suggestions
 from collector.importer.pipeline import ImportRequest, find_definition
@@ -185,8 +185,7 @@ async def mapping_page(request: Request, viewer: Viewer) -> Response:
     job = _jobs(request).get(viewer.portal_id, request.query_params.get("job", ""))
     if job is None:
         return await _mapping_page(request, viewer)
-    chosen = {item.rpartition("=")[0]: item.rpartition("=")[2]  # as apply_overrides splits
-              for item in job.request.overrides}
+    chosen = dict(map(split_override, job.request.overrides))
     return await _mapping_page(request, viewer, chosen=chosen or None,
                                date_format=job.request.date_format)
 
@@ -269,7 +268,7 @@ async def job_page(request: Request, viewer: Viewer) -> Response:
     job = await _job_state(request, viewer.portal_id)
     upload_id = request.query_params.get("upload", "")
     found = uploads.find(viewer.portal_id, upload_id) if upload_id else None
-    targets = [item.rpartition("=")[2] for item in job["overrides"]]  # as apply_overrides
+    targets = [split_override(item)[1] for item in job["overrides"]]
     report = _jobs(request).report(viewer.portal_id, job["id"])
     problems = first_lines(report, REPORT_ROWS) if report and job["state"] != "running" else []
     return render(request, "import/job.html", {
