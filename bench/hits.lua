@@ -1,5 +1,6 @@
 -- One tracker request per wrk request: one page view with its own uuid (so every
--- acknowledged hit must be stored once). BENCH_DELAY_MS paces each connection (for the
+-- acknowledged hit must be stored once), from one of 1,000 visitors per wrk thread, whose
+-- token is a uuid like the tracker's. BENCH_DELAY_MS paces each connection (for the
 -- latency run at a fraction of the peak rate).
 local counter = 0
 local thread_id = 0
@@ -24,7 +25,7 @@ end
 function request()
   counter = counter + 1
   local id = string.format("%08x-%04x-4000-8000-%012x", thread_id, run, counter)
-  local body = '{"a":' .. portal .. ',"k":"' .. string.format("%032x", thread_id * 1000 + counter % 1000) ..
+  local body = '{"a":' .. portal .. ',"k":"' .. string.format("%08x-0000-4000-8000-%012x", thread_id, counter % 1000) ..
     '","h":[{"i":"' .. id .. '","t":' .. os.time() * 1000 ..
     ',"u":"https://bench.example/pricing?utm_source=news&utm_medium=email","ti":"Pricing",' ..
     '"r":"https://www.google.com/","l":"en-US","sw":1280,"sh":800}]}'

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collector.storage.jsontext import compact_json
+from collector.storage.jsontext import compact_json, compact_text_json
 
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -20,6 +20,24 @@ _VALUES = st.recursive(
 @given(_VALUES)
 def test_same_text_as_json_dumps(value: Any) -> None:
     assert compact_json(value) == json.dumps(value, separators=(",", ":"))
+
+
+# Completions' properties and adjustments: text only, with what orjson writes differently
+# (DEL, every non-ASCII character, unpaired surrogates) drawn often.
+_TEXT = st.text(alphabet=st.sampled_from("ab\"\\/\x00\x1f\x7f\n\té\u2028\U0001d11e\ud800") | st.characters())
+_TEXT_TREES = st.dictionaries(_TEXT, _TEXT, max_size=6) | st.lists(
+    st.dictionaries(_TEXT, _TEXT, max_size=3), max_size=3)
+
+
+@given(_TEXT_TREES)
+def test_text_trees_same_text_as_json_dumps(value: Any) -> None:
+    assert compact_text_json(value) == json.dumps(value, separators=(",", ":"))
+
+
+@pytest.mark.parametrize("text", ["plain", "tab\there", "del\x7f", "é", "\ud800", "\u2028", "𝄞"])
+def test_text_trees_each_divergence(text: str) -> None:
+    value = {"k": text, text: [text]}
+    assert compact_text_json(value) == json.dumps(value, separators=(",", ":"))
 
 
 def test_unserializable_values_are_a_type_error() -> None:

@@ -17,11 +17,19 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from collector.errors import ClientError, FieldError
 from collector.jsapi.normalize import safe_text
 from collector.jsonbody import deeper_than
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
+# Every ASCII digit as "0", every other byte as " ": a run of 19 digits is then found in C
+# (a regex tries each digit of a uuid as a start: ten times slower).
+_DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_DIGIT_RUN = b"0" * 19
+# A number token of 19 digits or more (one inside a string matches at times: harmless).
+_LONG_NUMBER = re.compile(rb"[:\[,]\s*-?\d{19}")
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
@@ -51,7 +59,17 @@ class Envelope:
 
 
 def parse_body(body: bytes) -> Any:
-    """JSON from the body; only unreadable JSON is a (400) client error."""
+    """JSON from the body; only unreadable JSON is a (400) client error.
+
+    orjson reads it (a third of json's time) unless it refuses it (not UTF-8, an unpaired
+    surrogate, NaN, nesting past its limit) or may read it differently (integers past 64
+    bits become floats): then json reads it, with bytes that are not UTF-8 replaced."""
+    if _DIGIT_RUN not in body.translate(_DIGITS) or not (
+            _LONG_NUMBER.search(body) or body.lstrip()[:1] in b"-0123456789"):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(body.decode("utf-8", "replace"))
     except (ValueError, RecursionError):

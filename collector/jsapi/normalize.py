@@ -7,11 +7,18 @@ adjustment ``{"field", "action", "message"}`` stored on the completion.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from collector.limits import Limits, clean_property_name, fold_properties, truncate_text
-from collector.properties import PROPERTY_ALIASES, BadValue, PropertyDef, coerce_value
+from collector.properties import (
+    PROPERTY_ALIASES,
+    STANDARD_PROPERTIES,
+    BadValue,
+    PropertyDef,
+    coerce_value,
+)
 
 Lookup = Callable[[str], PropertyDef | None]
 Adjustments = list[dict[str, object]]
@@ -40,8 +47,8 @@ def shown(text: str, limit: int = 100) -> str:
 def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
                          adjustments: Adjustments) -> dict[str, str]:
     """The stored properties of a hit's ``properties`` object, with every change recorded."""
-    if not isinstance(raw, dict):
-        if raw is not None:
+    if not isinstance(raw, dict) or not raw:  # a page view has none
+        if raw is not None and not isinstance(raw, dict):
             adjust(adjustments, "properties", "DROPPED", "must be a JSON object")
         return {}
     folded, dropped = fold_properties(raw, limits)
@@ -132,11 +139,25 @@ def truncate_value(name: str, text: str, limits: Limits, adjustments: Adjustment
     return text
 
 
+@functools.lru_cache(maxsize=8)
+def standard_text_limits(limits: Limits) -> Mapping[str, int]:
+    """The length limit of each standard property of type string (a page view's lookup)."""
+    return {name: limits.value_length_for(name)
+            for name, prop in STANDARD_PROPERTIES.items() if prop.type == "string"}
+
+
 def enrichment_values(raw: dict[str, object], lookup: Lookup, limits: Limits,
-                      adjustments: Adjustments) -> dict[str, str]:
-    """Server-side page and user-agent properties the event accepts, cut to their limits."""
+                      adjustments: Adjustments,
+                      text_limits: Mapping[str, int] | None = None) -> dict[str, str]:
+    """Server-side page and user-agent properties the event accepts, cut to their limits.
+    ``text_limits``: the string properties ``lookup`` knows and their limits, when known
+    beforehand (``standard_text_limits``): a short ASCII value of one is kept as it is."""
     values: dict[str, str] = {}
     for name, value in raw.items():
+        if text_limits is not None and type(value) is str and value.isascii() \
+                and len(value) <= text_limits.get(name, -1):
+            values[name] = value  # as below, without the lookup
+            continue
         prop = lookup(name)
         if prop is None:
             continue

@@ -12,7 +12,7 @@ from collector.ids import new_uuid7s
 from collector.model import NewCompletion
 from collector.storage import rollup
 from collector.storage.identity import IdentityCache, Resolver
-from collector.storage.jsontext import compact_json
+from collector.storage.jsontext import compact_text_json
 from collector.storage.queries import Connection, Dialect, month_of
 from collector.storage.tx import Tx
 
@@ -49,8 +49,8 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     for c in completions:
         pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
                         c.occurred_at, c.received_at, c.source,
-                        compact_json(c.properties),
-                        compact_json(c.adjustments) if c.adjustments else None))
+                        compact_text_json(c.properties),
+                        compact_text_json(c.adjustments) if c.adjustments else None))
     tx.before_commit("completions", functools.partial(_flush_completions, dialect))
     tx.after_commit(resolver.publish)
     return len(completions)

