@@ -1,4 +1,5 @@
-"""Stored properties are compact JSON text, exactly as ``json.dumps`` writes it."""
+"""Stored JSON text: properties exactly as ``json.dumps`` writes them, the rows sent to
+PostgreSQL as json would write them, whichever encoder wrote them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from collector.storage.jsontext import compact_json, compact_text_json
+from collector.storage.pgconn import _ROWS_JSON, _rows_json
 
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -43,3 +45,14 @@ def test_text_trees_each_divergence(text: str) -> None:
 def test_unserializable_values_are_a_type_error() -> None:
     with pytest.raises(TypeError):
         compact_json({"a": object()})
+
+
+_ROW_VALUES = st.none() | st.integers(-(2**70), 2**70) | _TEXT.filter(
+    lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t))  # the guard refuses those
+
+
+@given(st.lists(st.tuples(_ROW_VALUES, _ROW_VALUES, _ROW_VALUES), max_size=5))
+def test_postgres_rows_json_reads_back_as_the_rows(rows: list[tuple[Any, ...]]) -> None:
+    text = _rows_json(rows)
+    assert json.loads(text) == [list(row) for row in rows]
+    assert text == _ROWS_JSON.encode(rows)  # orjson or not, the same text

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
@@ -44,6 +45,15 @@ _INSERT_COMPLETIONS = (
 )
 # Text as UTF-8, not \u escapes, which PostgreSQL refuses outside UTF-8 databases.
 _ROWS_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
+
+
+def _rows_json(rows: list[tuple[Any, ...]]) -> str:
+    """The rows as one JSON array: by orjson (UTF-8 text too, five times faster), or by json
+    for what orjson refuses (an integer past 64 bits; unpaired surrogates never get here)."""
+    try:
+        return orjson.dumps(rows).decode("utf-8")
+    except TypeError:
+        return _ROWS_JSON.encode(rows)
 
 
 class _TextLoader(Loader):
@@ -135,7 +145,7 @@ class PgConnection:
         name, occurredAt and adjusted flag of each row stored."""
         if not rows:
             return []
-        return self.raw.execute(_INSERT_COMPLETIONS, (_ROWS_JSON.encode(rows),),
+        return self.raw.execute(_INSERT_COMPLETIONS, (_rows_json(rows),),
                                 prepare=True).fetchall()
 
     def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
