@@ -94,6 +94,9 @@ class NewCompletion:
     # (object property, value, event property) for a customMatchingId rule
     match: tuple[str, str, str] | None = None
     adjustments: list[dict[str, object]] | None = None
+    # A JS hit from another page of the same site: its hs_touchpoint_source (DIRECT_TRAFFIC
+    # as sent) becomes the visit's, found by the writer (``collector.storage.sessions``).
+    visit_source: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,21 @@ def test_page_view_on_load_and_on_spa_navigation(page: Page, portal: Portal, pag
     assert by_url[first]["hs_language"]
 
 
+def test_a_visit_s_next_page_keeps_the_source_it_began_with(page: Page, portal: Portal,
+                                                            pages: PageServer) -> None:
+    """Opened from a newsletter link, the visit's next page counts as the newsletter's
+    too (its referrer is the first page: on its own it would be direct traffic)."""
+    campaign = "utm_medium=email&utm_source=news"
+    open_page(page, portal, pages, query=campaign)
+    with page.expect_response(collected):
+        page.click("#next")
+    views = portal.wait_for_events(2, eventType="e_visited_page")
+    sources = {v["properties"]["hs_page_url"]: v["properties"]["hs_touchpoint_source"]
+               for v in views}
+    assert sources == {portal.page_url(pages, "page.html", campaign): "EMAIL_MARKETING",
+                       f"{pages.url}/spa/next": "EMAIL_MARKETING"}
+
+
 def test_hubspot_style_single_page_app_counts_each_view_once(page: Page, portal: Portal,
                                                             pages: PageServer) -> None:
     """A page written for HubSpot tracks its own views on navigation (setPath, then

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from collector.enrich.touchpoint import campaign_source, referral_source
+from collector.enrich.touchpoint import campaign_source, referral_source, same_site
 
 CACHED_LENGTH = 2048
 T = TypeVar("T")
@@ -108,6 +108,14 @@ def page_properties(url: str, title: str, referrer: str, language: str,
     if url:
         props["hs_touchpoint_source"] = campaign or referral_source(_host(referrer), host)
     return props
+
+
+def internal_navigation(url: str, referrer: str) -> bool:
+    """Whether a hit comes from another page of the same site, without campaign parameters
+    of its own: its touchpoint source is the visit's (HubSpot attributes a session to how it
+    began; a visitor from a search who opens a second page is still that search's)."""
+    host, _, campaign = _page_url(without_debug_parameter(url))
+    return campaign is None and same_site(_host(without_debug_parameter(referrer)), host)
 
 
 def origin_host(origin: str | None, page_url: str) -> str:

@@ -34,10 +34,18 @@ def _host_matches(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def referral_source(referrer_host: str, page_host: str) -> str:
-    """The touchpoint of a visit without campaign parameters, from where it came."""
+def same_site(referrer_host: str, page_host: str) -> bool:
+    """Whether the referrer is a page of the site itself (``www.`` or not)."""
     host = referrer_host.lower().removeprefix("www.")
-    if not host or host == page_host.lower().removeprefix("www."):
+    return bool(host) and host == page_host.lower().removeprefix("www.")
+
+
+def referral_source(referrer_host: str, page_host: str) -> str:
+    """The touchpoint of a visit without campaign parameters, from where it came (an
+    internal page: DIRECT_TRAFFIC, which the writer replaces by the visit's own source,
+    see ``collector.storage.sessions``)."""
+    host = referrer_host.lower().removeprefix("www.")
+    if not host or same_site(host, page_host):
         return "DIRECT_TRAFFIC"
     if _host_matches(host, _MAIL):
         return "EMAIL_MARKETING"

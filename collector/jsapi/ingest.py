@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from collector.completions import resolve_event_name
-from collector.enrich.page import origin_host, page_properties
+from collector.enrich.page import internal_navigation, origin_host, page_properties
 from collector.enrich.useragent import Agent
 from collector.ids import new_uuid7
 from collector.jsapi.hits import Envelope, Hit
@@ -160,14 +160,17 @@ def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, anonymous: 
                                    hit.language or req.language, hit.screen)}
     props = enrichment_values(enriched, lookup, limits, adjustments,
                               standard_text_limits(limits) if lookup is _standard else None)
-    props.update(normalize_properties(hit.properties, lookup, limits, adjustments))
+    sent = normalize_properties(hit.properties, lookup, limits, adjustments)
+    props.update(sent)
+    visit_source = ("hs_touchpoint_source" in props and "hs_touchpoint_source" not in sent
+                    and internal_navigation(hit.url, hit.referrer))
     if "hs_page_content_type" in props and lookup("hs_asset_type") is not None:
         props["hs_asset_type"] = props["hs_page_content_type"]
     return NewCompletion(
         id=hit.id or new_uuid7(), event_name=event_name, object_type="CONTACT",
         occurred_at=_occurred_at(hit, req, adjustments), received_at=req.now, properties=props,
         source="JS", email=_email(hit, tracking, adjustments, anonymous), utk=utk,
-        adjustments=adjustments or None,
+        adjustments=adjustments or None, visit_source=visit_source,
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from collector.errors import FieldError, QuotaExceeded, ValidationFailed
 from collector.ids import new_uuid7s
 from collector.model import NewCompletion
-from collector.storage import rollup
+from collector.storage import rollup, sessions
 from collector.storage.identity import IdentityCache, Resolver
 from collector.storage.jsontext import compact_text_json
 from collector.storage.queries import Connection, Dialect, month_of
@@ -46,8 +46,15 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
+    visits: sessions.Buffered = tx.state.setdefault("visits", {})
     for c in completions:
-        pending.append((portal_id, c.id, c.event_name, c.object_type, resolver.resolve(c),
+        object_id = resolver.resolve(c)
+        if c.source == "JS":
+            if c.visit_source and (found := sessions.visit_source(
+                    conn, dialect, visits, portal_id, object_id, c.occurred_at)) is not None:
+                c.properties[sessions.SOURCE] = found
+            sessions.remember(visits, portal_id, object_id, c.occurred_at, c.properties)
+        pending.append((portal_id, c.id, c.event_name, c.object_type, object_id,
                         c.occurred_at, c.received_at, c.source,
                         compact_text_json(c.properties),
                         compact_text_json(c.adjustments) if c.adjustments else None))
