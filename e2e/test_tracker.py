@@ -39,6 +39,22 @@ def test_a_visit_s_next_page_keeps_the_source_it_began_with(page: Page, portal: 
                        f"{pages.url}/spa/next": "EMAIL_MARKETING"}
 
 
+def test_a_visit_from_a_search_counts_as_the_search_on_its_next_page(page: Page, portal: Portal,
+                                                                    pages: PageServer) -> None:
+    """A visitor comes from a search engine and follows a link to a second page, whose
+    referrer is the first one."""
+    with page.expect_response(collected):
+        page.goto(portal.page_url(pages, "landing.html"), referer="https://www.google.com/")
+    with page.expect_response(collected):
+        page.click("#onward")
+    views = portal.wait_for_events(2, eventType="e_visited_page")
+    seen = {v["properties"]["hs_page_title"]: (v["properties"].get("hs_referrer"),
+                                               v["properties"]["hs_touchpoint_source"])
+            for v in views}
+    assert seen == {"Landing page": ("https://www.google.com/", "ORGANIC_SEARCH"),
+                    "Fixture page": (portal.page_url(pages, "landing.html"), "ORGANIC_SEARCH")}
+
+
 def test_hubspot_style_single_page_app_counts_each_view_once(page: Page, portal: Portal,
                                                             pages: PageServer) -> None:
     """A page written for HubSpot tracks its own views on navigation (setPath, then
