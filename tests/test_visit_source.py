@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
+import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from collector.enrich.page import internal_navigation
-from tests.conftest import Api
+from collector.model import NewCompletion
+from collector.storage.identity import IdentityCache
+from collector.storage.ingest_worker import run_group
+from collector.storage.sqliteconn import SQLiteTransactor
+from tests.conftest import Api, make_portals, refused_inserts
 from tests.jshits import hit, post_hits
 
 SITE = "https://shop.example"
@@ -45,6 +52,70 @@ def test_pages_sent_together_inherit_within_the_request(api: Api) -> None:
     assert _sources(api)[f"{SITE}/pricing"] == "EMAIL_MARKETING"
 
 
+def test_hits_sent_out_of_order_take_the_hit_before_them(api: Api) -> None:
+    """The tracker sends a closed tab's hits late, together with the next page's."""
+    now = time.time_ns() // 1_000_000 - 60 * MINUTE
+    landing = _view("/", "https://www.google.com/", now)
+    late = _view("/b", f"{SITE}/a", now + 20 * MINUTE)
+    early = _view("/a", f"{SITE}/", now + 5 * MINUTE)
+    assert post_hits(api.client, api.portal_id, landing, late, early).status_code == 204
+    again = _view("/", "https://www.bing.com/", now + 45 * MINUTE)  # a later visit...
+    before = _view("/c", f"{SITE}/b", now + 25 * MINUTE)  # ...and a late hit of the first
+    assert post_hits(api.client, api.portal_id, again).status_code == 204
+    assert post_hits(api.client, api.portal_id, before).status_code == 204
+    assert _sources(api) == {f"{SITE}/": "ORGANIC_SEARCH", f"{SITE}/a": "ORGANIC_SEARCH",
+                             f"{SITE}/b": "ORGANIC_SEARCH", f"{SITE}/c": "ORGANIC_SEARCH"}
+
+
+def test_a_stored_hit_later_than_the_request_s_own_wins(api: Api) -> None:
+    now = time.time_ns() // 1_000_000 - 60 * MINUTE
+    assert post_hits(api.client, api.portal_id,
+                     _view("/", "https://www.facebook.com/", now + 10 * MINUTE)).status_code == 204
+    old = _view("/", "https://www.google.com/", now)  # sent late, with the next page
+    inner = _view("/pricing", f"{SITE}/", now + 12 * MINUTE)
+    assert post_hits(api.client, api.portal_id, old, inner).status_code == 204
+    assert _sources(api)[f"{SITE}/pricing"] == "SOCIAL_MEDIA"  # not the older search's
+
+
+def test_an_identify_in_the_same_request_keeps_the_visit(api: Api) -> None:
+    """A visitor identifies on the second page as a contact known from elsewhere: the
+    landing page, moved to that contact in the same transaction, still counts."""
+    now = time.time_ns() // 1_000_000 - 10 * MINUTE
+    known = _view("/x", "", now - 5 * MINUTE, e="jo@example.com")
+    assert post_hits(api.client, api.portal_id, known, utk="d" * 32).status_code == 204
+    landing = _view("/", "https://www.google.com/", now)
+    inner = _view("/pricing", f"{SITE}/", now + MINUTE, e="jo@example.com")
+    assert post_hits(api.client, api.portal_id, landing, inner).status_code == 204
+    assert _sources(api)[f"{SITE}/pricing"] == "ORGANIC_SEARCH"
+
+
+def test_a_group_run_again_decides_again() -> None:
+    """A group that failed runs its jobs again apart: a job keeps nothing of the first
+    try (here the landing page's row is refused, so the inner page is a visit of its own)."""
+    database = str(Path(tempfile.mkdtemp()) / "visits.db")
+    portal = make_portals(database, "P")[0].portal_id
+    now = time.time_ns() // 1_000_000 - 10 * MINUTE
+
+    def view(url: str, source: str, at: int, inner: bool) -> NewCompletion:
+        return NewCompletion(
+            id=str(uuid.uuid4()), event_name="e_visited_page", object_type="CONTACT",
+            occurred_at=at, received_at=now, source="JS", utk="a" * 32, visit_source=inner,
+            properties={"hs_page_url": url, "hs_touchpoint_source": source})
+
+    landing = view(f"{SITE}/", "ORGANIC_SEARCH", now, False)
+    inner = view(f"{SITE}/pricing", "DIRECT_TRAFFIC", now + MINUTE, True)
+    transactor = SQLiteTransactor(database, 5000)
+    conn = transactor.connect()
+    jobs = [("completions", portal, ([landing], 10**6)), ("completions", portal, ([inner], 10**6))]
+    with refused_inserts(database, when=f"NEW.id = '{landing.id}'"):
+        outcomes = run_group(transactor, conn, IdentityCache(), jobs)
+    assert [ok for ok, _ in outcomes] == [False, True]  # type: ignore[union-attr]
+    stored = conn.execute("SELECT json_extract(properties, '$.hs_touchpoint_source')"
+                          " FROM completions").fetchall()
+    assert stored == [("DIRECT_TRAFFIC",)]
+    assert inner.properties["hs_touchpoint_source"] == "DIRECT_TRAFFIC"  # the job's own
+
+
 def test_a_custom_event_on_an_inner_page_counts_as_the_visit(api: Api) -> None:
     api.define("signed_up")
     now = time.time_ns() // 1_000_000 - 10 * MINUTE
@@ -74,21 +145,21 @@ def test_only_the_same_visitor_s_visit_counts(api: Api) -> None:
     assert _sources(api)[f"{SITE}/pricing"] == "DIRECT_TRAFFIC"
 
 
-@pytest.mark.parametrize(("page", "sent", "expected"), [
+@pytest.mark.parametrize(("path", "sent", "expected"), [
     ("/pricing?utm_medium=cpc", None, "PAID_SEARCH"),  # its own campaign wins
     ("/pricing", "OFFLINE", "OFFLINE"),  # so does a source the page's code sends
 ])
-def test_an_inner_page_s_own_source_wins(api: Api, page: str, sent: str | None,
+def test_an_inner_page_s_own_source_wins(api: Api, path: str, sent: str | None,
                                          expected: str) -> None:
     now = time.time_ns() // 1_000_000 - 10 * MINUTE
     api.define("viewed")
     landing = _view("/", "https://www.google.com/", now)
     assert post_hits(api.client, api.portal_id, landing).status_code == 204
-    inner = (_view(page, f"{SITE}/", now + MINUTE) if sent is None else hit(
-        api.fqn("viewed"), u=f"{SITE}{page}", r=f"{SITE}/", t=now + MINUTE,
+    inner = (_view(path, f"{SITE}/", now + MINUTE) if sent is None else hit(
+        api.fqn("viewed"), u=f"{SITE}{path}", r=f"{SITE}/", t=now + MINUTE,
         p={"hs_touchpoint_source": sent}))
     assert post_hits(api.client, api.portal_id, inner).status_code == 204
-    assert _sources(api)[f"{SITE}{page}"] == expected
+    assert _sources(api)[f"{SITE}{path}"] == expected
 
 
 def test_an_http_api_completion_is_no_visit(api: Api) -> None:

@@ -63,7 +63,9 @@ def parse_body(body: bytes) -> Any:
 
     orjson reads it (a third of json's time) unless it refuses it (not UTF-8, an unpaired
     surrogate, NaN, nesting past its limit) or may read it differently (integers past 64
-    bits become floats): then json reads it, with bytes that are not UTF-8 replaced."""
+    bits become floats): then json reads it, with bytes that are not UTF-8 replaced. The
+    values are json's; only nesting reads further (orjson's limit is 1,024 levels, json's
+    recursion may stop short of it): such a body is read and pruned, not refused."""
     if _DIGIT_RUN not in body.translate(_DIGITS) or not (
             _LONG_NUMBER.search(body) or body.lstrip()[:1] in b"-0123456789"):
         try:

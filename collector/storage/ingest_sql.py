@@ -46,21 +46,24 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
-    visits: sessions.Buffered = tx.state.setdefault("visits", {})
-    for c in completions:
-        object_id = resolver.resolve(c)
-        if c.source == "JS":
-            if c.visit_source and (found := sessions.visit_source(
-                    conn, dialect, visits, portal_id, object_id, c.occurred_at)) is not None:
-                c.properties[sessions.SOURCE] = found
-            sessions.remember(visits, portal_id, object_id, c.occurred_at, c.properties)
-        pending.append((portal_id, c.id, c.event_name, c.object_type, object_id,
-                        c.occurred_at, c.received_at, c.source,
-                        compact_text_json(c.properties),
-                        compact_text_json(c.adjustments) if c.adjustments else None))
+    _buffer(tx.state.setdefault("visits", sessions.Visits()), resolver, portal_id, pending,
+            completions)
     tx.before_commit("completions", functools.partial(_flush_completions, dialect))
     tx.after_commit(resolver.publish)
     return len(completions)
+
+
+def _buffer(visits: sessions.Visits, resolver: Resolver, portal_id: int,
+            pending: list[tuple[Any, ...]], completions: list[NewCompletion]) -> None:
+    """Append the completions' rows, each with its object (a JS hit from an inner page gets
+    its properties at the flush, with its visit's source)."""
+    for c in completions:
+        object_id = resolver.resolve(c)
+        properties = (visits.add(portal_id, pending, c) if c.source == "JS"
+                      else compact_text_json(c.properties))
+        pending.append((portal_id, c.id, c.event_name, c.object_type, object_id,
+                        c.occurred_at, c.received_at, c.source, properties,
+                        compact_text_json(c.adjustments) if c.adjustments else None))
 
 
 def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompletion], used: int,
@@ -87,6 +90,8 @@ def _flush_completions(dialect: Dialect, tx: Tx[Any]) -> None:
     rollup. Lock order, kept by every writer of these rows: usage rows, then rollup rows."""
     conn: Connection = tx.conn
     buffered: dict[tuple[int, str], list[tuple[Any, ...]]] = tx.state["completions"]
+    if (visits := tx.state.get("visits")) is not None:
+        visits.settle(conn, dialect)  # the properties of inner pages' hits
     days: dict[int, rollup.DayCounts] = {}
     for (portal_id, month), rows in sorted(buffered.items()):
         stored = dialect.insert_completions(conn, rows)

@@ -3,46 +3,132 @@
 A hit whose referrer is another page of the same site (``NewCompletion.visit_source``) says
 nothing of how the visit began; per hit it would be DIRECT_TRAFFIC, and a visitor who came
 from a search and read three pages would count once as the search and twice as direct.
-Its ``hs_touchpoint_source`` is instead the visitor's latest JS completion's, if that one
-occurred at most ``VISIT_GAP_MS`` before (HubSpot's session timeout); else it stays
-DIRECT_TRAFFIC. The writer decides it once the contact is known, from the rows stored and
-those buffered in its transaction, so every collector process gets the same answer.
+Its ``hs_touchpoint_source`` is instead the one of the visitor's JS completion just before
+it, if that one occurred at most ``VISIT_GAP_MS`` earlier (HubSpot's session timeout); else
+it stays DIRECT_TRAFFIC.
+
+The writer decides it when it flushes a transaction's rows, so every collector process gets
+the same answer however hits were grouped: the contacts are final then (an identify in the
+transaction may have moved an anonymous visitor's rows), the transaction's own hits count in
+the order they occurred (the tracker sends a closed tab's hits late, with the next page's),
+and the stored completions are read for all of them in one statement.
 """
 
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass, field
 from typing import Any
 
+from collector.model import NewCompletion
+from collector.storage.jsontext import compact_text_json
 from collector.storage.queries import Connection, Dialect
 
 VISIT_GAP_MS = 30 * 60_000
 SOURCE = "hs_touchpoint_source"
-# (portal, contact) -> (occurredAt, source) of the latest JS completion buffered
-Buffered = dict[tuple[int, int], tuple[int, str]]
+_CHUNK = 300  # hits per lookup statement (three parameters each)
+_PROPERTIES = 8  # the properties column of a buffered completion row
+_OBJECT_ID = 4
 
 
-def visit_source(conn: Connection, dialect: Dialect, buffered: Buffered, portal_id: int,
-                 contact: int, occurred_at: int) -> str | None:
-    """The source of the visit a hit at ``occurred_at`` belongs to, or None (a new visit)."""
-    earlier = buffered.get((portal_id, contact))
-    if earlier is not None and occurred_at - VISIT_GAP_MS <= earlier[0] <= occurred_at:
-        return earlier[1]
-    source = dialect.prop("properties", SOURCE)
-    row = conn.execute(
-        f"SELECT {source} FROM completions WHERE portal_id = ? AND object_type = 'CONTACT'"
-        f" AND object_id = ? AND occurred_at BETWEEN ? AND ? AND source = 'JS'"
-        f" AND {source} IS NOT NULL ORDER BY occurred_at DESC, seq DESC LIMIT 1",
-        (portal_id, contact, occurred_at - VISIT_GAP_MS, occurred_at)).fetchone()
-    return row[0] if row else None
+@dataclass(slots=True)
+class _Hit:
+    """A JS completion with a touchpoint source, buffered in the transaction."""
+
+    portal_id: int
+    rows: list[tuple[Any, ...]]  # the buffered row list it is in, at ``index``
+    index: int
+    order: int
+    occurred_at: int
+    source: str
+    properties: dict[str, str] | None  # set while its source is the visit's, to be found
 
 
-def remember(buffered: Buffered, portal_id: int, contact: int, occurred_at: int,
-             properties: dict[str, Any]) -> None:
-    """Note a JS completion buffered in this transaction, for the hits after it."""
-    source = properties.get(SOURCE)
-    if source is None:
-        return
-    key = (portal_id, contact)
-    earlier = buffered.get(key)
-    if earlier is None or earlier[0] <= occurred_at:
-        buffered[key] = (occurred_at, source)
+@dataclass
+class Visits:
+    """The transaction's JS completions that have a touchpoint source (``tx.state``)."""
+
+    hits: list[_Hit] = field(default_factory=list)
+    open: bool = False  # some wait for their visit's source
+
+    def add(self, portal_id: int, rows: list[tuple[Any, ...]], c: NewCompletion) -> str | None:
+        """Note the JS completion about to be appended to ``rows``; its properties' JSON,
+        or None when they are written at the flush (``settle``), once its visit's source
+        is known."""
+        source = c.properties.get(SOURCE)
+        if source is None:
+            return compact_text_json(c.properties)
+        waits = c.visit_source
+        self.hits.append(_Hit(portal_id, rows, len(rows), len(self.hits), c.occurred_at,
+                              source, c.properties if waits else None))
+        self.open = self.open or waits
+        return None if waits else compact_text_json(c.properties)
+
+    def settle(self, conn: Connection, dialect: Dialect) -> None:
+        """Write the properties of every hit that waits, with its visit's source."""
+        if not self.open:
+            return
+        # By visitor: (occurredAt, order, source) of the hits that know their source.
+        known: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
+        waiting: list[_Hit] = []
+        for hit in self.hits:
+            if hit.properties is None:
+                known.setdefault(_visitor(hit), []).append(
+                    (hit.occurred_at, hit.order, hit.source))
+            else:
+                waiting.append(hit)
+        for entries in known.values():
+            entries.sort()
+        waiting.sort(key=lambda h: (h.occurred_at, h.order))
+        stored = _stored_sources(conn, dialect, [(*_visitor(h), h.occurred_at)
+                                                 for h in waiting])
+        for hit, earlier_stored in zip(waiting, stored, strict=True):
+            entries = known.setdefault(_visitor(hit), [])
+            before = bisect.bisect_left(entries, (hit.occurred_at, hit.order))
+            # The latest hit before it: the transaction's if as late as the stored one's (it
+            # was sent after), none older than the gap (DIRECT_TRAFFIC: a visit of its own).
+            candidates = [entries[before - 1][::2]] if before else []
+            if earlier_stored is not None:
+                candidates.append(earlier_stored)
+            latest = max(candidates, key=lambda c: c[0], default=None)
+            source = hit.source
+            if latest is not None and latest[0] >= hit.occurred_at - VISIT_GAP_MS:
+                source = latest[1]
+            assert hit.properties is not None
+            properties = {**hit.properties, SOURCE: source}  # the job's own stays as sent
+            row = hit.rows[hit.index]
+            hit.rows[hit.index] = (*row[:_PROPERTIES], compact_text_json(properties),
+                                   *row[_PROPERTIES + 1:])
+            bisect.insort(entries, (hit.occurred_at, hit.order, source))
+        self.open = False
+
+
+def _visitor(hit: _Hit) -> tuple[int, int]:
+    """(portal, contact) of the hit's row as it is now (an identify moves rows)."""
+    return hit.portal_id, hit.rows[hit.index][_OBJECT_ID]
+
+
+def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, int, int]],
+                    ) -> list[tuple[int, str] | None]:
+    """For each (portal, contact, occurredAt): (occurredAt, touchpoint source) of the
+    contact's latest stored JS completion at most ``VISIT_GAP_MS`` before, or None. One
+    statement per chunk; each lookup is a short backward walk of ``completions_object``."""
+    found: list[tuple[int, str] | None] = []
+    source = dialect.prop("c.properties", SOURCE)
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        values = ",".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+                           " CAST(? AS BIGINT))"] * len(chunk))
+        rows = conn.execute(
+            f"WITH wanted (n, portal_id, contact, at) AS (VALUES {values})"
+            f" SELECT (SELECT c.occurred_at || ' ' || {source} FROM completions c"
+            f" WHERE c.portal_id = wanted.portal_id AND c.object_type = 'CONTACT'"
+            f" AND c.object_id = wanted.contact"
+            f" AND c.occurred_at BETWEEN wanted.at - {VISIT_GAP_MS} AND wanted.at"
+            f" AND c.source = 'JS' AND {source} IS NOT NULL"
+            f" ORDER BY c.occurred_at DESC, c.seq DESC LIMIT 1) FROM wanted ORDER BY n",
+            [value for n, row in enumerate(chunk) for value in (n, *row)]).fetchall()
+        for (text,) in rows:
+            at, _, name = text.partition(" ") if text is not None else ("", "", "")
+            found.append((int(at), name) if text is not None else None)
+    return found
