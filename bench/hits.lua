@@ -1,7 +1,7 @@
 -- One tracker request per wrk request: one page view with its own uuid (so every
 -- acknowledged hit must be stored once), from one of 1,000 visitors per wrk thread, whose
--- token is a uuid like the tracker's. BENCH_DELAY_MS paces each connection (for the
--- latency run at a fraction of the peak rate).
+-- token is a uuid like the tracker's; half of them from another page of the site.
+-- BENCH_DELAY_MS paces each connection (for the latency run at a fraction of the peak rate).
 local counter = 0
 local thread_id = 0
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
@@ -22,13 +22,25 @@ function init(args)
   wrk.headers["Origin"] = "https://bench.example"
 end
 
+-- Each visitor's hits take turns, a thousand requests each: a landing page opened from a
+-- newsletter link (campaign parameters), then another page of the site, whose touchpoint
+-- source the writer takes from the visit. The first two thousand are landing pages: wrk
+-- makes one request of a thread without sending it.
+function page(inner)
+  if inner == 1 then
+    return ',"u":"https://bench.example/signup","ti":"Sign up","r":"https://bench.example/pricing"'
+  end
+  return ',"u":"https://bench.example/pricing?utm_source=news&utm_medium=email","ti":"Pricing",' ..
+    '"r":"https://www.google.com/"'
+end
+
 function request()
   counter = counter + 1
   local id = string.format("%08x-%04x-4000-8000-%012x", thread_id, run, counter)
-  local body = '{"a":' .. portal .. ',"k":"' .. string.format("%08x-0000-4000-8000-%012x", thread_id, counter % 1000) ..
-    '","h":[{"i":"' .. id .. '","t":' .. os.time() * 1000 ..
-    ',"u":"https://bench.example/pricing?utm_source=news&utm_medium=email","ti":"Pricing",' ..
-    '"r":"https://www.google.com/","l":"en-US","sw":1280,"sh":800}]}'
+  local visitor = string.format("%08x-0000-4000-8000-%012x", thread_id, counter % 1000)
+  local inner = counter > 2000 and math.floor((counter - 1) / 1000) % 2
+  local body = '{"a":' .. portal .. ',"k":"' .. visitor .. '","h":[{"i":"' .. id ..
+    '","t":' .. os.time() * 1000 .. page(inner) .. ',"l":"en-US","sw":1280,"sh":800}]}'
   return wrk.format(nil, nil, nil, body)
 end
 
