@@ -127,6 +127,27 @@ def test_a_custom_event_on_an_inner_page_counts_as_the_visit(api: Api) -> None:
     assert stored["properties"]["hs_touchpoint_source"] == "SOCIAL_MEDIA"
 
 
+def test_a_source_an_event_s_code_sent_is_that_event_s_not_the_visit_s(api: Api) -> None:
+    """A chat on the landing page sends its event with CONVERSATION: the next page is still
+    the search's."""
+    api.define("chatted")
+    now = time.time_ns() // 1_000_000 - 10 * MINUTE
+    landing = _view("/", "https://www.google.com/", now)
+    chat = hit(api.fqn("chatted"), u=f"{SITE}/", r="https://www.google.com/", t=now + 1000,
+               p={"hs_touchpoint_source": "CONVERSATION"})
+    inner = _view("/pricing", f"{SITE}/", now + MINUTE)
+    assert post_hits(api.client, api.portal_id, landing, chat).status_code == 204
+    assert post_hits(api.client, api.portal_id, inner).status_code == 204
+    chat_inner = hit(api.fqn("chatted"), u=f"{SITE}/pricing", r=f"{SITE}/", t=now + 2 * MINUTE,
+                     p={"hs_touchpoint_source": "CONVERSATION"})
+    later = _view("/signup", f"{SITE}/pricing", now + 3 * MINUTE)
+    assert post_hits(api.client, api.portal_id, chat_inner, later).status_code == 204
+    sources = _sources(api, eventType="e_visited_page")
+    assert sources[f"{SITE}/pricing"] == sources[f"{SITE}/signup"] == "ORGANIC_SEARCH"
+    chats = api.events(eventType=api.fqn("chatted"))["results"]
+    assert {c["properties"]["hs_touchpoint_source"] for c in chats} == {"CONVERSATION"}
+
+
 def test_after_half_an_hour_away_an_inner_page_starts_a_direct_visit(api: Api) -> None:
     now = time.time_ns() // 1_000_000 - 120 * MINUTE
     first = _view("/", "https://www.bing.com/", now)

@@ -3,9 +3,10 @@
 A hit whose referrer is another page of the same site (``NewCompletion.visit_source``) says
 nothing of how the visit began; per hit it would be DIRECT_TRAFFIC, and a visitor who came
 from a search and read three pages would count once as the search and twice as direct.
-Its ``hs_touchpoint_source`` is instead the one of the visitor's JS completion just before
-it, if that one occurred at most ``VISIT_GAP_MS`` earlier (HubSpot's session timeout); else
-it stays DIRECT_TRAFFIC.
+Its ``hs_touchpoint_source`` is instead the one of the visitor's page view just before it,
+if that one occurred at most ``VISIT_GAP_MS`` earlier (HubSpot's session timeout); else it
+stays DIRECT_TRAFFIC. Page views only: a custom event may carry a source its page's code
+sent (a chat's CONVERSATION), which is that event's, not the visit's.
 
 The writer decides it when it flushes a transaction's rows, so every collector process gets
 the same answer however hits were grouped: the contacts are final then (an identify in the
@@ -20,7 +21,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
-from collector.model import NewCompletion
+from collector.model import PAGE_VIEW, NewCompletion
 from collector.storage.jsontext import compact_text_json
 from collector.storage.queries import Connection, Dialect
 
@@ -41,6 +42,7 @@ class _Hit:
     order: int
     occurred_at: int
     source: str
+    page_view: bool
     properties: dict[str, str] | None  # set while its source is the visit's, to be found
 
 
@@ -60,7 +62,8 @@ class Visits:
             return compact_text_json(c.properties)
         waits = c.visit_source
         self.hits.append(_Hit(portal_id, rows, len(rows), len(self.hits), c.occurred_at,
-                              source, c.properties if waits else None))
+                              source, c.event_name == PAGE_VIEW,
+                              c.properties if waits else None))
         self.open = self.open or waits
         return None if waits else compact_text_json(c.properties)
 
@@ -68,14 +71,14 @@ class Visits:
         """Write the properties of every hit that waits, with its visit's source."""
         if not self.open:
             return
-        # By visitor: (occurredAt, order, source) of the hits that know their source.
+        # By visitor: (occurredAt, order, source) of the page views that know their source.
         known: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
         waiting: list[_Hit] = []
         for hit in self.hits:
-            if hit.properties is None:
+            if hit.properties is None and hit.page_view:
                 known.setdefault(_visitor(hit), []).append(
                     (hit.occurred_at, hit.order, hit.source))
-            else:
+            elif hit.properties is not None:
                 waiting.append(hit)
         for entries in known.values():
             entries.sort()
@@ -99,7 +102,8 @@ class Visits:
             row = hit.rows[hit.index]
             hit.rows[hit.index] = (*row[:_PROPERTIES], compact_text_json(properties),
                                    *row[_PROPERTIES + 1:])
-            bisect.insort(entries, (hit.occurred_at, hit.order, source))
+            if hit.page_view:
+                bisect.insort(entries, (hit.occurred_at, hit.order, source))
         self.open = False
 
 
@@ -111,7 +115,7 @@ def _visitor(hit: _Hit) -> tuple[int, int]:
 def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, int, int]],
                     ) -> list[tuple[int, str] | None]:
     """For each (portal, contact, occurredAt): (occurredAt, touchpoint source) of the
-    contact's latest stored JS completion at most ``VISIT_GAP_MS`` before, or None. One
+    contact's latest stored page view at most ``VISIT_GAP_MS`` before, or None. One
     statement per chunk; each lookup is a short backward walk of ``completions_object``."""
     found: list[tuple[int, str] | None] = []
     source = dialect.prop("c.properties", SOURCE)
@@ -125,7 +129,7 @@ def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, 
             f" WHERE c.portal_id = wanted.portal_id AND c.object_type = 'CONTACT'"
             f" AND c.object_id = wanted.contact"
             f" AND c.occurred_at BETWEEN wanted.at - {VISIT_GAP_MS} AND wanted.at"
-            f" AND c.source = 'JS' AND {source} IS NOT NULL"
+            f" AND c.source = 'JS' AND c.event_name = '{PAGE_VIEW}' AND {source} IS NOT NULL"
             f" ORDER BY c.occurred_at DESC, c.seq DESC LIMIT 1) FROM wanted ORDER BY n",
             [value for n, row in enumerate(chunk) for value in (n, *row)]).fetchall()
         for (text,) in rows:
