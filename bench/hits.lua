@@ -24,10 +24,10 @@ end
 
 -- Each visitor's hits take turns, a thousand requests each: a landing page opened from a
 -- newsletter link (campaign parameters), then another page of the site, whose touchpoint
--- source the writer takes from the visit. The first two thousand are landing pages: wrk
--- makes one request of a thread without sending it.
+-- source the writer takes from the visit. The first two thousand are landing pages (wrk
+-- makes one request of a thread without sending it); inner pages from the 2,001st on.
 function page(inner)
-  if inner == 1 then
+  if inner then
     return ',"u":"https://bench.example/signup","ti":"Sign up","r":"https://bench.example/pricing"'
   end
   return ',"u":"https://bench.example/pricing?utm_source=news&utm_medium=email","ti":"Pricing",' ..
@@ -38,7 +38,7 @@ function request()
   counter = counter + 1
   local id = string.format("%08x-%04x-4000-8000-%012x", thread_id, run, counter)
   local visitor = string.format("%08x-0000-4000-8000-%012x", thread_id, counter % 1000)
-  local inner = counter > 2000 and math.floor((counter - 1) / 1000) % 2
+  local inner = counter > 2000 and math.floor((counter - 2001) / 1000) % 2 == 0
   local body = '{"a":' .. portal .. ',"k":"' .. visitor .. '","h":[{"i":"' .. id ..
     '","t":' .. os.time() * 1000 .. page(inner) .. ',"l":"en-US","sw":1280,"sh":800}]}'
   return wrk.format(nil, nil, nil, body)

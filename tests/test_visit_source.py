@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
+import sqlite3
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -89,31 +90,75 @@ def test_an_identify_in_the_same_request_keeps_the_visit(api: Api) -> None:
     assert _sources(api)[f"{SITE}/pricing"] == "ORGANIC_SEARCH"
 
 
-def test_a_group_run_again_decides_again() -> None:
+def _completion(url: str, source: str, at: int, inner: bool, utk: str = "a" * 32,
+                email: str | None = None) -> NewCompletion:
+    """A page view as the JS path hands it to the writer."""
+    return NewCompletion(
+        id=str(uuid.uuid4()), event_name="e_visited_page", object_type="CONTACT",
+        occurred_at=at, received_at=at, source="JS", utk=utk, email=email, visit_source=inner,
+        properties={"hs_page_url": url, "hs_touchpoint_source": source})
+
+
+def _writer(tmp_path: Path) -> tuple[int, SQLiteTransactor, sqlite3.Connection]:
+    database = str(tmp_path / "visits.db")
+    portal = make_portals(database, "P")[0].portal_id
+    transactor = SQLiteTransactor(database, 5000)
+    return portal, transactor, transactor.connect()
+
+
+def _stored_sources(conn: sqlite3.Connection) -> dict[str, str]:
+    return dict(conn.execute("SELECT id, json_extract(properties, '$.hs_touchpoint_source')"
+                             " FROM completions").fetchall())
+
+
+def test_a_group_run_again_decides_again(tmp_path: Path) -> None:
     """A group that failed runs its jobs again apart: a job keeps nothing of the first
     try (here the landing page's row is refused, so the inner page is a visit of its own)."""
-    database = str(Path(tempfile.mkdtemp()) / "visits.db")
-    portal = make_portals(database, "P")[0].portal_id
+    portal, transactor, conn = _writer(tmp_path)
     now = time.time_ns() // 1_000_000 - 10 * MINUTE
-
-    def view(url: str, source: str, at: int, inner: bool) -> NewCompletion:
-        return NewCompletion(
-            id=str(uuid.uuid4()), event_name="e_visited_page", object_type="CONTACT",
-            occurred_at=at, received_at=now, source="JS", utk="a" * 32, visit_source=inner,
-            properties={"hs_page_url": url, "hs_touchpoint_source": source})
-
-    landing = view(f"{SITE}/", "ORGANIC_SEARCH", now, False)
-    inner = view(f"{SITE}/pricing", "DIRECT_TRAFFIC", now + MINUTE, True)
-    transactor = SQLiteTransactor(database, 5000)
-    conn = transactor.connect()
+    landing = _completion(f"{SITE}/", "ORGANIC_SEARCH", now, False)
+    inner = _completion(f"{SITE}/pricing", "DIRECT_TRAFFIC", now + MINUTE, True)
     jobs = [("completions", portal, ([landing], 10**6)), ("completions", portal, ([inner], 10**6))]
-    with refused_inserts(database, when=f"NEW.id = '{landing.id}'"):
+    with closing(conn), refused_inserts(transactor.path, when=f"NEW.id = '{landing.id}'"):
         outcomes = run_group(transactor, conn, IdentityCache(), jobs)
-    assert [ok for ok, _ in outcomes] == [False, True]  # type: ignore[union-attr]
-    stored = conn.execute("SELECT json_extract(properties, '$.hs_touchpoint_source')"
-                          " FROM completions").fetchall()
-    assert stored == [("DIRECT_TRAFFIC",)]
+        assert isinstance(outcomes, list)
+        assert [ok for ok, _ in outcomes] == [False, True]
+        assert _stored_sources(conn) == {inner.id: "DIRECT_TRAFFIC"}
     assert inner.properties["hs_touchpoint_source"] == "DIRECT_TRAFFIC"  # the job's own
+
+
+def test_the_answer_does_not_depend_on_how_requests_were_grouped(tmp_path: Path) -> None:
+    """Device 1 belongs to a known contact; device 2 lands from a social site anonymously
+    and identifies as that contact two minutes later. Device 1's page in between belongs to
+    no visit of device 2's (the contact had none when it was sent), whether or not the four
+    requests share a transaction."""
+    portal, transactor, conn = _writer(tmp_path)
+    now = time.time_ns() // 1_000_000 - 60 * MINUTE
+    one, two = "1" * 32, "2" * 32
+
+    def requests() -> list[NewCompletion]:
+        return [_completion(f"{SITE}/a", "REFERRALS", now - 40 * MINUTE, False, one, "b@x.example"),
+                _completion(f"{SITE}/", "SOCIAL_MEDIA", now, False, two),
+                _completion(f"{SITE}/w", "DIRECT_TRAFFIC", now + MINUTE, True, one),
+                _completion(f"{SITE}/p", "DIRECT_TRAFFIC", now + 2 * MINUTE, True, two,
+                            "b@x.example")]
+
+    answers = []
+    with closing(conn):
+        for groups in ([1, 1, 1, 1], [1, 3], [4]):
+            conn.execute("DELETE FROM completions")
+            conn.execute("DELETE FROM visitors")
+            conn.execute("DELETE FROM objects")
+            sent, start = requests(), 0
+            for size in groups:
+                jobs = [("completions", portal, ([c], 10**6)) for c in sent[start:start + size]]
+                assert all(ok for ok, _ in run_group(transactor, conn, IdentityCache(), jobs))
+                start += size
+            stored = _stored_sources(conn)
+            answers.append([stored[c.id] for c in sent])
+    # Device 2's last page follows the contact's latest page view, device 1's at now + 1.
+    assert answers[0] == ["REFERRALS", "SOCIAL_MEDIA", "DIRECT_TRAFFIC", "DIRECT_TRAFFIC"]
+    assert answers[1] == answers[2] == answers[0]
 
 
 def test_a_custom_event_on_an_inner_page_counts_as_the_visit(api: Api) -> None:

@@ -5,12 +5,20 @@ creating anonymous contacts and tying a utk to the contact an ``identify`` names
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from collector.errors import FieldError
 from collector.model import NewCompletion
-from collector.storage.queries import Connection, Dialect, insert_object, now_ms
+from collector.storage.queries import (
+    OBJECT_ID,
+    OBJECT_TYPE,
+    Connection,
+    Dialect,
+    insert_object,
+    now_ms,
+)
 
 
 @dataclass
@@ -30,9 +38,13 @@ class Resolver:
     """Finds (or creates) the object of each completion inside the writer's transaction."""
 
     def __init__(self, conn: Connection, dialect: Dialect, cache: IdentityCache,
-                 portal_id: int, buffered: dict[tuple[int, str], list[tuple[Any, ...]]]) -> None:
+                 portal_id: int, buffered: dict[tuple[int, str], list[tuple[Any, ...]]],
+                 before_merge: Callable[[], None] | None = None) -> None:
         self.conn, self.dialect, self.cache, self.portal_id = conn, dialect, cache, portal_id
         self.buffered = buffered  # this transaction's rows, inserted at the flush
+        # Run before an identify moves an anonymous visitor's completions to a contact
+        # (what was decided by contact so far stays decided: ``sessions``).
+        self.before_merge = before_merge
         self.new_emails: dict[tuple[int, str], int] = {}
         self.seen_objects: set[tuple[int, str, int]] = set()
         # (object type, target property, value, event property) -> the object found
@@ -171,6 +183,8 @@ class Resolver:
                               " excluded.contact_id", (self.portal_id, utk, contact))
             return
         if self._is_anonymous(current):
+            if self.before_merge is not None:
+                self.before_merge()
             self.conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"
                               " AND object_type = 'CONTACT' AND object_id = ?",
                               (contact, self.portal_id, current))
@@ -185,5 +199,6 @@ class Resolver:
         """The anonymous past not inserted yet (earlier in this group) moves too."""
         for (portal_id, _), rows in self.buffered.items():
             if portal_id == self.portal_id:
-                rows[:] = [(*row[:4], new, *row[5:]) if row[4] == old and row[3] == "CONTACT"
-                           else row for row in rows]
+                rows[:] = [(*row[:OBJECT_ID], new, *row[OBJECT_ID + 1:])
+                           if row[OBJECT_ID] == old and row[OBJECT_TYPE] == "CONTACT" else row
+                           for row in rows]

@@ -42,12 +42,15 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
     pending = buffered.setdefault(key, [])
     if used[key] + len(pending) + len(completions) > quota:
         _check_quota(conn, portal_id, completions, used[key] + len(pending), quota, month)
-    resolver = Resolver(conn, dialect, cache, portal_id, buffered)
+    visits: sessions.Visits | None = tx.state.get("visits")
+    if visits is None:
+        visits = tx.state["visits"] = sessions.Visits()
+    resolver = Resolver(conn, dialect, cache, portal_id, buffered,
+                        before_merge=functools.partial(visits.settle, conn, dialect))
     errors = [e for c in completions if (e := resolver.check(c)) is not None]
     if errors:
         raise ValidationFailed(errors)
-    _buffer(tx.state.setdefault("visits", sessions.Visits()), resolver, portal_id, pending,
-            completions)
+    _buffer(visits, resolver, portal_id, pending, completions)
     tx.before_commit("completions", functools.partial(_flush_completions, dialect))
     tx.after_commit(resolver.publish)
     return len(completions)

@@ -24,12 +24,17 @@ class Connection(Protocol):
     def executemany(self, sql: str, params: Any, /) -> Any: ...
 
 
+# A buffered completion row holds the insert's columns in this order.
+ROW_COLUMNS = ("portal_id", "id", "event_name", "object_type", "object_id", "occurred_at",
+               "received_at", "source", "properties", "adjustments")
+EVENT_NAME, OBJECT_TYPE, OBJECT_ID, OCCURRED_AT, PROPERTIES, ADJUSTMENTS = (
+    ROW_COLUMNS.index(name) for name in ("event_name", "object_type", "object_id",
+                                         "occurred_at", "properties", "adjustments"))
 _INSERT_COMPLETIONS = (
-    "INSERT INTO completions (portal_id, id, event_name, object_type, object_id, occurred_at,"
-    " received_at, source, properties, adjustments) VALUES {values}"
+    f"INSERT INTO completions ({', '.join(ROW_COLUMNS)}) VALUES {{values}}"
     " ON CONFLICT (portal_id, id) DO NOTHING"
 )
-_ROW_MARKS = "(?,?,?,?,?,?,?,?,?,?)"
+_ROW_MARKS = "(" + ",".join("?" * len(ROW_COLUMNS)) + ")"
 # Multi-row statements of a few fixed sizes, then one of the few rows left: one statement
 # step (and one trip through the driver) per chunk instead of per row, while the statement
 # cache stays small (at most 12 sizes).
@@ -54,7 +59,7 @@ def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> lis
     if start < len(rows):
         stored += _insert_chunk(conn, rows[start:])
     if stored == len(rows):
-        return [(row[2], row[5], row[9] is not None) for row in rows]
+        return [(row[EVENT_NAME], row[OCCURRED_AT], row[ADJUSTMENTS] is not None) for row in rows]
     return [tuple(r) for r in conn.execute(
         "SELECT event_name, occurred_at, adjustments IS NOT NULL FROM completions"
         " ORDER BY seq DESC LIMIT ?", (stored,)).fetchall()]

@@ -23,13 +23,13 @@ from typing import Any
 
 from collector.model import PAGE_VIEW, NewCompletion
 from collector.storage.jsontext import compact_text_json
-from collector.storage.queries import Connection, Dialect
+from collector.storage.queries import OBJECT_ID, PROPERTIES, Connection, Dialect
 
 VISIT_GAP_MS = 30 * 60_000
 SOURCE = "hs_touchpoint_source"
-_CHUNK = 300  # hits per lookup statement (three parameters each)
-_PROPERTIES = 8  # the properties column of a buffered completion row
-_OBJECT_ID = 4
+# Hits per lookup statement (four parameters each), padded to one of a few sizes so that
+# the statements stay prepared (SQLite's cache, psycopg's prepared statements).
+_SIZES = (4, 16, 64, 300)
 
 
 @dataclass(slots=True)
@@ -68,48 +68,57 @@ class Visits:
         return None if waits else compact_text_json(c.properties)
 
     def settle(self, conn: Connection, dialect: Dialect) -> None:
-        """Write the properties of every hit that waits, with its visit's source."""
+        """Write the properties of every hit that waits, with its visit's source, as the
+        contacts are now. The store runs it at the flush, and before an identify moves an
+        anonymous visitor's completions to a contact: hits decided by then stay as they
+        were, as if their request had been a transaction of its own."""
         if not self.open:
             return
         # By visitor: (occurredAt, order, source) of the page views that know their source.
         known: dict[tuple[int, int], list[tuple[int, int, str]]] = {}
-        waiting: list[_Hit] = []
         for hit in self.hits:
             if hit.properties is None and hit.page_view:
                 known.setdefault(_visitor(hit), []).append(
                     (hit.occurred_at, hit.order, hit.source))
-            elif hit.properties is not None:
-                waiting.append(hit)
         for entries in known.values():
             entries.sort()
-        waiting.sort(key=lambda h: (h.occurred_at, h.order))
+        waiting = sorted((h for h in self.hits if h.properties is not None),
+                         key=lambda h: (h.occurred_at, h.order))
         stored = _stored_sources(conn, dialect, [(*_visitor(h), h.occurred_at)
                                                  for h in waiting])
         for hit, earlier_stored in zip(waiting, stored, strict=True):
             entries = known.setdefault(_visitor(hit), [])
-            before = bisect.bisect_left(entries, (hit.occurred_at, hit.order))
-            # The latest hit before it: the transaction's if as late as the stored one's (it
-            # was sent after), none older than the gap (DIRECT_TRAFFIC: a visit of its own).
-            candidates = [entries[before - 1][::2]] if before else []
-            if earlier_stored is not None:
-                candidates.append(earlier_stored)
-            latest = max(candidates, key=lambda c: c[0], default=None)
-            source = hit.source
-            if latest is not None and latest[0] >= hit.occurred_at - VISIT_GAP_MS:
-                source = latest[1]
+            source = _latest_source(hit, entries, earlier_stored)
             assert hit.properties is not None
             properties = {**hit.properties, SOURCE: source}  # the job's own stays as sent
             row = hit.rows[hit.index]
-            hit.rows[hit.index] = (*row[:_PROPERTIES], compact_text_json(properties),
-                                   *row[_PROPERTIES + 1:])
+            hit.rows[hit.index] = (*row[:PROPERTIES], compact_text_json(properties),
+                                   *row[PROPERTIES + 1:])
+            hit.source, hit.properties = source, None  # decided: known to a later settle
             if hit.page_view:
                 bisect.insort(entries, (hit.occurred_at, hit.order, source))
         self.open = False
 
 
+def _latest_source(hit: _Hit, entries: list[tuple[int, int, str]],
+                   stored: tuple[int, str] | None) -> str:
+    """The source of the visitor's page view just before ``hit``: of the transaction's
+    (``entries``) if it is as late as the stored one (it was sent after), neither if older
+    than the gap (the hit's own DIRECT_TRAFFIC: a visit of its own)."""
+    before = bisect.bisect_left(entries, (hit.occurred_at, hit.order))
+    latest = stored
+    if before:
+        at, _, source = entries[before - 1]
+        if stored is None or at >= stored[0]:
+            latest = (at, source)
+    if latest is None or latest[0] < hit.occurred_at - VISIT_GAP_MS:
+        return hit.source
+    return latest[1]
+
+
 def _visitor(hit: _Hit) -> tuple[int, int]:
     """(portal, contact) of the hit's row as it is now (an identify moves rows)."""
-    return hit.portal_id, hit.rows[hit.index][_OBJECT_ID]
+    return hit.portal_id, hit.rows[hit.index][OBJECT_ID]
 
 
 def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, int, int]],
@@ -119,10 +128,12 @@ def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, 
     statement per chunk; each lookup is a short backward walk of ``completions_object``."""
     found: list[tuple[int, str] | None] = []
     source = dialect.prop("c.properties", SOURCE)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
+    for start in range(0, len(wanted), _SIZES[-1]):
+        chunk = wanted[start:start + _SIZES[-1]]
+        size = next(size for size in _SIZES if size >= len(chunk))
+        padded = chunk + chunk[-1:] * (size - len(chunk))  # answers past the chunk unread
         values = ",".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
-                           " CAST(? AS BIGINT))"] * len(chunk))
+                           " CAST(? AS BIGINT))"] * size)
         rows = conn.execute(
             f"WITH wanted (n, portal_id, contact, at) AS (VALUES {values})"
             f" SELECT (SELECT c.occurred_at || ' ' || {source} FROM completions c"
@@ -131,8 +142,8 @@ def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, 
             f" AND c.occurred_at BETWEEN wanted.at - {VISIT_GAP_MS} AND wanted.at"
             f" AND c.source = 'JS' AND c.event_name = '{PAGE_VIEW}' AND {source} IS NOT NULL"
             f" ORDER BY c.occurred_at DESC, c.seq DESC LIMIT 1) FROM wanted ORDER BY n",
-            [value for n, row in enumerate(chunk) for value in (n, *row)]).fetchall()
-        for (text,) in rows:
+            [value for n, row in enumerate(padded) for value in (n, *row)]).fetchall()
+        for (text,) in rows[:len(chunk)]:
             at, _, name = text.partition(" ") if text is not None else ("", "", "")
             found.append((int(at), name) if text is not None else None)
     return found
