@@ -8,11 +8,11 @@ if that one occurred at most ``VISIT_GAP_MS`` earlier (HubSpot's session timeout
 stays DIRECT_TRAFFIC. Page views only: a custom event may carry a source its page's code
 sent (a chat's CONVERSATION), which is that event's, not the visit's.
 
-The writer decides it when it flushes a transaction's rows, so every collector process gets
-the same answer however hits were grouped: the contacts are final then (an identify in the
-transaction may have moved an anonymous visitor's rows), the transaction's own hits count in
-the order they occurred (the tracker sends a closed tab's hits late, with the next page's),
-and the stored completions are read for all of them in one statement.
+The writer decides it when it flushes a transaction's rows, and before an identify merges
+an anonymous visitor's completions into a contact's, so that every collector process gets
+the same answer however requests were grouped: the transaction's own hits count in the
+order they occurred (the tracker sends a closed tab's hits late, with the next page's), and
+the stored completions are read for all of them in one statement.
 """
 
 from __future__ import annotations
@@ -144,6 +144,9 @@ def _stored_sources(conn: Connection, dialect: Dialect, wanted: list[tuple[int, 
             f" ORDER BY c.occurred_at DESC, c.seq DESC LIMIT 1) FROM wanted ORDER BY n",
             [value for n, row in enumerate(padded) for value in (n, *row)]).fetchall()
         for (text,) in rows[:len(chunk)]:
-            at, _, name = text.partition(" ") if text is not None else ("", "", "")
-            found.append((int(at), name) if text is not None else None)
+            if text is None:
+                found.append(None)
+            else:
+                at, _, name = text.partition(" ")
+                found.append((int(at), name))
     return found
