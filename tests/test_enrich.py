@@ -33,11 +33,12 @@ from collector.enrich.useragent import parse_agent
     ("https://s.example/?utm_campaign=spring", "", "OTHER_CAMPAIGNS"),
 ], ids=lambda v: v if isinstance(v, str) and v.isupper() else None)
 def test_touchpoint_source(url: str, referrer: str, expected: str) -> None:
-    assert page_properties(url, "", referrer, "", (None, None))["hs_touchpoint_source"] == expected
+    assert page_properties(url, "", referrer, "", (None, None)).properties["hs_touchpoint_source"] == expected
 
 
 def test_utm_parameters_become_properties() -> None:
-    props = page_properties("https://s.example/?utm_source=a&utm_term=b%20c", "", "", "", (None, None))
+    props = page_properties("https://s.example/?utm_source=a&utm_term=b%20c", "", "", "",
+                            (None, None)).properties
     assert props["hs_utm_source"] == "a"
     assert props["hs_utm_term"] == "b c"
 
@@ -48,7 +49,7 @@ def test_page_urls_are_cached_only_when_short() -> None:
     before = page._page_url.cached.cache_info()
     first = page_properties(short, "", "", "", (None, None))
     assert page_properties(short, "", "", "", (None, None)) == first
-    props = page_properties(long, "", "https://www.google.com/", "", (None, None))
+    props = page_properties(long, "", "https://www.google.com/", "", (None, None)).properties
     after = page._page_url.cached.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)  # short only
     assert props["hs_utm_source"] == "b"
@@ -68,7 +69,7 @@ def test_page_urls_are_cached_only_when_short() -> None:
     ("not a url ?footfall_debug=1&é=ü", "not a url ?é=ü"),
 ], ids=["only", "middle", "any-value", "fragment", "similar", "elsewhere", "text"])
 def test_the_debug_switch_leaves_page_url_and_referrer(sent: str, stored: str) -> None:
-    props = page_properties(sent, "", sent, "", (None, None))
+    props = page_properties(sent, "", sent, "", (None, None)).properties
     assert (props["hs_page_url"], props["hs_referrer"]) == (stored, stored)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from collector.enrich.page import internal_navigation
+from collector.enrich.page import page_properties
 from collector.model import NewCompletion
 from collector.storage.identity import IdentityCache
 from collector.storage.ingest_worker import run_group
@@ -251,5 +251,5 @@ def test_an_http_api_completion_is_no_visit(api: Api) -> None:
     ("https://shop.example/a?gclid=1", "https://shop.example/", False),
     ("https://shop.example/a", "https://www.google.com/", False),
 ])
-def test_internal_navigation(url: str, referrer: str, internal: bool) -> None:
-    assert internal_navigation(url, referrer) is internal
+def test_inner_pages(url: str, referrer: str, internal: bool) -> None:
+    assert page_properties(url, "", referrer, "", (None, None)).inner is internal

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from collector.enrich.touchpoint import campaign_source, referral_source, same_site
@@ -90,9 +90,19 @@ def preferred_language(accept_language: str) -> str:
     return _language(accept_language)
 
 
+class Page(NamedTuple):
+    """What a hit's page context gives it: raw (not yet truncated) ``hs_*`` values, and
+    whether it comes from another page of the same site without campaign parameters of
+    its own (its touchpoint source is then its visit's, see ``collector.storage.sessions``:
+    HubSpot attributes a session to how it began)."""
+
+    properties: dict[str, object]
+    inner: bool
+
+
 def page_properties(url: str, title: str, referrer: str, language: str,
-                    screen: tuple[int | None, int | None]) -> dict[str, object]:
-    """Raw (not yet truncated) ``hs_*`` values taken from the hit's page context."""
+                    screen: tuple[int | None, int | None]) -> Page:
+    """The ``hs_*`` values taken from the hit's page context, and whether it is an inner page."""
     url, referrer = without_debug_parameter(url), without_debug_parameter(referrer)
     props: dict[str, object] = {}
     for name, value in (("hs_page_url", url), ("hs_page_title", title),
@@ -105,17 +115,12 @@ def page_properties(url: str, title: str, referrer: str, language: str,
         props["hs_screen_height"] = screen[1]
     host, utm, campaign = _page_url(url)
     props.update(utm)
+    inner = False
     if url:
-        props["hs_touchpoint_source"] = campaign or referral_source(_host(referrer), host)
-    return props
-
-
-def internal_navigation(url: str, referrer: str) -> bool:
-    """Whether a hit comes from another page of the same site, without campaign parameters
-    of its own: its touchpoint source is the visit's (HubSpot attributes a session to how it
-    began; a visitor from a search who opens a second page is still that search's)."""
-    host, _, campaign = _page_url(without_debug_parameter(url))
-    return campaign is None and same_site(_host(without_debug_parameter(referrer)), host)
+        referrer_host = _host(referrer)
+        inner = campaign is None and same_site(referrer_host, host)
+        props["hs_touchpoint_source"] = campaign or referral_source(referrer_host, host)
+    return Page(props, inner)
 
 
 def origin_host(origin: str | None, page_url: str) -> str:

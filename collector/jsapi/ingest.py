@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from collector.completions import resolve_event_name
-from collector.enrich.page import internal_navigation, origin_host, page_properties
+from collector.enrich.page import origin_host, page_properties
 from collector.enrich.useragent import Agent
 from collector.ids import new_uuid7
 from collector.jsapi.hits import Envelope, Hit
@@ -155,15 +155,15 @@ def _completion(hit: Hit, event_name: str, lookup: Lookup, utk: str, anonymous: 
     if hit.pruned_below is not None:
         adjust(adjustments, "body", "DROPPED",
                f"values nested more than {hit.pruned_below} levels deep were dropped")
-    enriched = {**req.agent.properties,
-                **page_properties(hit.url, hit.title, hit.referrer,
-                                   hit.language or req.language, hit.screen)}
+    page = page_properties(hit.url, hit.title, hit.referrer, hit.language or req.language,
+                           hit.screen)
+    enriched = {**req.agent.properties, **page.properties}
     props = enrichment_values(enriched, lookup, limits, adjustments,
                               standard_text_limits(limits) if lookup is _standard else None)
     sent = normalize_properties(hit.properties, lookup, limits, adjustments)
     props.update(sent)
-    visit_source = ("hs_touchpoint_source" in props and "hs_touchpoint_source" not in sent
-                    and internal_navigation(hit.url, hit.referrer))
+    visit_source = (page.inner and "hs_touchpoint_source" in props
+                    and "hs_touchpoint_source" not in sent)
     if "hs_page_content_type" in props and lookup("hs_asset_type") is not None:
         props["hs_asset_type"] = props["hs_page_content_type"]
     return NewCompletion(
