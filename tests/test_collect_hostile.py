@@ -12,12 +12,9 @@ from starlette.testclient import TestClient
 
 from tests.conftest import Api
 from tests.jshits import hit, post_hits
+from tests.strategies import json_values
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
-    max_leaves=12,
-)
+_json = json_values(max_leaves=12)
 _hit = st.fixed_dictionaries({}, optional={
     "i": st.text() | st.uuids().map(str), "n": st.text() | st.just("pe1_ev"), "t": _json,
     "u": st.text() | _json, "ti": _json, "r": st.text(), "l": _json, "sw": _json, "sh": _json,

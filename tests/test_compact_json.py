@@ -12,12 +12,9 @@ from hypothesis import strategies as st
 
 from collector.storage.jsontext import compact_json, compact_text_json
 from collector.storage.pgconn import rows_json
+from tests.strategies import json_values
 
-_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20)
-
+_VALUES = json_values()
 
 @given(_VALUES)
 def test_same_text_as_json_dumps(value: Any) -> None:

@@ -16,17 +16,14 @@ from collector.jsapi.ingest import _standard
 from collector.jsapi.normalize import Adjustments, enrichment_values, standard_text_limits
 from collector.limits import Limits
 from collector.properties import STANDARD_PROPERTIES
+from tests.strategies import json_values
 
 
 def _long_way(body: bytes) -> Any:
     return json.loads(body.decode("utf-8", "replace"))
 
 
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20)
-
+_JSON = json_values()
 
 @given(_JSON)
 def test_any_json_reads_as_json_loads_reads_it(value: Any) -> None:
