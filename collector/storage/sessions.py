@@ -34,7 +34,8 @@ _SIZES = (4, 16, 64, 300)
 
 @dataclass(slots=True)
 class _Hit:
-    """A JS completion with a touchpoint source, buffered in the transaction."""
+    """A JS completion buffered in the transaction that has a part in a visit: a page view
+    with a touchpoint source, or a hit waiting for its visit's."""
 
     portal_id: int
     rows: list[tuple[Any, ...]]  # the buffered row list it is in, at ``index``
@@ -48,7 +49,7 @@ class _Hit:
 
 @dataclass
 class Visits:
-    """The transaction's JS completions that have a touchpoint source (``tx.state``)."""
+    """The transaction's JS completions that have a part in a visit (``tx.state``)."""
 
     hits: list[_Hit] = field(default_factory=list)
     open: bool = False  # some wait for their visit's source
@@ -58,12 +59,12 @@ class Visits:
         or None when they are written at the flush (``settle``), once its visit's source
         is known."""
         source = c.properties.get(SOURCE)
-        if source is None:
-            return compact_text_json(c.properties)
         waits = c.visit_source
+        page_view = c.event_name == PAGE_VIEW
+        if source is None or not (waits or page_view):  # no part in a visit
+            return compact_text_json(c.properties)
         self.hits.append(_Hit(portal_id, rows, len(rows), len(self.hits), c.occurred_at,
-                              source, c.event_name == PAGE_VIEW,
-                              c.properties if waits else None))
+                              source, page_view, c.properties if waits else None))
         self.open = self.open or waits
         return None if waits else compact_text_json(c.properties)
 
