@@ -1,5 +1,5 @@
 """How a failed group transaction is taken apart, on a real SQLite file: the writer thread's
-(``GroupCommitWriter``) and the SQLite ingest child's (``ingest_worker.run_group``)."""
+(``GroupCommitWriter``) and the ingest child's (``ingest_worker.run_group``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
 from collector.storage import ingest_worker
 from collector.storage.identity import IdentityCache
-from collector.storage.sqliteconn import SQLiteTransactor
+from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from collector.storage.tx import Isolation, Tx
 from collector.storage.writer import GroupCommitWriter
 from tests.conftest import make_portals
@@ -140,7 +140,7 @@ def test_the_ingest_child_answers_a_committed_group_once(tmp_path: Path) -> None
 
     try:
         cache = FlakyCache()
-        outcomes = ingest_worker.run_group(transactor, conn, cache,
+        outcomes = ingest_worker.run_group(transactor, DIALECT, conn, cache,
                                            [hit("a@example.com"), hit("b@example.com")])
         assert outcomes == [(True, 1), (True, 1)]
         (views,) = conn.execute("SELECT count FROM tracking_counters WHERE portal_id = ?"

@@ -24,6 +24,7 @@ import pytest
 from collector.errors import StoreUnavailable
 from collector.model import NewCompletion
 from collector.storage import open_store
+from collector.storage.postgres import PostgresStore
 from tests.conftest import make_portals
 from tests.pgcluster import Cluster
 from tests.realserver import serve
@@ -312,3 +313,117 @@ def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Clu
     waited, after = asyncio.run(scenario())
     assert all(0.9 < w < 5 for w in waited), waited
     assert after == [1, 0]
+
+
+def test_small_jobs_go_through_the_ingest_child_and_batches_through_the_writer(
+        pg_cluster: Cluster) -> None:
+    """Single sends and JS hits are written by the ingest child (their round trips do not
+    wait for the server's GIL); a batch of 100 or more by the server's writer thread. The
+    child learns the database through its pipe: the URL is not in its command line."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Route")[0].portal_id
+
+    async def scenario() -> tuple[list[int], bytes]:
+        store = open_store(url)
+        await store.open()
+        try:
+            assert isinstance(store, PostgresStore)
+            child, writer = store._ingest_process, store._writer
+            counts = []
+            for size in (1, 99, 100):
+                before = (child.transactions, writer.transactions)
+                stored = await store.append_completions(
+                    portal, [_completion(utk=f"v{i}") for i in range(size)], 10**9)
+                assert stored == size
+                counts += [child.transactions - before[0], writer.transactions - before[1]]
+            assert child._child is not None
+            return counts, Path(f"/proc/{child._child.process.pid}/cmdline").read_bytes()
+        finally:
+            await store.close()
+
+    counts, cmdline = asyncio.run(scenario())
+    assert counts == [1, 0, 1, 0, 0, 1]
+    assert b"ingest_worker" in cmdline
+    assert b"postgres" not in cmdline
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM completions").fetchone() == (200,)
+
+
+def _waiting_for_a_lock(url: str) -> None:
+    """Until a session of the database waits for a row lock."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for _ in range(500):
+            if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname ="
+                            " current_database() AND wait_event_type = 'Lock'").fetchone() != (0,):
+                return
+            time.sleep(0.01)
+    raise AssertionError("nobody waited for a lock")
+
+
+def test_a_small_send_whose_group_lost_a_deadlock_runs_again(pg_cluster: Cluster) -> None:
+    """Another transaction locks the day's rollup row, then asks for the usage row that the
+    ingest child's group holds while it waits for the rollup row: PostgreSQL aborts the
+    child's group as the deadlock's loser. The group runs again once the other commits, and
+    the send is stored (it was a 503)."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Deadlock")[0].portal_id
+
+    async def scenario() -> int:
+        store = open_store(url)
+        await store.open()
+        try:
+            assert await store.append_completions(portal, [_completion(utk="a")], 10**9) == 1
+            with psycopg.connect(url) as other:
+                other.execute("UPDATE completion_days SET completions = completions"
+                              " WHERE portal_id = %s", (portal,))
+                send = asyncio.ensure_future(
+                    store.append_completions(portal, [_completion(utk="b")], 10**9))
+                await asyncio.to_thread(_waiting_for_a_lock, url)
+                await asyncio.to_thread(
+                    other.execute, "UPDATE usage SET count = count WHERE portal_id = %s",
+                    (portal,))  # returns once the child's group is aborted
+                other.commit()
+            return await send
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == 1
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM completions").fetchone() == (2,)
+        assert conn.execute("SELECT count FROM usage").fetchone() == (2,)
+        assert conn.execute("SELECT sum(completions) FROM completion_days").fetchone() == (2,)
+
+
+def test_an_ingest_child_started_while_the_server_is_down_waits_for_it(
+        pg_cluster: Cluster) -> None:
+    """The child connects for its first group. While PostgreSQL is down each group gets its
+    503 at once from the same child (it used to die, and a new one was started for every
+    write); once the server is back, the next send is stored."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Later")[0].portal_id
+
+    async def scenario() -> tuple[list[int], int]:
+        store = open_store(url)
+        await store.open()
+        try:
+            assert isinstance(store, PostgresStore)
+            pids = []
+            pg_cluster.pg_ctl("stop")
+            try:
+                for utk in ("a", "b"):
+                    with pytest.raises(StoreUnavailable):
+                        await store.append_completions(portal, [_completion(utk=utk)], 10**9)
+                    assert store._ingest_process._child is not None
+                    pids.append(store._ingest_process._child.process.pid)
+            finally:
+                pg_cluster.pg_ctl("start")
+            stored = await store.append_completions(portal, [_completion(utk="c")], 10**9)
+            assert store._ingest_process._child is not None
+            pids.append(store._ingest_process._child.process.pid)
+            return pids, stored
+        finally:
+            await store.close()
+
+    pids, stored = asyncio.run(scenario())
+    assert stored == 1
+    assert len(set(pids)) == 1, pids

@@ -15,7 +15,7 @@ from collector.enrich.page import page_properties
 from collector.model import NewCompletion
 from collector.storage.identity import IdentityCache
 from collector.storage.ingest_worker import run_group
-from collector.storage.sqliteconn import SQLiteTransactor
+from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from tests.conftest import Api, make_portals, refused_inserts
 from tests.jshits import hit, post_hits
 
@@ -120,7 +120,7 @@ def test_a_group_run_again_decides_again(tmp_path: Path) -> None:
     inner = _completion(f"{SITE}/pricing", "DIRECT_TRAFFIC", now + MINUTE, True)
     jobs = [("completions", portal, ([landing], 10**6)), ("completions", portal, ([inner], 10**6))]
     with closing(conn), refused_inserts(transactor.path, when=f"NEW.id = '{landing.id}'"):
-        outcomes = run_group(transactor, conn, IdentityCache(), jobs)
+        outcomes = run_group(transactor, DIALECT, conn, IdentityCache(), jobs)
         assert isinstance(outcomes, list)
         assert [ok for ok, _ in outcomes] == [False, True]
         assert _stored_sources(conn) == {inner.id: "DIRECT_TRAFFIC"}
@@ -152,7 +152,7 @@ def test_the_answer_does_not_depend_on_how_requests_were_grouped(tmp_path: Path)
             sent, start = requests(), 0
             for size in groups:
                 jobs = [("completions", portal, ([c], 10**6)) for c in sent[start:start + size]]
-                assert all(ok for ok, _ in run_group(transactor, conn, IdentityCache(), jobs))
+                assert all(ok for ok, _ in run_group(transactor, DIALECT, conn, IdentityCache(), jobs))
                 start += size
             stored = _stored_sources(conn)
             answers.append([stored[c.id] for c in sent])

@@ -1,9 +1,12 @@
-"""The SQLite ingest writer as a child process: group commit without sharing the GIL.
+"""The ingest writer as a child process: group commit without sharing the GIL.
 
 Completions are the hot path. Inserting them (and resolving their contacts) in a thread of
 the server process would compete with the event loop for the GIL; a child process does that
-work on another core. The event loop sends it one message per group of requests (pickled
-``(kind, portal_id, args)`` jobs over a pipe), the child runs them in one transaction exactly
+work on another core. The SQLite store sends it every completion; the PostgreSQL store the
+small jobs (single sends, JS hits), whose group's round trips to the server each waited for
+the GIL behind the event loop in a thread (see ``postgres``). The event loop sends it one
+message per group of requests (pickled ``(kind, portal_id, args)`` jobs over a pipe; the
+first message names the database), the child runs them in one transaction exactly
 as the thread writer would (``ingest_sql.store_completions`` / ``tracking.record_hits``),
 commits, and answers one message; only then are the requests answered. While a group
 commits, the next one gathers. If the child dies or cannot commit, every request of the
@@ -61,8 +64,8 @@ class IngestProcess:
     larger group than committed as two (the child's CPU per single send 31 → 24 µs).
     """
 
-    path: str
-    busy_timeout_ms: int
+    database: str  # a SQLite path or a PostgreSQL URL
+    busy_timeout_ms: int  # SQLite's
     max_weight: int = 5000
     depth: int = 2
     overlap_weight: int = 100
@@ -128,9 +131,12 @@ class IngestProcess:
             # A session of its own: Ctrl-C at the terminal stops the server, which answers
             # what is in flight and then closes the child's input; the child never sees it.
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "collector.storage.ingest_worker", self.path,
-                str(self.busy_timeout_ms), stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE, limit=2**26, start_new_session=True)
+                sys.executable, "-m", "collector.storage.ingest_worker",
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=2**26,
+                start_new_session=True)
+            assert process.stdin is not None
+            # The database goes through the pipe: a URL's password never shows in `ps`.
+            process.stdin.write(encode((self.database, self.busy_timeout_ms)))
         except OSError as exc:
             failed = list(self._waiting)
             self._waiting.clear()

@@ -4,6 +4,8 @@
 become ``%s``, ``executemany`` of an ``INSERT … VALUES (?, …)`` becomes multi-row INSERTs
 (one round trip per few thousand rows instead of one per row), uuid columns read back as
 text like SQLite's, and a connection lost to a server restart is replaced on next use.
+The server's writer and readers use it, and so does the ingest writer's child process, with
+the transaction steps (``Transactor``) and the SQL ``DIALECT`` defined here.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from psycopg.adapt import Loader
 from psycopg.conninfo import conninfo_to_dict
 
 from collector.errors import StoreUnavailable
+from collector.storage import queries
 
 _MAX_PARAMS = 30_000  # PostgreSQL allows 65,535 bind parameters per statement
 _VALUES = re.compile(r"VALUES\s*(\((?:\s*\?\s*,)*\s*\?\s*\))", re.IGNORECASE)
@@ -205,6 +208,10 @@ class Transactor:
         return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError
                           | StoreUnavailable)
 
+
+DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')",
+                          binary_order=' COLLATE "C"', lock_rows=" FOR NO KEY UPDATE",
+                          insert_completions=PgConnection.insert_completions)
 
 _RACES = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,
           psycopg.errors.SerializationFailure)
