@@ -1,14 +1,33 @@
-"""Browser fixtures: Debian's Chromium, a real uvicorn collector, real fixture pages."""
+"""Browser fixtures: Debian's Chromium, a real uvicorn collector, real fixture pages.
+
+Collectors store in SQLite. A test marked ``both_backends`` runs twice, ``[sqlite]`` and
+``[postgresql]``: its ``portal`` (and ``restartable`` collector) then live on a collector
+whose store is a throwaway PostgreSQL cluster, the one the in-process suite uses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from e2e.harness import Collector, PageServer, Portal, create_portal
+from tests.pgcluster import Cluster
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_backends: run once on SQLite, once on PostgreSQL")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+            "both_backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -26,8 +45,8 @@ def base_url() -> str | None:
     return None
 
 
-def _collector(tmp: Path, allow_headless: bool) -> Iterator[Collector]:
-    server = Collector(str(tmp / "footfall.db"), tmp / "collector.log", allow_headless)
+def _collector(database: str, tmp: Path, allow_headless: bool = True) -> Iterator[Collector]:
+    server = Collector(database, tmp / "collector.log", allow_headless)
     server.start()
     try:
         yield server
@@ -39,12 +58,40 @@ def _collector(tmp: Path, allow_headless: bool) -> Iterator[Collector]:
 def collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
     """The collector with FOOTFALL_ALLOW_HEADLESS=1: Playwright's HeadlessChrome counts as a
     visitor (documented test switch); ``strict_collector`` runs without it."""
-    yield from _collector(tmp_path_factory.mktemp("collector"), allow_headless=True)
+    tmp = tmp_path_factory.mktemp("collector")
+    yield from _collector(str(tmp / "footfall.db"), tmp)
 
 
 @pytest.fixture(scope="session")
 def strict_collector(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Collector]:
-    yield from _collector(tmp_path_factory.mktemp("strict"), allow_headless=False)
+    tmp = tmp_path_factory.mktemp("strict")
+    yield from _collector(str(tmp / "footfall.db"), tmp, allow_headless=False)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """One throwaway PostgreSQL cluster, started when a test first runs on PostgreSQL."""
+    cluster = Cluster()
+    try:
+        # Its start migrates a template database with asyncio.run, which cannot run in a
+        # thread where sync Playwright already runs its event loop: a thread of its own.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            yield pool.submit(cluster.start).result()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_collector(tmp_path_factory: pytest.TempPathFactory,
+                 pg_cluster: Cluster) -> Iterator[Collector]:
+    """``collector``'s twin on PostgreSQL."""
+    yield from _collector(pg_cluster.new_database(), tmp_path_factory.mktemp("pg-collector"))
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store behind the test's collector: SQLite, or each in turn (``both_backends``)."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 @pytest.fixture(scope="session")
@@ -55,18 +102,20 @@ def pages() -> Iterator[PageServer]:
 
 
 @pytest.fixture
-def portal(collector: Collector, request: pytest.FixtureRequest) -> Portal:
+def portal(backend: str, request: pytest.FixtureRequest) -> Portal:
     """A fresh portal per test, so tests never see each other's completions."""
-    portal_id, token = create_portal(collector.database, request.node.name[:40])
-    return Portal(collector, portal_id, token)
+    server: Collector = request.getfixturevalue(
+        "pg_collector" if backend == "postgresql" else "collector")
+    portal_id, token = create_portal(server.database, request.node.name[:40])
+    return Portal(server, portal_id, token)
 
 
 @pytest.fixture
-def restartable(tmp_path: Path) -> Iterator[Collector]:
-    """A collector of its own for the test, to stop and start again."""
-    server = Collector(str(tmp_path / "footfall.db"), tmp_path / "collector.log")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def restartable(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Collector]:
+    """A collector of its own for the test (and a database of its own), to stop and start
+    again."""
+    if backend == "postgresql":
+        database = request.getfixturevalue("pg_cluster").new_database()
+    else:
+        database = str(tmp_path / "footfall.db")
+    yield from _collector(database, tmp_path)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from playwright.sync_api import BrowserContext, Page, Route
 
 from e2e.harness import Collector, PageServer, Portal, create_portal
 from e2e.tracker_kit import collected, open_page, push, saved
 
 
+@pytest.mark.both_backends
 def test_page_view_on_load_and_on_spa_navigation(page: Page, portal: Portal, pages: PageServer) -> None:
     open_page(page, portal, pages)
     with page.expect_response(collected):
@@ -24,6 +26,7 @@ def test_page_view_on_load_and_on_spa_navigation(page: Page, portal: Portal, pag
     assert by_url[first]["hs_language"]
 
 
+@pytest.mark.both_backends
 def test_a_visit_s_next_page_keeps_the_source_it_began_with(page: Page, portal: Portal,
                                                             pages: PageServer) -> None:
     """Opened from a newsletter link, the visit's next page counts as the newsletter's
@@ -39,6 +42,7 @@ def test_a_visit_s_next_page_keeps_the_source_it_began_with(page: Page, portal: 
                        f"{pages.url}/spa/next": "EMAIL_MARKETING"}
 
 
+@pytest.mark.both_backends
 def test_a_visit_from_a_search_counts_as_the_search_on_its_next_page(page: Page, portal: Portal,
                                                                     pages: PageServer) -> None:
     """A visitor comes from a search engine and follows a link to a second page, whose
@@ -202,6 +206,7 @@ def test_an_hsq_that_is_no_array_still_works(page: Page, portal: Portal, pages: 
     assert len(portal.wait_for_events(1, eventType=portal.fqn("kept"))) == 1
 
 
+@pytest.mark.both_backends
 def test_custom_event_from_the_generated_snippet(page: Page, portal: Portal, pages: PageServer) -> None:
     portal.call("POST", "/events/v3/event-definitions", {
         "label": "Bought", "name": "bought", "propertyDefinitions": [
@@ -221,6 +226,7 @@ def test_custom_event_from_the_generated_snippet(page: Page, portal: Portal, pag
     assert props["hs_browser"] == "HeadlessChrome"  # the documented test switch is on
 
 
+@pytest.mark.both_backends
 def test_oversized_values_and_too_many_properties_are_adjusted(page: Page, portal: Portal,
                                                                pages: PageServer) -> None:
     props = [{"name": f"p{i:02d}", "label": f"P{i}", "type": "string"} for i in range(60)]
@@ -242,6 +248,7 @@ def test_oversized_values_and_too_many_properties_are_adjusted(page: Page, porta
     assert len([a for a in wide["adjustments"] if a["action"] == "DROPPED"]) == 10
 
 
+@pytest.mark.both_backends
 def test_identify_ties_earlier_anonymous_completions(page: Page, portal: Portal,
                                                      pages: PageServer) -> None:
     portal.call("POST", "/events/v3/event-definitions", {"label": "Signed up", "name": "signed_up"})
@@ -254,6 +261,7 @@ def test_identify_ties_earlier_anonymous_completions(page: Page, portal: Portal,
                                                      portal.fqn("signed_up")]
 
 
+@pytest.mark.both_backends
 def test_page_written_for_hubspot_works_unchanged(page: Page, portal: Portal, pages: PageServer) -> None:
     portal.call("POST", "/events/v3/event-definitions", {
         "label": "Clicked CTA", "name": "clicked_cta",
@@ -267,6 +275,7 @@ def test_page_written_for_hubspot_works_unchanged(page: Page, portal: Portal, pa
     assert len(found) == 2  # the queued trackPageView replaces the automatic one
 
 
+@pytest.mark.both_backends
 def test_delivery_on_tab_close(context: BrowserContext, portal: Portal, pages: PageServer) -> None:
     portal.call("POST", "/events/v3/event-definitions", {"label": "Left", "name": "left"})
     page = context.new_page()
@@ -276,6 +285,7 @@ def test_delivery_on_tab_close(context: BrowserContext, portal: Portal, pages: P
     assert len(portal.wait_for_events(1, eventType=portal.fqn("left"))) == 1
 
 
+@pytest.mark.both_backends
 def test_collector_down_then_up_events_arrive_once(page: Page, restartable: Collector,
                                                    pages: PageServer) -> None:
     portal = Portal(restartable, *create_portal(restartable.database, "restart"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from e2e.harness import PageServer, Portal
@@ -55,6 +56,7 @@ def _pick_all_cards(page: Page) -> None:
     expect(ui(page, "definition")).to_have_count(2)
 
 
+@pytest.mark.both_backends
 def test_pick_widen_save_then_clicks_are_tracked(page: Page, browser: Browser, portal: Portal,
                                                  pages: PageServer) -> None:
     _launch(page, portal, pages)

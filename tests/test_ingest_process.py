@@ -157,6 +157,34 @@ def test_live_ingest_waits_out_another_writers_long_transaction(tmp_path: Path) 
     assert isinstance(outcome, StoreUnavailable)
 
 
+def test_a_job_whose_request_went_away_before_it_was_sent_is_not_written(tmp_path: Path) -> None:
+    """A request that had its answer while its job still waited for the group in flight (on
+    PostgreSQL: its 503 after the store timeout) is not written later: nothing waits for it,
+    and its client was told it was not stored."""
+    path = str(tmp_path / "f.db")
+    sent = [_completion() for _ in range(3)]
+
+    async def scenario() -> None:
+        async with _writing(path, ingest_busy_timeout_ms=10_000) as (store, portal):
+            with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
+                blocker.execute("BEGIN IMMEDIATE")
+                first = asyncio.ensure_future(store.append_completions(portal, [sent[0]], 10**9))
+                await asyncio.sleep(0.3)  # in flight: the child waits for the write lock
+                second = asyncio.ensure_future(store.append_completions(portal, [sent[1]], 10**9))
+                await asyncio.sleep(0.1)  # waits for the next group
+                second.cancel()
+                blocker.execute("ROLLBACK")
+            assert await first == 1
+            assert second.cancelled()
+            assert await store.append_completions(portal, [sent[2]], 10**9) == 1
+
+    asyncio.run(scenario())
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        stored = {row[0] for row in conn.execute("SELECT id FROM completions")}
+    assert sent[1].id not in stored
+    assert {sent[0].id, sent[2].id} <= stored
+
+
 def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
     """A job that cannot be pickled (a bug upstream) fails with its own error; the other jobs
     of its group are stored and the writer child lives on."""

@@ -214,7 +214,17 @@ def test_identifying_one_visitor_as_two_people_at_once_keeps_both(pg_cluster: Cl
     assert emails == ["first@example.com", "second@example.com"]
 
 
-def test_the_first_write_after_a_restart_is_stored(pg_cluster: Cluster) -> None:
+# Jobs of fewer than 100 completions are written by the ingest child process, larger ones
+# by the server's writer thread: the fault tests run with one of each.
+WRITERS = pytest.mark.parametrize("size", [1, 100], ids=["ingest-child", "writer-thread"])
+
+
+def _completions(size: int, utk: str) -> list[NewCompletion]:
+    return [_completion(utk=utk) for _ in range(size)]
+
+
+@WRITERS
+def test_the_first_write_after_a_restart_is_stored(pg_cluster: Cluster, size: int) -> None:
     """The writer's idle connection died with the server: the next group reconnects before
     it starts instead of answering 503."""
     url = pg_cluster.new_database()
@@ -224,20 +234,23 @@ def test_the_first_write_after_a_restart_is_stored(pg_cluster: Cluster) -> None:
         store = open_store(url)
         await store.open()
         try:
-            first = await store.append_completions(portal, [_completion(utk="v")], 10**9)
+            first = await store.append_completions(portal, _completions(size, "v"), 10**9)
             pg_cluster.pg_ctl("restart")
-            second = await store.append_completions(portal, [_completion(utk="v")], 10**9)
+            second = await store.append_completions(portal, _completions(size, "v"), 10**9)
             return [first, second]
         finally:
             await store.close()
 
-    assert asyncio.run(scenario()) == [1, 1]
+    assert asyncio.run(scenario()) == [size, size]
 
 
-def test_writes_while_the_server_is_down_fail_quietly(pg_cluster: Cluster,
-                                                      caplog: pytest.LogCaptureFixture) -> None:
+@WRITERS
+def test_writes_while_the_server_is_down_fail_quietly(pg_cluster: Cluster, size: int,
+                                                      caplog: pytest.LogCaptureFixture,
+                                                      capfd: pytest.CaptureFixture[str]) -> None:
     """The reconnect's StoreUnavailable was taken for one job's fault: each group was split
-    and retried against a server that was down, with a traceback per part."""
+    and retried against a server that was down, with a traceback per part (the ingest
+    child logs to the server's standard error, the writer thread to its logger)."""
     url = pg_cluster.new_database()
     portal = make_portals(url, "Down")[0].portal_id
 
@@ -245,10 +258,11 @@ def test_writes_while_the_server_is_down_fail_quietly(pg_cluster: Cluster,
         store = open_store(url)
         await store.open()
         try:
+            assert await store.append_completions(portal, _completions(size, "u"), 10**9) == size
             pg_cluster.pg_ctl("stop")
             try:
                 return await asyncio.gather(*(
-                    store.append_completions(portal, [_completion(utk=f"v{i}")], 10**9)
+                    store.append_completions(portal, _completions(size, f"v{i}"), 10**9)
                     for i in range(8)), return_exceptions=True)
             finally:
                 pg_cluster.pg_ctl("start")
@@ -260,6 +274,10 @@ def test_writes_while_the_server_is_down_fail_quietly(pg_cluster: Cluster,
     assert all(isinstance(o, StoreUnavailable) for o in outcomes), outcomes
     assert not [r for r in caplog.records if "running its parts apart" in r.getMessage()]
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+    child_log = capfd.readouterr().err
+    assert "Traceback" not in child_log
+    assert "running its parts apart" not in child_log
+    assert "failed alone" not in child_log
 
 
 def _cluster_processes(cluster: Cluster) -> list[int]:
@@ -277,7 +295,9 @@ def _cluster_processes(cluster: Cluster) -> list[int]:
     return [postmaster, *children]
 
 
-def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Cluster) -> None:
+@WRITERS
+def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Cluster,
+                                                                 size: int) -> None:
     """A PostgreSQL stopped (SIGSTOP) keeps its connections open: reads and writes waited
     for as long as it was stopped (a dropped network path: until the kernel gave up)."""
     url = pg_cluster.new_database()
@@ -287,14 +307,14 @@ def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Clu
         store = open_store(url, answer_timeout=1)
         await store.open()
         try:
-            assert await store.append_completions(portal, [_completion(utk="a")], 10**9) == 1
+            assert await store.append_completions(portal, _completions(size, "a"), 10**9) == size
             frozen = _cluster_processes(pg_cluster)
             for pid in frozen:
                 os.kill(pid, signal.SIGSTOP)
             waited = []
             try:
                 for call in (lambda: store.load_definitions(portal),
-                             lambda: store.append_completions(portal, [_completion(utk="b")],
+                             lambda: store.append_completions(portal, _completions(size, "b"),
                                                               10**9)):
                     start = time.monotonic()
                     with pytest.raises(StoreUnavailable, match="did not answer within 1 s"):
@@ -304,7 +324,7 @@ def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Clu
                 for pid in frozen:
                     os.kill(pid, signal.SIGCONT)
             # Answering again: the store works without being reopened.
-            after = [await store.append_completions(portal, [_completion(utk="c")], 10**9),
+            after = [await store.append_completions(portal, _completions(size, "c"), 10**9),
                      len(await store.load_definitions(portal))]
             return waited, after
         finally:
@@ -312,7 +332,43 @@ def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Clu
 
     waited, after = asyncio.run(scenario())
     assert all(0.9 < w < 5 for w in waited), waited
-    assert after == [1, 0]
+    assert after == [size, 0]
+
+
+def test_closing_while_the_server_stopped_answering_takes_bounded_time(
+        pg_cluster: Cluster) -> None:
+    """The ingest child's group waits on a frozen PostgreSQL (its request has had its 503):
+    closing waits for it at most the answer timeout, then kills the child. It waited for as
+    long as the server was stopped."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Closing")[0].portal_id
+
+    async def scenario() -> tuple[float, int | None]:
+        store = open_store(url, answer_timeout=1)
+        await store.open()
+        try:
+            assert isinstance(store, PostgresStore)
+            assert await store.append_completions(portal, [_completion(utk="a")], 10**9) == 1
+            assert store._ingest_process._child is not None
+            child = store._ingest_process._child.process
+            frozen = _cluster_processes(pg_cluster)
+            for pid in frozen:
+                os.kill(pid, signal.SIGSTOP)
+            try:
+                with pytest.raises(StoreUnavailable, match="did not answer within 1 s"):
+                    await store.append_completions(portal, [_completion(utk="b")], 10**9)
+                start = time.monotonic()
+                await store._ingest_process.close(timeout=1)
+                return time.monotonic() - start, child.returncode
+            finally:
+                for pid in frozen:
+                    os.kill(pid, signal.SIGCONT)
+        finally:
+            await store.close()
+
+    took, returncode = asyncio.run(scenario())
+    assert 0.9 < took < 5, took
+    assert returncode == -signal.SIGKILL
 
 
 def test_small_jobs_go_through_the_ingest_child_and_batches_through_the_writer(
@@ -372,7 +428,9 @@ def test_a_small_send_whose_group_lost_a_deadlock_runs_again(pg_cluster: Cluster
         store = open_store(url)
         await store.open()
         try:
+            assert isinstance(store, PostgresStore)
             assert await store.append_completions(portal, [_completion(utk="a")], 10**9) == 1
+            committed = store._ingest_process.transactions
             with psycopg.connect(url) as other:
                 other.execute("UPDATE completion_days SET completions = completions"
                               " WHERE portal_id = %s", (portal,))
@@ -383,7 +441,9 @@ def test_a_small_send_whose_group_lost_a_deadlock_runs_again(pg_cluster: Cluster
                     other.execute, "UPDATE usage SET count = count WHERE portal_id = %s",
                     (portal,))  # returns once the child's group is aborted
                 other.commit()
-            return await send
+            stored = await send
+            assert store._ingest_process.transactions == committed + 1  # the child's group
+            return stored
         finally:
             await store.close()
 
@@ -411,8 +471,10 @@ def test_an_ingest_child_started_while_the_server_is_down_waits_for_it(
             pg_cluster.pg_ctl("stop")
             try:
                 for utk in ("a", "b"):
+                    start = time.monotonic()
                     with pytest.raises(StoreUnavailable):
                         await store.append_completions(portal, [_completion(utk=utk)], 10**9)
+                    assert time.monotonic() - start < 3  # a child's start, then a refusal
                     assert store._ingest_process._child is not None
                     pids.append(store._ingest_process._child.process.pid)
             finally:

@@ -3,14 +3,15 @@
 Completions are the hot path. Inserting them (and resolving their contacts) in a thread of
 the server process would compete with the event loop for the GIL; a child process does that
 work on another core. The SQLite store sends it every completion; the PostgreSQL store the
-small jobs (single sends, JS hits), whose group's round trips to the server each waited for
-the GIL behind the event loop in a thread (see ``postgres``). The event loop sends it one
-message per group of requests (pickled ``(kind, portal_id, args)`` jobs over a pipe; the
-first message names the database), the child runs them in one transaction exactly
-as the thread writer would (``ingest_sql.store_completions`` / ``tracking.record_hits``),
-commits, and answers one message; only then are the requests answered. While a group
-commits, the next one gathers. If the child dies or cannot commit, every request of the
-group gets ``StoreUnavailable`` (503) and the child is started again on the next write.
+jobs of fewer than 100 completions (single sends, JS hits), whose group's round trips to the
+server each waited for the GIL behind the event loop in a thread (see ``postgres``). The
+event loop sends it one message per group of requests (pickled ``(kind, portal_id, args)``
+jobs over a pipe; the first message names the database), the child runs them in one
+transaction exactly as the thread writer would (``ingest_sql.store_completions`` /
+``tracking.record_hits``), commits, and answers one message; only then are the requests
+answered. While a group commits, the next one gathers. If the child dies or cannot commit,
+every request of the group gets ``StoreUnavailable`` (503) and the child is started again on
+the next write.
 
 The wire format is in ``ingest_wire`` (parent and child are the same program; nothing else
 writes to the pipe).
@@ -64,7 +65,7 @@ class IngestProcess:
     larger group than committed as two (the child's CPU per single send 31 → 24 µs).
     """
 
-    database: str  # a SQLite path or a PostgreSQL URL
+    database: str = field(repr=False)  # a SQLite path or a PostgreSQL URL (a password)
     busy_timeout_ms: int  # SQLite's
     max_weight: int = 5000
     depth: int = 2
@@ -107,12 +108,17 @@ class IngestProcess:
             if child.in_flight and self._waiting_weight < self.overlap_weight:
                 break  # joins the group that leaves when the answer comes back
             group: list[_Pending] = []
-            weight = 0
+            weight = taken = 0
             while self._waiting and (not group or weight < self.max_weight):
                 pending = self._waiting.popleft()
+                taken += pending.weight
+                if pending.future.done():  # its request has had its 503 (a timeout)
+                    continue
                 group.append(pending)
                 weight += pending.weight
-            self._waiting_weight -= weight
+            self._waiting_weight -= taken
+            if not group:
+                continue
             message, group = _encode(group)
             if not group:
                 continue
@@ -179,14 +185,29 @@ class IngestProcess:
             with contextlib.suppress(ProcessLookupError):
                 child.process.kill()
 
-    async def close(self) -> None:
-        """Wait for every job submitted to be settled, then stop the child."""
+    async def close(self, timeout: float | None = None) -> None:
+        """Wait for every job submitted to be settled, then stop the child. After
+        ``timeout`` seconds (a store that stopped answering) the child is killed and what
+        it has not answered fails."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
         while True:
             reader = self._child.reader if self._child is not None else None
             busy = [t for t in (self._starting, reader) if t is not None and not t.done()]
             if not busy:
                 break
-            await asyncio.gather(*busy, return_exceptions=True)
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            _, pending = await asyncio.wait(busy, timeout=left)
+            if pending and self._child is not None:
+                waiting = list(self._waiting)
+                self._waiting.clear()
+                self._waiting_weight = 0
+                _fail(waiting, TimeoutError())
+                stuck = self._child
+                self._drop(stuck)  # killed: its reader fails the groups it had been sent
+                await asyncio.gather(*pending, return_exceptions=True)
+                await stuck.process.wait()
+                deadline = None
         child, self._child = self._child, None
         if child is not None and child.process.returncode is None:
             process = child.process

@@ -26,7 +26,7 @@ from collector.storage.ingest_wire import (
 from collector.storage.queries import Dialect
 from collector.storage.sqliteconn import DIALECT as SQLITE
 from collector.storage.sqliteconn import SQLiteTransactor
-from collector.storage.tx import Isolation, Transactor, Tx
+from collector.storage.tx import Isolation, Transactor, Tx, failure_reason
 
 log = logging.getLogger("footfall.ingest")
 
@@ -53,7 +53,7 @@ def run_group(transactor: Transactor[Any], dialect: Dialect, conn: Any, cache: I
         try:
             outcomes, tx = _transaction(transactor, dialect, conn, cache, jobs)
         except Exception as exc:  # the disk, a lock, a broken database, or one job's values
-            transactor.rollback(conn)
+            _roll_back(transactor, conn)
             if attempt < _ATTEMPTS and transactor.retryable(exc):
                 log.info("a group of %d ingest jobs lost a race (%s); running it again",
                          len(jobs), type(exc).__name__)
@@ -64,10 +64,17 @@ def run_group(transactor: Transactor[Any], dialect: Dialect, conn: Any, cache: I
     raise AssertionError("unreachable")
 
 
+def _roll_back(transactor: Transactor[Any], conn: Any) -> None:
+    try:
+        transactor.rollback(conn)
+    except Exception:  # the group's own failure is what its answer reports
+        log.exception("rollback failed")
+
+
 def _failed(transactor: Transactor[Any], dialect: Dialect, conn: Any, cache: IdentityCache,
             jobs: Jobs, exc: Exception, isolation: Isolation | None) -> Outcomes | Unavailable:
     """``jobs``' transaction failed: its halves' outcomes, or the whole group unavailable."""
-    reason = f"{type(exc).__name__}: {exc}"
+    reason = failure_reason(exc)
     if transactor.transient(exc):
         return ("unavailable", reason)
     if len(jobs) == 1:
@@ -129,7 +136,7 @@ def serve(source: BinaryIO, sink: BinaryIO, transactor: Transactor[Any], dialect
                 except Exception as exc:
                     if not transactor.transient(exc):
                         raise
-                    answer = ("unavailable", f"{type(exc).__name__}: {exc}")
+                    answer = ("unavailable", failure_reason(exc))
             if conn is not None:
                 answer = run_group(transactor, dialect, conn, cache, jobs_from_wire(jobs))
             sink.write(encode(answer))

@@ -1,12 +1,12 @@
 """The scale-out PostgreSQL backend: many collector processes share one database.
 
 Writes go through the same group-commit writers as SQLite (multi-row INSERTs, answers only
-after COMMIT): small ingest jobs (single sends, JS hits) through the ingest child process,
-everything else through a writer thread; uuid idempotency is the primary key
-``(portal_id, id)`` with ``ON CONFLICT DO NOTHING``, so two collectors receiving the same
-retried completion store it once. Reads run on a few reader threads, each with its own
-autocommit connection. Schema migrations run under an advisory lock, so collectors that
-start together apply each version exactly once.
+after COMMIT): ingest jobs of fewer than 100 completions (single sends, JS hits, small
+batches) through the ingest child process, everything else through a writer thread; uuid
+idempotency is the primary key ``(portal_id, id)`` with ``ON CONFLICT DO NOTHING``, so two
+collectors receiving the same retried completion store it once. Reads run on a few reader
+threads, each with its own autocommit connection. Schema migrations run under an advisory
+lock, so collectors that start together apply each version exactly once.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class PostgresStore(SqlStore):
         self._ingest_process.prestart()
 
     async def close(self) -> None:
-        await self._ingest_process.close()
+        await self._ingest_process.close(timeout=self.answer_timeout)
         self._writer.stop()
         for pool in (self._readers, self._pinger):
             if pool is not None:

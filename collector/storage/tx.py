@@ -83,3 +83,11 @@ class Isolation:
             return False
         self.splits -= 1
         return True
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What a 503 and the log's warning say of a failed transaction: the error's type and
+    the first line of its message, at most 200 characters of it (a database error's later
+    lines can quote a row's values)."""
+    first = (str(exc).splitlines() or [""])[0][:200]
+    return f"{type(exc).__name__}: {first}"

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from collector.errors import ClientError, StoreUnavailable
 from collector.logthrottle import Throttled
-from collector.storage.tx import Isolation, Transactor, Tx
+from collector.storage.tx import Isolation, Transactor, Tx, failure_reason
 
 log = logging.getLogger("footfall.writer")
 _outages = Throttled(log)
@@ -164,13 +164,12 @@ class GroupCommitWriter(Generic[Conn]):
                 self._run(conn, batch[:half], isolation)
                 self._run(conn, batch[half:], isolation)
                 return
-        reason = (str(exc).splitlines() or [""])[0][:200]
+        reason = failure_reason(exc)
         if transient:  # the store is down: every group says so
-            _outages.warn("group commit of %d jobs failed: %s: %s", len(batch),
-                          type(exc).__name__, reason)
+            _outages.warn("group commit of %d jobs failed: %s", len(batch), reason)
         else:
             log.error("group commit of %d jobs failed", len(batch), exc_info=exc)
-        failure = StoreUnavailable(f"The store could not write: {type(exc).__name__}: {reason}")
+        failure = StoreUnavailable(f"The store could not write: {reason}")
         for job in batch:
             job.outcome = (False, failure)
 
