@@ -1,5 +1,6 @@
 """How a failed group transaction is taken apart, on a real SQLite file: the writer thread's
-(``GroupCommitWriter``) and the ingest child's (``ingest_worker.run_group``)."""
+(``GroupCommitWriter``) and the ingest child's (``ingest_worker.run_group``); and the jobs a
+group leaves out."""
 
 from __future__ import annotations
 
@@ -149,3 +150,36 @@ def test_the_ingest_child_answers_a_committed_group_once(tmp_path: Path) -> None
         assert conn.execute("SELECT COUNT(*) FROM completions").fetchone() == (2,)
     finally:
         conn.close()
+
+
+def test_a_job_whose_caller_went_away_while_it_waited_is_not_run(tmp_path: Path) -> None:
+    """A request that had its answer (a timeout's 503) while its job waited behind a busy
+    group is not written later, behind its client's back."""
+    path, runs = table(tmp_path), []
+
+    async def main() -> list[Any]:
+        writer: GroupCommitWriter[sqlite3.Connection] = GroupCommitWriter(
+            SQLiteTransactor(str(path), 5000))
+        writer.start()
+        busy, release = threading.Event(), threading.Event()
+
+        def hold(tx: Tx[sqlite3.Connection]) -> int:
+            busy.set()
+            release.wait(10)
+            return 0
+
+        try:
+            held = asyncio.ensure_future(writer.submit(hold))
+            await asyncio.get_running_loop().run_in_executor(None, busy.wait, 10)
+            gone = asyncio.ensure_future(writer.submit(insert(1, set(), runs)))
+            await asyncio.sleep(0)  # queued behind ``hold``
+            gone.cancel()
+            await asyncio.gather(gone, return_exceptions=True)
+            release.set()
+            return [await held, await writer.submit(insert(2, set(), runs)), gone.cancelled()]
+        finally:
+            writer.stop()
+
+    assert asyncio.run(main()) == [0, 2, True]
+    assert runs == [2]
+    assert stored(path) == {2}

@@ -97,21 +97,28 @@ class GroupCommitWriter(Generic[Conn]):
             self._transactor.close(conn)
 
     def _take(self) -> tuple[list[_Job[Conn]], bool]:
+        """The next group, and whether the writer is to stop after it. A job whose caller
+        has gone (its request had its 503 from a timeout while the job waited) is left out:
+        nothing waits for it, and its client was told it was not stored."""
         first = self._queue.get()
         if first is _STOP:
             return [], True
         batch: list[_Job[Conn]] = [first]
         weight = first.weight
+        stop = False
         while weight < self._max_weight:
             try:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
             if job is _STOP:
-                return batch, True
+                stop = True
+                break
             batch.append(job)
             weight += job.weight
-        return batch, False
+        # done() is read off the loop's thread: a flag the loop sets. A job whose caller goes
+        # away just after is run, as before; none is left out that still has a caller.
+        return [job for job in batch if not job.future.done()], stop
 
     def _run_batch(self, conn: Conn, batch: list[_Job[Conn]]) -> None:
         self._run(conn, batch)
