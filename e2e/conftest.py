@@ -2,7 +2,7 @@
 
 Collectors store in SQLite. A test marked ``both_backends`` runs twice, ``[sqlite]`` and
 ``[postgresql]``: its ``portal`` (and ``restartable`` collector) then live on a collector
-whose store is a throwaway PostgreSQL cluster, the one the in-process suite uses.
+whose store is a throwaway PostgreSQL cluster (``tests.pgcluster``, as in-process tests use).
 """
 
 from __future__ import annotations
@@ -25,9 +25,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
-            "both_backends"):
-        metafunc.parametrize("backend", BACKENDS, indirect=True)
+    if metafunc.definition.get_closest_marker("both_backends") is None:
+        return
+    if "backend" not in metafunc.fixturenames:
+        raise pytest.UsageError(f"{metafunc.definition.name} is marked both_backends but uses"
+                                " no collector of its backend (portal, restartable)")
+    metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 
 @pytest.fixture(scope="session")

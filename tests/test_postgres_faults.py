@@ -335,40 +335,46 @@ def test_a_server_that_stops_answering_gets_503s_in_bounded_time(pg_cluster: Clu
     assert after == [size, 0]
 
 
-def test_closing_while_the_server_stopped_answering_takes_bounded_time(
-        pg_cluster: Cluster) -> None:
-    """The ingest child's group waits on a frozen PostgreSQL (its request has had its 503):
-    closing waits for it at most the answer timeout, then kills the child. It waited for as
-    long as the server was stopped."""
+@WRITERS
+def test_closing_while_the_server_stopped_answering_takes_bounded_time(pg_cluster: Cluster,
+                                                                       size: int) -> None:
+    """A group waits on a frozen PostgreSQL (its request has had its 503): closing the store
+    waits for it at most the answer timeout. It waited for as long as the server was
+    stopped. The ingest child is killed; a stuck writer thread is left behind."""
     url = pg_cluster.new_database()
     portal = make_portals(url, "Closing")[0].portal_id
 
     async def scenario() -> tuple[float, int | None]:
         store = open_store(url, answer_timeout=1)
         await store.open()
+        closed = False
         try:
             assert isinstance(store, PostgresStore)
-            assert await store.append_completions(portal, [_completion(utk="a")], 10**9) == 1
-            assert store._ingest_process._child is not None
-            child = store._ingest_process._child.process
+            assert await store.append_completions(portal, _completions(size, "a"), 10**9) == size
+            child = store._ingest_process._child
             frozen = _cluster_processes(pg_cluster)
             for pid in frozen:
                 os.kill(pid, signal.SIGSTOP)
             try:
                 with pytest.raises(StoreUnavailable, match="did not answer within 1 s"):
-                    await store.append_completions(portal, [_completion(utk="b")], 10**9)
+                    await store.append_completions(portal, _completions(size, "b"), 10**9)
                 start = time.monotonic()
-                await store._ingest_process.close(timeout=1)
-                return time.monotonic() - start, child.returncode
+                await store.close()
+                closed = True
+                return time.monotonic() - start, None if child is None else child.process.returncode
             finally:
                 for pid in frozen:
                     os.kill(pid, signal.SIGCONT)
         finally:
-            await store.close()
+            if not closed:
+                await store.close()
 
     took, returncode = asyncio.run(scenario())
-    assert 0.9 < took < 5, took
-    assert returncode == -signal.SIGKILL
+    assert took < 5, took
+    if size == 1:  # written by the ingest child, which was killed
+        assert returncode == -signal.SIGKILL
+    else:  # by the writer thread, which was waited for
+        assert took > 0.9, took
 
 
 def test_small_jobs_go_through_the_ingest_child_and_batches_through_the_writer(
@@ -474,7 +480,7 @@ def test_an_ingest_child_started_while_the_server_is_down_waits_for_it(
                     start = time.monotonic()
                     with pytest.raises(StoreUnavailable):
                         await store.append_completions(portal, [_completion(utk=utk)], 10**9)
-                    assert time.monotonic() - start < 3  # a child's start, then a refusal
+                    assert time.monotonic() - start < 10  # a child's start, then a refusal
                     assert store._ingest_process._child is not None
                     pids.append(store._ingest_process._child.process.pid)
             finally:

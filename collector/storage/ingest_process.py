@@ -198,16 +198,19 @@ class IngestProcess:
                 break
             left = None if deadline is None else max(0.0, deadline - loop.time())
             _, pending = await asyncio.wait(busy, timeout=left)
-            if pending and self._child is not None:
-                waiting = list(self._waiting)
-                self._waiting.clear()
-                self._waiting_weight = 0
-                _fail(waiting, TimeoutError())
-                stuck = self._child
-                self._drop(stuck)  # killed: its reader fails the groups it had been sent
+            if not pending:
+                continue
+            if self._child is None:  # only its start is left: then it is killed
                 await asyncio.gather(*pending, return_exceptions=True)
-                await stuck.process.wait()
-                deadline = None
+                continue
+            waiting = list(self._waiting)
+            self._waiting.clear()
+            self._waiting_weight = 0
+            _fail(waiting, TimeoutError())
+            stuck = self._child
+            self._drop(stuck)  # killed: its reader fails the groups it had been sent
+            await asyncio.gather(*pending, return_exceptions=True)
+            await stuck.process.wait()
         child, self._child = self._child, None
         if child is not None and child.process.returncode is None:
             process = child.process

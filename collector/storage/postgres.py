@@ -69,8 +69,10 @@ class PostgresStore(SqlStore):
         self._ingest_process.prestart()
 
     async def close(self) -> None:
+        # Writers stuck on a server that stopped answering (their requests had their 503)
+        # are waited for at most the answer timeout. A reader stuck so still holds close.
         await self._ingest_process.close(timeout=self.answer_timeout)
-        self._writer.stop()
+        await asyncio.to_thread(self._writer.stop, self.answer_timeout)
         for pool in (self._readers, self._pinger):
             if pool is not None:
                 pool.shutdown(wait=True)

@@ -63,10 +63,15 @@ class GroupCommitWriter(Generic[Conn]):
             self._thread = None
             raise error
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop once the jobs queued so far are done, waiting at most ``timeout`` seconds:
+        a thread stuck on a store that stopped answering is left behind (a daemon)."""
         if self._thread is not None:
             self._queue.put(_STOP)
-            self._thread.join()
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("the writer did not stop within %g s: the store does not answer",
+                            timeout)
             self._thread = None
 
     async def submit(self, run: Callable[[Tx[Conn]], T], weight: int = 1, *,
