@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -180,3 +181,52 @@ def paired_ratios(rounds: int, bare: Callable[[], float], ours: Callable[[], flo
     print(f"  {label}: median {median:.2f} over {rounds} rounds"
           f" (range {min(ratios):.2f}-{max(ratios):.2f})")
     return median
+
+
+def _process_table() -> dict[int, tuple[int, str, float]]:
+    """Every process: its parent, its command line and the CPU seconds it has used."""
+    table: dict[int, tuple[int, str, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        table[int(entry)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / tick)
+    return table
+
+
+def _kind(pid: int, table: dict[int, tuple[int, str, float]]) -> str | None:
+    command = table[pid][1]
+    if "collector.storage.ingest_worker" in command:
+        return "ingest child"
+    if command.startswith(("postgres", "/usr/lib/postgresql")):
+        return "PostgreSQL"
+    while pid in table and pid > 1:  # a server process, or a worker it started
+        if "footfall" in table[pid][1] and " serve" in table[pid][1]:
+            return "collector server"
+        pid = table[pid][0]
+    return None
+
+
+def cpu_by_kind() -> dict[str, float]:
+    """CPU seconds used so far by the collector's server processes, its ingest children,
+    PostgreSQL, and wrk (this process's finished children: take readings between wrk
+    runs). A difference of two readings is what the run between them cost each."""
+    table = _process_table()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used: dict[str, float] = {"wrk": children.ru_utime + children.ru_stime}
+    for pid, (_, _, seconds) in table.items():
+        if (kind := _kind(pid, table)) is not None:
+            used[kind] = used.get(kind, 0.0) + seconds
+    return used
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    """``after - before`` per request, in µs, by kind: where a run's CPU went."""
+    parts = [f"{kind} {(after[kind] - before.get(kind, 0.0)) / requests * 1e6:.0f} µs"
+             for kind in sorted(after) if requests]
+    return "CPU per request: " + ", ".join(parts)

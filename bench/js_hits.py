@@ -22,7 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import bare_server, create_portal, footfall_server, paired_ratios
+from bench.harness import (
+    bare_server,
+    cpu_by_kind,
+    cpu_per_request,
+    create_portal,
+    footfall_server,
+    paired_ratios,
+)
 
 LUA = Path(__file__).resolve().parent / "hits.lua"
 _RUNS = 0
@@ -75,12 +82,15 @@ def run(args: argparse.Namespace, database: str, url: str, portal: int, bare_url
 
     def our_run() -> float:
         nonlocal acknowledged, in_flight
+        cpu = cpu_by_kind()
         rate, requests, bad, p99 = wrk(url + "/collect", args.seconds,
                                        args.connections, args.threads, portal)
+        used = cpu_per_request(cpu, cpu_by_kind(), requests)
         acknowledged += requests - bad
         in_flight += args.connections
         rates.append(rate)
         print(f"Footfall JS collect  : {rate:10.0f} req/s   (p99 {p99:.2f} ms at full load)")
+        print(f"                       {used}")
         return rate
 
     ratio = paired_ratios(args.rounds, bare_run, our_run)

@@ -35,7 +35,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import paired_ratios  # noqa: E402
+from bench.harness import cpu_by_kind, cpu_per_request, paired_ratios  # noqa: E402
 from collector.portals import NewPortal, create_portal  # noqa: E402
 from collector.storage import open_store  # noqa: E402
 from tests.pgcluster import Cluster, free_port  # noqa: E402
@@ -125,9 +125,11 @@ def bench_single(base: str, bare_base: str, portal: NewPortal, fqn: str, folder:
     wrk(bare_target, "wrk_send.lua", 2, 64, path, "")
 
     def ours() -> float:
+        before = cpu_by_kind()
         result = wrk(target, "wrk_send.lua", duration, 64, path, portal.token)
+        used = cpu_per_request(before, cpu_by_kind(), result["ok"])
         print(f"single send (footfall): {result['ok'] // duration:,} requests/s (p50"
-              f" {result['p50_us'] / 1000:.1f} ms, non-204 {result['bad']})")
+              f" {result['p50_us'] / 1000:.1f} ms, non-204 {result['bad']}); {used}")
         return result["ok"] / duration
 
     def bare() -> float:

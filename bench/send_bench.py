@@ -22,6 +22,8 @@ from bench.harness import (
     WrkResult,
     api,
     bare_server,
+    cpu_by_kind,
+    cpu_per_request,
     create_portal,
     footfall_server,
     paired_ratios,
@@ -96,10 +98,12 @@ def main() -> None:
 
             def our_run() -> float:
                 nonlocal ok
-                before = stored(database)
+                before, cpu = stored(database), cpu_by_kind()
                 result = wrk(url, post_script(one, token), seconds=args.seconds, connections=c)
+                used = cpu_per_request(cpu, cpu_by_kind(), result.acknowledged)
                 ok &= check("send", before, stored(database), result.acknowledged, c)
                 report("POST /events/v3/send (durable)", result)
+                print(f"  {used}")
                 runs.append(result)
                 return result.rps
 
