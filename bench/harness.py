@@ -227,6 +227,8 @@ def cpu_by_kind() -> dict[str, float]:
 
 def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
     """``after - before`` per request, in µs, by kind: where a run's CPU went."""
-    parts = [f"{kind} {(after[kind] - before.get(kind, 0.0)) / requests * 1e6:.0f} µs"
-             for kind in sorted(after) if requests]
-    return "CPU per request: " + ", ".join(parts)
+    if not requests:
+        return "CPU per request: no request was answered"
+    return "CPU per request: " + ", ".join(
+        f"{kind} {(after[kind] - before.get(kind, 0.0)) / requests * 1e6:.0f} µs"
+        for kind in sorted(after))

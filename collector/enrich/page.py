@@ -116,10 +116,13 @@ def page_properties(url: str, title: str, referrer: str, language: str,
     host, utm, campaign = _page_url(url)
     props.update(utm)
     inner = False
-    if url:
+    if url and campaign:
+        props["hs_touchpoint_source"] = campaign
+    elif url:
         referrer_host = _host(referrer)
-        inner = campaign is None and same_site(referrer_host, host)
-        props["hs_touchpoint_source"] = campaign or referral_source(referrer_host, host)
+        inner = same_site(referrer_host, host)  # referral_source's answer too: direct
+        props["hs_touchpoint_source"] = ("DIRECT_TRAFFIC" if inner
+                                         else referral_source(referrer_host, host))
     return Page(props, inner)
 
 

@@ -47,9 +47,11 @@ def shown(text: str, limit: int = 100) -> str:
 def normalize_properties(raw: Any, lookup: Lookup, limits: Limits,
                          adjustments: Adjustments) -> dict[str, str]:
     """The stored properties of a hit's ``properties`` object, with every change recorded."""
-    if not isinstance(raw, dict) or not raw:  # a page view has none
-        if raw is not None and not isinstance(raw, dict):
+    if not isinstance(raw, dict):
+        if raw is not None:
             adjust(adjustments, "properties", "DROPPED", "must be a JSON object")
+        return {}
+    if not raw:  # a page view has none
         return {}
     folded, dropped = fold_properties(raw, limits)
     for name in dropped:
