@@ -167,7 +167,7 @@ def bulk_load(url: str, portal_id: int, rows: int) -> None:
             " AND indexname <> 'completions_pkey'")]
         conn.execute("ALTER TABLE completions DROP CONSTRAINT completions_pkey")
         for name in ("completions_object", "completions_event", "completions_time"):
-            conn.execute(f"DROP INDEX {name}")  # type: ignore[arg-type]
+            conn.execute(f"DROP INDEX {name}")
         conn.execute(
             "INSERT INTO completions (portal_id, id, event_name, object_type, object_id,"
             " occurred_at, received_at, source, properties)"

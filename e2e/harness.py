@@ -110,11 +110,14 @@ class Portal:
     def events(self, **params: str) -> list[dict[str, Any]]:
         # Each parameter once (the API refuses a one-valued parameter given twice).
         query = urllib.parse.urlencode({"limit": "1000", **params})
-        return self.call("GET", f"/events/v3/events/?{query}")["results"]  # type: ignore[no-any-return]
+        results: list[dict[str, Any]] = self.call("GET", f"/events/v3/events/?{query}")["results"]
+        return results
 
-    def wait_for_events(self, count: int, timeout: float = 10.0, **params: str) -> list[dict[str, Any]]:
+    def wait_for_events(self, count: int, timeout: float = 10.0, /,
+                        **params: str) -> list[dict[str, Any]]:
         """Poll the retrieval API until ``count`` completions match (the browser delivers
-        asynchronously, after the page is gone)."""
+        asynchronously, after the page is gone). ``count`` and ``timeout`` are positional-only
+        so a ``**{"objectProperty.email": ...}`` of query parameters cannot fill them."""
         deadline = time.monotonic() + timeout
         while True:
             found = self.events(**params)

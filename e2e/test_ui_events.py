@@ -24,7 +24,9 @@ def desktop(browser: Browser) -> Iterator[BrowserContext]:
 
 
 def _option_values(page: Page) -> list[str]:
-    return page.locator("input[name=option_value]").evaluate_all("els => els.map(e => e.value)")
+    values: list[str] = page.locator("input[name=option_value]").evaluate_all(
+        "els => els.map(e => e.value)")
+    return values
 
 
 def test_create_edit_copy_click_and_sign_out(browser: Browser, desktop: BrowserContext,

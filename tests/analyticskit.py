@@ -7,7 +7,7 @@ from typing import Any
 from tests.conftest import Api
 
 BASE = "/footfall/v1/analytics"
-PROPS = [{"name": "plan", "label": "Plan", "type": "enumeration",
+PROPS: list[dict[str, Any]] = [{"name": "plan", "label": "Plan", "type": "enumeration",
           "options": [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}]},
          {"name": "note", "label": "Note", "type": "string"}]
 SALES = [("ann@example.com", "2024-03-04T10:00:00Z", {"plan": "gold", "note": "first"}),
@@ -26,7 +26,11 @@ def seed(api: Api) -> None:
         assert response.status_code == 204, response.text
 
 
-def get(api: Api, path: str, status: int = 200, **params: Any) -> dict[str, Any]:
+def get(api: Api, path: str, status: int = 200, /, **params: Any) -> dict[str, Any]:
+    """GET an analytics path, check the status and return the JSON body.
+
+    ``status`` is positional-only so a ``**{"from": ...}`` of query parameters cannot fill it.
+    """
     response = api.get(BASE + path, params=params)
     assert response.status_code == status, response.text
     body: dict[str, Any] = response.json()

@@ -85,7 +85,7 @@ class Cluster:
 
     def admin(self, sql: str) -> None:
         with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def _create_template(self) -> None:
         self.admin(f"CREATE DATABASE {self.template}")
@@ -130,7 +130,7 @@ class Cluster:
                     *(f"DELETE FROM {table};" for table in tables),
                     "RESET session_replication_role;",
                     *(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in sequences)])
-            conn.execute(self._emptying)  # type: ignore[arg-type]
+            conn.execute(self._emptying)
         return url
 
     def reuse(self, url: str) -> None:

@@ -100,7 +100,7 @@ def change(database: str, sql: str) -> None:
         import psycopg
 
         with psycopg.connect(database, autocommit=True) as pg:
-            pg.execute(sql)  # type: ignore[arg-type]
+            pg.execute(sql)
         return
     with contextlib.closing(sqlite3.connect(database)) as conn:
         conn.execute(sql)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from starlette.types import Message, Scope
 
 from collector.app import create_app
 from collector.bodylimit import declared_length
@@ -319,7 +320,7 @@ def test_batch_of_501_is_rejected_whole(portal: Portal) -> None:
 def test_batch_reports_every_bad_index(portal: Portal) -> None:
     event = portal.names["EVENT"]
     good = {"eventName": event, "email": "victim@example.com"}
-    inputs = [good] * 10
+    inputs: list[dict[str, Any]] = [good] * 10
     inputs[0] = {**good, "properties": {"amount": "x"}}
     inputs[4] = {**good, "eventName": portal.names["ARCHIVED"]}
     inputs[9] = {**good, "occurredAt": -1, "properties": {"nope": 1}}
@@ -334,7 +335,8 @@ def test_batch_reports_every_bad_index(portal: Portal) -> None:
 
 def _listed_and_more(body: dict[str, Any]) -> list[dict[str, Any]]:
     """The first 100 problems and one saying there are more; the message says so too."""
-    *listed, more = body["errors"]
+    errors: list[dict[str, Any]] = body["errors"]
+    *listed, more = errors
     assert len(listed) == 100
     assert more["code"] == "MORE_ERRORS"
     assert body["message"] == "More than 100 fields are invalid (the first 100 are listed)"
@@ -602,26 +604,27 @@ def test_duplicate_key_message_names_the_key(portal: Portal, template: str, key:
 def test_a_client_gone_mid_body_is_no_server_error(client: TestClient, api: Api, path: str,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     """A body cut off by the client's disconnect was logged as a 500 with two tracebacks."""
-    messages: list[dict[str, Any]] = []
-    incoming = iter([{"type": "http.request", "body": b'{"label": "x', "more_body": True},
+    messages: list[Message] = []
+    incoming: Iterator[Message] = iter([{"type": "http.request", "body": b'{"label": "x', "more_body": True},
                      {"type": "http.disconnect"}])
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return next(incoming, {"type": "http.disconnect"})
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         messages.append(message)
 
     headers = [(b"content-type", b"application/json"), (b"content-length", b"1000"),
                (b"authorization", api.headers["Authorization"].encode())]
     if path.startswith("/app"):
         headers[0] = (b"content-type", b"application/x-www-form-urlencoded")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
-             "query_string": b"", "root_path": "", "headers": headers,
-             "client": ("127.0.0.1", 1234), "server": ("testserver", 80)}
+    scope: Scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                    "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+                    "query_string": b"", "root_path": "", "headers": headers,
+                    "client": ("127.0.0.1", 1234), "server": ("testserver", 80)}
+    assert client.portal is not None  # the client fixture has entered the TestClient
     with caplog.at_level(logging.INFO):
-        client.portal.call(client.app, scope, receive, send)  # type: ignore[union-attr]
+        client.portal.call(client.app, scope, receive, send)
     assert messages
     assert messages[0]["status"] == 400
     assert "500 on" not in caplog.text

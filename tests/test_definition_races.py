@@ -8,11 +8,13 @@ was gone. Runs on both backends, within one process and across two collectors.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from collector import definition_ops as ops
 from collector.model import EventDefinition
+from collector.properties import PropertyDef
 from collector.services import Services
 from collector.settings import Settings
 from collector.storage import open_store
@@ -29,8 +31,11 @@ async def _collector(database: str) -> Services:
     return services
 
 
-def _run(database: str, scenario: Any) -> Any:
-    async def run() -> Any:
+T = TypeVar("T")
+
+
+def _run(database: str, scenario: Callable[[Services, Services], Awaitable[T]]) -> T:
+    async def run() -> T:
         first, second = await _collector(database), await _collector(database)
         try:
             return await scenario(first, second)
@@ -78,7 +83,9 @@ def test_a_change_checks_against_the_fresh_definition(database: str) -> None:
     """The same property added twice at once: one is added, the other is a 409."""
     portal = make_portals(database, "P")[0].portal_id
 
-    async def scenario(one: Services, two: Services) -> tuple[list[Any], EventDefinition]:
+    async def scenario(
+            one: Services, two: Services,
+    ) -> tuple[tuple[PropertyDef | BaseException, ...], EventDefinition]:
         await ops.create_definition(one, portal, {"label": "Viewed", "name": "viewed"})
         stale = await ops.find_definition(one, portal, "viewed")
         outcomes = await asyncio.gather(ops.add_property(one, stale, _property(1)),

@@ -51,7 +51,15 @@ class _Scripts(HTMLParser):
         if self.depth:
             self.scripts[-1] += data
 
-    handle_comment = handle_decl = handle_pi = handle_data
+    # A comment, declaration or processing instruction inside a script is script text too.
+    def handle_comment(self, data: str) -> None:
+        self.handle_data(data)
+
+    def handle_decl(self, decl: str) -> None:
+        self.handle_data(decl)
+
+    def handle_pi(self, data: str) -> None:
+        self.handle_data(data)
 
 
 def _inline_scripts(body: str) -> list[str]:

@@ -9,7 +9,7 @@ import contextlib
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from collector.storage.sqliteconn import DIALECT, SQLiteTransactor
 from collector.storage.tx import Isolation, Tx
 from collector.storage.writer import GroupCommitWriter
 from tests.conftest import make_portals
+
+Job = Callable[[Tx[sqlite3.Connection]], int]
 
 
 class Poisoned(Exception):
@@ -52,11 +54,11 @@ async def busy_writer(
         writer.stop()
 
 
-def run_one_group(path: Path, jobs: list[Any]) -> list[Any]:
+def run_one_group(path: Path, jobs: list[Job]) -> list[int | BaseException]:
     """Submit ``jobs`` (callables of a ``Tx``) so that they go out as one group: the writer
     is held busy until all of them are queued. Their results, or exceptions."""
 
-    async def main() -> list[Any]:
+    async def main() -> list[int | BaseException]:
         async with busy_writer(path) as (writer, release):
             waiting = [asyncio.ensure_future(writer.submit(job)) for job in jobs]
             await asyncio.sleep(0)  # every submit has queued its job
@@ -79,7 +81,7 @@ def stored(path: Path) -> set[int]:
         return {n for (n,) in conn.execute("SELECT n FROM rows")}
 
 
-def insert(number: int, poisoned: set[int], runs: list[int]) -> Any:
+def insert(number: int, poisoned: set[int], runs: list[int]) -> Job:
     def run(tx: Tx[sqlite3.Connection]) -> int:
         runs.append(number)
         tx.conn.execute("INSERT INTO rows (n) VALUES (?)", (number,))
@@ -90,7 +92,8 @@ def insert(number: int, poisoned: set[int], runs: list[int]) -> Any:
 
 
 def test_the_writer_singles_out_the_few_jobs_at_fault(tmp_path: Path) -> None:
-    path, poisoned, runs = table(tmp_path), {3, 40, 41}, []
+    path, poisoned = table(tmp_path), {3, 40, 41}
+    runs: list[int] = []
     outcomes = run_one_group(path, [insert(n, poisoned, runs) for n in range(64)])
     assert {n for n, o in enumerate(outcomes) if isinstance(o, StoreUnavailable)} == poisoned
     assert [o for n, o in enumerate(outcomes) if n not in poisoned] == [
@@ -101,7 +104,8 @@ def test_the_writer_singles_out_the_few_jobs_at_fault(tmp_path: Path) -> None:
 def test_the_writer_stops_searching_when_every_job_fails(tmp_path: Path) -> None:
     """A fault common to all (a bug, a store broken in a way it does not report as such)
     must not cost a transaction per job and then some: the search has an allowance."""
-    path, runs = table(tmp_path), []
+    path = table(tmp_path)
+    runs: list[int] = []
     outcomes = run_one_group(path, [insert(n, set(range(64)), runs) for n in range(64)])
     assert all(isinstance(o, StoreUnavailable) for o in outcomes)
     # Each failed transaction stops at its first job. The allowance for 64 jobs is 4·6 + 4
@@ -111,7 +115,8 @@ def test_the_writer_stops_searching_when_every_job_fails(tmp_path: Path) -> None
 
 
 def test_the_writer_keeps_a_commit_whose_after_commit_hook_fails(tmp_path: Path) -> None:
-    path, runs = table(tmp_path), []
+    path = table(tmp_path)
+    runs: list[int] = []
 
     def hooked(tx: Tx[sqlite3.Connection]) -> int:
         def publish() -> None:
@@ -168,7 +173,8 @@ def test_the_ingest_child_answers_a_committed_group_once(tmp_path: Path) -> None
 def test_a_job_whose_caller_went_away_while_it_waited_is_not_run(tmp_path: Path) -> None:
     """A request that had its answer (a timeout's 503) while its job waited behind a busy
     group is not written later, behind its client's back."""
-    path, runs = table(tmp_path), []
+    path = table(tmp_path)
+    runs: list[int] = []
 
     async def main() -> list[Any]:
         async with busy_writer(path) as (writer, release):

@@ -78,8 +78,9 @@ def test_overrides_rename_and_drop_columns(api: Api, database: str, tmp_path: Pa
 
 
 def test_xlsx_cells_keep_their_native_types(api: Api, database: str, tmp_path: Path) -> None:
-    rows = [["Email", "When", "Score", "Booked"],
-            ["ann@example.com", dt.datetime(2024, 3, 1, 10, 0), 7, dt.datetime(2024, 4, 1)]]
+    rows: list[list[object]] = [
+        ["Email", "When", "Score", "Booked"],
+        ["ann@example.com", dt.datetime(2024, 3, 1, 10, 0), 7, dt.datetime(2024, 4, 1)]]
     path = write_xlsx(tmp_path / "scores.xlsx", rows)
     result = run_import(database, api.portal_id, path, "--create-event", "Scored")
     assert result.exit_code == 0, result.output

@@ -90,7 +90,8 @@ def test_xlsx_cells_type_their_property(api: Api, database: str, tmp_path: Path)
     import datetime as dt
 
     define_purchase(api)
-    rows = [["Email", "Score", "Booked"], ["ann@example.com", 7, dt.datetime(2024, 4, 1)]]
+    rows: list[list[object]] = [["Email", "Score", "Booked"],
+                                ["ann@example.com", 7, dt.datetime(2024, 4, 1)]]
     path = write_xlsx(tmp_path / "scores.xlsx", rows)
     result = run_import(database, api.portal_id, path, "--event", "purchase",
                         "--map", "Score=new-event-property", "--map", "Booked=new-event-property")
@@ -346,8 +347,9 @@ def test_cli_help_and_openapi_show_the_target(client: Any) -> None:
     from collector.importer.mapping import TARGETS_HELP
 
     assert "new-event-property[:<name>[:<type>]]" in TARGETS_HELP
-    command = main.commands["import"]  # type: ignore[attr-defined]
+    command = main.commands["import"]
     [option] = [p for p in command.params if p.name == "overrides"]
+    assert option.help is not None
     assert TARGETS_HELP in option.help
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     assert TARGETS_HELP in schemas["ImportUpload"]["properties"]["mapping"]["description"]

@@ -131,6 +131,11 @@ def _rewritten(source: Path, target: Path, change: Callable[[bytes], bytes]) -> 
     return target
 
 
+def _cell_b3_moved_to(ref: bytes) -> Callable[[bytes], bytes]:
+    """A change for ``_rewritten``: the sheet's cell B3 said to be at ``ref``."""
+    return lambda xml: xml.replace(b'r="B3"', b'r="' + ref + b'"', 1)
+
+
 def test_a_streamed_sheet_without_a_declared_size_is_counted(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch,
                                                             ) -> None:
@@ -215,8 +220,7 @@ def test_cells_past_the_declared_size_never_reach_calamine_whole(tmp_path: Path)
     assert rows[2][:2] == ["a@example.com", 1.0]
     assert rows[1048576][16383] == 2.0  # read where it is, by the streaming reader
     for ref in (b"ZZZZZZZ99999999999", b"XFE3"):
-        broken = _rewritten(good, tmp_path / "broken.xlsx",
-                            lambda xml, ref=ref: xml.replace(b'r="B3"', b'r="' + ref + b'"', 1))
+        broken = _rewritten(good, tmp_path / "broken.xlsx", _cell_b3_moved_to(ref))
         with pytest.raises(BadFile, match="past Excel's last column"):
             xlsx_table(broken, 10)
     # The streaming reader refuses such a column too, rather than pad a row up to it.

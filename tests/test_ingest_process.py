@@ -190,7 +190,7 @@ def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
     of its group are stored and the writer child lives on."""
     path = str(tmp_path / "f.db")
 
-    async def scenario() -> tuple[list[object], bool, int]:
+    async def scenario() -> tuple[list[int | BaseException], bool, int]:
         async with _writing(path, busy_timeout_ms=60_000) as (store, portal):
             ingest = store._ingest_process
             assert ingest._child is not None

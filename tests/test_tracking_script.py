@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import brotli
 import pytest
@@ -23,7 +24,7 @@ BUDGET = 1374
 SLOT = "(window,document,"
 
 
-def _split(script: str) -> tuple[str, dict[str, object]]:
+def _split(script: str) -> tuple[str, dict[str, Any]]:
     """The served core and its config slot. The autotrack module comes first (own slot, own
     budget), and the minified core may hold line breaks (rjsmin keeps a few), so the core is
     found whole, not taken as the last line."""

@@ -42,7 +42,7 @@ def signed_in(browser: Browser, portals: list[NewPortal]) -> Browser:
 
 
 def _cases(method: str) -> list[object]:
-    found = []
+    found: list[object] = []
     for route in ROUTES:
         assert isinstance(route, Route)
         if method in (route.methods or set()) and route.path not in PUBLIC:
@@ -161,8 +161,9 @@ def test_expired_session_signs_out(signed_in: Browser, database: str) -> None:
     session = ui_session.decode(secret, signed_in.jar[ui_session.COOKIE], int(time.time()))
     assert session is not None
     session.issued_at -= ui_session.LIFETIME_SECONDS + 1
-    fresh = ui_session.encode(secret, ui_session.decode(secret, signed_in.jar[ui_session.COOKIE],
-                                                        int(time.time())))  # type: ignore[arg-type]
+    again = ui_session.decode(secret, signed_in.jar[ui_session.COOKIE], int(time.time()))
+    assert again is not None
+    fresh = ui_session.encode(secret, again)
     signed_in.jar = httpx.Cookies({ui_session.COOKIE: fresh})
     assert signed_in.get("/app/events").status_code == 200  # the re-encoded copy is genuine
     signed_in.jar = httpx.Cookies({ui_session.COOKIE: ui_session.encode(secret, session)})

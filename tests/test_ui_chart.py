@@ -15,6 +15,13 @@ def parse(markup: str) -> ET.Element:
     return ET.fromstring(str(markup).replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1))
 
 
+def child(root: ET.Element, tag: str) -> ET.Element:
+    """The chart's one ``<tag>`` child (SVG namespace), which must be there."""
+    found = root.find(f"{SVG}{tag}")
+    assert found is not None, f"no <{tag}> in the chart"
+    return found
+
+
 def rects(root: ET.Element, kind: str) -> list[ET.Element]:
     return [r for r in root.iter(f"{SVG}rect") if kind in r.get("class", "").split()]
 
@@ -32,7 +39,7 @@ def test_bars_are_proportional_and_labelled() -> None:
     root = parse(bar_chart(bars, title="Completions per day", description="15 in total"))
     assert root.get("role") == "img"
     labelled = root.get("aria-labelledby", "").split()
-    assert [root.find(f"{SVG}title").get("id"), root.find(f"{SVG}desc").get("id")] == labelled
+    assert [child(root, "title").get("id"), child(root, "desc").get("id")] == labelled
     values = rects(root, "value")
     assert len(values) == 2  # no bar is drawn for zero
     heights = [float(r.get("height", "0")) for r in values]
@@ -69,7 +76,7 @@ def test_text_is_escaped() -> None:
     assert "<script>" not in markup
     assert "&lt;script&gt;" in markup
     root = parse(markup)
-    assert root.find(f"{SVG}title").text == "</title><script>x</script>"
+    assert child(root, "title").text == "</title><script>x</script>"
 
 
 def test_no_data_is_an_empty_but_valid_chart() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -33,7 +34,7 @@ def _create(browser: Browser, way: str = "javascript", **fields: str) -> str:
     return str(response.headers["location"])
 
 
-def _add_property(browser: Browser, event: str, **fields: object) -> object:
+def _add_property(browser: Browser, event: str, **fields: object) -> httpx.Response:
     browser.get(f"/app/events/{event}/properties")
     return browser.post(f"/app/events/{event}/properties",
                         {**EMPTY_PROPERTY, "action": "save", **fields})

@@ -3,6 +3,8 @@ column mapping by exact header."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -39,7 +41,7 @@ def test_a_declared_oversized_form_is_refused_before_it_is_read(browser: Browser
 def test_a_streamed_oversized_form_is_refused_past_the_cap(browser: Browser) -> None:
     browser.get("/app/login")
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for _ in range(40):
             yield b"a" * 4096
 

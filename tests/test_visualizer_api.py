@@ -88,7 +88,7 @@ def test_signature_expiry_and_tampering() -> None:
 def test_a_token_that_is_not_ascii_is_refused(api: Api) -> None:
     assert api.client.get("/js/footfall-visualizer/1.js?t=ffv1.%C3%A9.x").status_code == 401
     response = api.client.get("/footfall/v1/visualizer/definitions",
-                              headers={"X-Footfall-Visualizer": b"ffv1.\xc3\xa9.x"})
+                              headers={b"X-Footfall-Visualizer": b"ffv1.\xc3\xa9.x"})
     assert response.status_code == 401
 
 
