@@ -47,10 +47,11 @@ def wrk(url: str, seconds: int, connections: int, threads: int, portal: int,
     if done.returncode:
         raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
     out = done.stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rate, out
     found = re.search(r"BENCH requests=(\d+) non2xx_or_errors=(\d+) p99_us=(\d+)", out)
     assert found, out
-    return rate, int(found.group(1)), int(found.group(2)), int(found.group(3)) / 1000
+    return float(rate.group(1)), int(found.group(1)), int(found.group(2)), int(found.group(3)) / 1000
 
 
 def main() -> None:

@@ -201,7 +201,9 @@ def stored(database: str) -> int:
     if is_postgres_url(database):
         pg = PgConnection(database)
         try:
-            return int(pg.execute(sql).fetchone()[0])  # type: ignore[index]
+            row = pg.execute(sql).fetchone()
+            assert row is not None  # count(*) always answers one row
+            return int(row[0])
         finally:
             pg.close()
     with closing(sqlite3.connect(database)) as conn:

@@ -7,13 +7,21 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    StorageState,
+    ViewportSize,
+    expect,
+)
 
 from e2e.harness import Portal
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @dataclass
@@ -32,10 +40,9 @@ class Console:
         return page
 
 
-def new_context(browser: Browser, viewport: dict[str, int] = DESKTOP,
-                storage_state: object = None) -> BrowserContext:
-    context = browser.new_context(viewport=viewport,  # type: ignore[arg-type]
-                                  storage_state=storage_state)  # type: ignore[arg-type]
+def new_context(browser: Browser, viewport: ViewportSize = DESKTOP,
+                storage_state: StorageState | None = None) -> BrowserContext:
+    context = browser.new_context(viewport=viewport, storage_state=storage_state)
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     return context
 

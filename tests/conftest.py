@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.testclient import TestClient
 
 from collector.app import create_app
@@ -86,6 +88,14 @@ def in_store(database: str, action: Callable[[Store], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def app_state(client: TestClient) -> State:
+    """The state of the app under test (``create_app`` builds a Starlette; the client's
+    types know its app only as an ASGI callable)."""
+    app = client.app
+    assert isinstance(app, Starlette)
+    return app.state
+
+
 def make_portals(database: str, *names: str) -> list[NewPortal]:
     """Create portals directly in the store (as ``footfall portals create`` does)."""
 
@@ -131,7 +141,8 @@ class Api:
                 "propertyDefinitions": list(props), **extra}
         response = self.post("/events/v3/event-definitions", json=body)
         assert response.status_code == 201, response.text
-        return response.json()  # type: ignore[no-any-return]
+        created: dict[str, Any] = response.json()
+        return created
 
     def send(self, **body: Any) -> Any:
         return self.post("/events/v3/send", json=body)

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
+from starlette.testclient import TestClient
 
 from collector.cli import main
+from collector.importer.jobs import ImportJobs
 from collector.storage import is_postgres_url
-from tests.conftest import Api
+from tests.conftest import Api, app_state
 
 PLAN_OPTIONS = [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}]
 PROPS: list[dict[str, Any]] = [
@@ -21,6 +23,15 @@ PROPS: list[dict[str, Any]] = [
     {"name": "paid", "label": "Paid", "type": "bool"},
     {"name": "renews", "label": "Renews", "type": "date"},
 ]
+
+
+def wait_for_import(client: TestClient, portal_id: int, job_id: str) -> None:
+    """Wait (up to a minute) for the thread of the app's import job ``job_id`` to end."""
+    jobs: ImportJobs = app_state(client).imports
+    job = jobs.get(portal_id, job_id)
+    assert job is not None, f"no import job {job_id!r} for portal {portal_id}"
+    assert job.thread is not None  # set when the job is started, before its 202
+    job.thread.join(60)
 
 
 def define_purchase(api: Api, name: str = "purchase") -> None:

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from collector.autotrack.token import Grant, sign
-from tests.conftest import Api
+from tests.conftest import Api, app_state
 from tests.jshits import hit, post_hits
 from tests.visual import SITE, button, launch
 
@@ -62,7 +62,7 @@ def test_overlay_served_only_for_a_valid_token(api: Api, other: Api) -> None:
     assert good.status_code == 200
     assert good.headers["cache-control"] == "no-store"
     assert "footfallOverlay" in good.text
-    secret = api.client.app.state.visualizer_secret  # type: ignore[attr-defined]
+    secret: bytes = app_state(api.client).visualizer_secret
     expired = sign(secret, Grant(api.portal_id, SITE, int(time.time()) - 5))
     for params, headers, target in [
             ({"t": session.token + "x"}, {}, path), ({"t": expired}, {}, path), ({}, {}, path),

@@ -15,9 +15,9 @@ from tests.jshits import HEADLESS, hit, post_hits
 
 
 def _only(api: Api, **params: Any) -> dict[str, Any]:
-    results = api.events(**params)["results"]
+    results: list[dict[str, Any]] = api.events(**params)["results"]
     assert len(results) == 1, results
-    return results[0]  # type: ignore[no-any-return]
+    return results[0]
 
 
 def test_page_view_is_stored_enriched_with_cors(api: Api) -> None:

@@ -48,13 +48,15 @@ def create(api: Api, **body: Any) -> Any:
 def listing(api: Api, **params: Any) -> dict[str, Any]:
     response = api.get(DEFS, params=params)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def fetch(api: Api, name: str) -> dict[str, Any]:
     response = api.get(f"{DEFS}/{name}")
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def property_names(definition: dict[str, Any]) -> list[str]:
@@ -62,8 +64,9 @@ def property_names(definition: dict[str, Any]) -> list[str]:
 
 
 def custom_property(definition: dict[str, Any], name: str) -> dict[str, Any]:
-    (found,) = [p for p in definition["properties"] if p["name"] == name]
-    return found  # type: ignore[no-any-return]
+    properties: list[dict[str, Any]] = definition["properties"]
+    (found,) = [p for p in properties if p["name"] == name]
+    return found
 
 
 def parse_time(text: str) -> datetime:

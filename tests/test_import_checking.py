@@ -17,9 +17,9 @@ from collector.importer.checking import CheckJob, checked_batches
 from collector.importer.columns import check_columns
 from collector.importer.dates import date_parser
 from collector.importer.mapping import Plan
-from collector.importer.pieces import fast_plan
+from collector.importer.pieces import Staged, fast_plan
 from collector.importer.pipeline import ImportCancelled, ImportRequest, run_import
-from collector.importer.rows import RowChecker
+from collector.importer.rows import Rejection, RowChecker
 from collector.importer.sheets import xlsx_table
 from collector.importer.table import BadFile, Cell, CellError, is_blank
 from collector.limits import Limits
@@ -65,7 +65,10 @@ rows_strategy = st.lists(row_strategy, min_size=1, max_size=30)
 
 def _reference(checker: RowChecker, batch: list[tuple[int, list[Cell]]]) -> tuple[object, ...]:
     """What the full check alone makes of a batch."""
-    rows, contacts, rejections, rejected = [], {}, [], 0  # type: ignore[var-annotated]
+    rows: list[Staged] = []
+    contacts: dict[str, dict[str, str]] = {}
+    rejections: list[Rejection] = []
+    rejected = 0
     for number, cells in batch:
         if is_blank(cells):
             continue

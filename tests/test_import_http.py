@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import Api, count_rows
-from tests.importkit import define_purchase, job_states, write_xlsx
+from tests.importkit import define_purchase, job_states, wait_for_import, write_xlsx
 
 CSV = ("Email,Timestamp,Amount,Plan\n"
        "ann@example.com,2024-01-02T10:00:00Z,12.5,gold\n"
@@ -23,8 +23,7 @@ def _upload(api: Api, content: bytes, name: str = "sales.csv", **fields: str) ->
 
 def _finish(api: Api, job_id: str) -> dict[str, Any]:
     """Wait for the job's thread to end, then read its status through the API."""
-    job = api.client.app.state.imports.get(api.portal_id, job_id)  # type: ignore[attr-defined]
-    job.thread.join(60)
+    wait_for_import(api.client, api.portal_id, job_id)
     response = api.get(f"/footfall/v1/imports/{job_id}")
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()

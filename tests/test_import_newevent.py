@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from collector.cli import main
 from collector.importer.newevent import infer_type
 from tests.conftest import Api, count_rows
-from tests.importkit import run_import, write_csv, write_xlsx
+from tests.importkit import run_import, wait_for_import, write_csv, write_xlsx
 
 ROWS: list[list[Any]] = [
     ["E-mail", "First name", "Date", "Session", "Minutes", "Asked question",
@@ -157,8 +157,7 @@ def test_http_proposes_then_creates(api: Api, database: str, tmp_path: Path) -> 
     started = api.post("/footfall/v1/imports", files={"file": ("w.csv", content)},
                        data={"createEvent": "Webinar attended"})
     assert started.status_code == 202, started.text
-    job = api.client.app.state.imports.get(api.portal_id, started.json()["id"])  # type: ignore[attr-defined]
-    job.thread.join(60)
+    wait_for_import(api.client, api.portal_id, started.json()["id"])
     status = api.get(f"/footfall/v1/imports/{started.json()['id']}").json()
     assert status["state"] == "committed", status
     assert status["createdEvent"]["name"] == "webinar_attended"

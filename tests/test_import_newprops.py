@@ -26,6 +26,7 @@ from tests.importkit import (
     define_purchase,
     job_states,
     run_import,
+    wait_for_import,
     write_csv,
     write_xlsx,
 )
@@ -275,8 +276,7 @@ def test_the_per_event_property_limit_applies(tmp_path: Path) -> None:
 
 
 def _finish(api: Api, job_id: str) -> dict[str, Any]:
-    job = api.client.app.state.imports.get(api.portal_id, job_id)  # type: ignore[attr-defined]
-    job.thread.join(60)
+    wait_for_import(api.client, api.portal_id, job_id)
     body: dict[str, Any] = api.get(f"/footfall/v1/imports/{job_id}").json()
     return body
 

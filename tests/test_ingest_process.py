@@ -196,6 +196,7 @@ def test_a_job_the_wire_cannot_carry_fails_alone(tmp_path: Path) -> None:
             assert ingest._child is not None
             child = ingest._child.process
             unpicklable = _completion()
+            # Deliberately not a property value: what a bug upstream could hand the wire.
             unpicklable.properties["x"] = lambda: 0  # type: ignore[assignment]
             with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as blocker:
                 blocker.execute("BEGIN IMMEDIATE")  # one group waits in BEGIN; the rest gather

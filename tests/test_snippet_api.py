@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -19,7 +20,7 @@ PROPS = ({"name": "plan", "label": "Plan", "type": "enumeration",
          {"name": "due", "label": "Due", "type": "date"})
 
 
-def _payload(snippet: str) -> object:
+def _payload(snippet: str) -> Any:
     return json.loads(snippet.split("_hsq.push(", 1)[1].removesuffix(");\n"))
 
 
@@ -60,7 +61,7 @@ def test_cli_prints_the_snippet(api: Api, database: str, client: TestClient) -> 
     result = runner.invoke(main, ["snippet", "bought", "--portal", str(api.portal_id),
                                   "--database", database])
     assert result.exit_code == 0, result.output
-    assert _payload(result.output)[1]["name"] == api.fqn("bought")  # type: ignore[index]
+    assert _payload(result.output)[1]["name"] == api.fqn("bought")
     missing = runner.invoke(main, ["snippet", "nope", "--portal", str(api.portal_id),
                                    "--database", database])
     assert missing.exit_code == 1

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from collector.jsapi.portal_settings import TrackingCache, TrackingSettings
 from collector.portals import NewPortal
 from collector.storage import Store
 from tests.conftest import in_store
 
 
-def test_requests_waiting_for_a_portal_share_one_read(database: str,
-                                                      portals: list[NewPortal]) -> None:
+def test_requests_waiting_for_a_portal_share_one_read(database: str, portals: list[NewPortal],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     portal = portals[0].portal_id
 
     async def scenario(store: Store) -> tuple[list[object], list[int]]:
@@ -23,7 +25,7 @@ def test_requests_waiting_for_a_portal_share_one_read(database: str,
             reads.append(portal_id)  # the real read, counted
             return await load(portal_id)
 
-        store.load_tracking_settings = counted  # type: ignore[method-assign]
+        monkeypatch.setattr(store, "load_tracking_settings", counted)
         cache = TrackingCache(store, ttl=60)
         found = await asyncio.gather(*(cache.get(p) for p in [portal] * 50 + [10**9] * 50))
         return list(found), reads

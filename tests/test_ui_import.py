@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from collector.portals import NewPortal
 from collector.ui import uploads
 from tests.conftest import Api, count_rows
-from tests.importkit import define_purchase
+from tests.importkit import define_purchase, wait_for_import
 from tests.uikit import Browser
 
 CSV = ("Email,Timestamp,Amount,Plan,<b>Note</b>\n"
@@ -46,8 +46,7 @@ def _upload(browser: Browser, content: str = CSV, name: str = "sales.csv",
 
 def _wait(browser: Browser, api: Api, location: str) -> str:
     job_id = location.split("/jobs/")[1].split("?")[0]
-    job = browser.client.app.state.imports.get(api.portal_id, job_id)  # type: ignore[attr-defined]
-    job.thread.join(60)
+    wait_for_import(browser.client, api.portal_id, job_id)
     return job_id
 
 

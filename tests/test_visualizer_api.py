@@ -7,7 +7,7 @@ import time
 import pytest
 
 from collector.autotrack.token import Grant, sign, verify
-from tests.conftest import Api
+from tests.conftest import Api, app_state
 from tests.jshits import hit, post_hits
 from tests.visual import SITE, button, launch
 
@@ -188,7 +188,7 @@ def test_a_regex_both_dialects_read_alike_is_taken(api: Api, value: str) -> None
 
 def test_saving_requires_a_valid_token_from_its_site(api: Api, other: Api) -> None:
     session = launch(api)
-    secret = api.client.app.state.visualizer_secret  # type: ignore[attr-defined]
+    secret: bytes = app_state(api.client).visualizer_secret
     expired = sign(secret, Grant(api.portal_id, SITE, int(time.time()) - 1))
     tampered = session.token[:-3] + ("AAA" if not session.token.endswith("AAA") else "BBB")
     for token, origin in [("", SITE), (expired, SITE), (tampered, SITE),
