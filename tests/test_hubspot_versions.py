@@ -86,8 +86,9 @@ def test_dated_definition_list_pages_on_its_own_path(api: Api, version: str) -> 
     assert urlsplit(body["paging"]["next"]["link"]).path == path
 
 
-@pytest.mark.parametrize("path", ["/events/{v}/send", "/events/v3/{v}/send"])
-def test_both_dated_send_forms_store(api: Api, version: str, path: str) -> None:
+@pytest.mark.parametrize("path", ["/events/{v}/send", "/events/v3/{v}/send",
+                                  "/events/custom/{v}/send"])
+def test_every_dated_send_form_stores(api: Api, version: str, path: str) -> None:
     """The docs' form and the form of HubSpot's published 2026-09 OpenAPI document."""
     api.define("pinged")
     key = str(uuid.uuid4())
@@ -99,6 +100,25 @@ def test_both_dated_send_forms_store(api: Api, version: str, path: str) -> None:
     assert batch.status_code == 204, batch.text
     assert key in [r["id"] for r in api.events()["results"]]
     assert len(api.events()["results"]) == 2
+
+
+def test_the_custom_definition_paths_of_hubspots_current_reference(api: Api,
+                                                                  version: str) -> None:
+    """HubSpot's current reference names them /events/custom/{v}/event-definitions."""
+    defs = f"/events/custom/{version}/event-definitions"
+    created = api.post(defs, json={"label": "Booked", "name": "booked",
+                                   "primaryObject": "CONTACT"})
+    assert created.status_code == 201, created.text
+    added = api.post(f"{defs}/booked/property",
+                     json={"name": "room", "label": "Room", "type": "string"})
+    assert added.status_code == 201, added.text
+    assert api.patch(f"{defs}/booked", json={"label": "Room booked"}).status_code == 200
+    assert api.get(f"{defs}/booked").json()["label"] == "Room booked"
+    body = api.get(defs).json()
+    assert [d["name"] for d in body["results"]] == ["booked"]
+    assert api.delete(f"{defs}/booked/property/room").status_code == 204
+    assert api.delete(f"{defs}/booked").status_code == 204
+    assert api.get(defs, params={"archived": "true"}).json()["total"] == 1
 
 
 def test_dated_errors_are_the_v3_errors(api: Api, version: str) -> None:

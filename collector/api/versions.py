@@ -14,11 +14,14 @@ DATE_VERSIONS = ("2026-03", "2026-09")
 
 # v3 prefix -> its dated forms ({v}: the version); Footfall's own /events/v3/limits has
 # none. The send paths also take the form of HubSpot's published 2026-09 OpenAPI document
-# (/events/v3/2026-09/send), which clients generated from it call.
+# (/events/v3/2026-09/send), which clients generated from it call. HubSpot's current
+# reference names the custom-event paths under /events/custom/{v}/ (send, send/batch,
+# event-definitions); its earlier pages, and clients built from them, use /events/{v}/.
 _PREFIXES = (
     ("/events/v3/events", ("/events/event-occurrences/{v}",)),
-    ("/events/v3/event-definitions", ("/events/{v}/event-definitions",)),
-    ("/events/v3/send", ("/events/{v}/send", "/events/v3/{v}/send")),
+    ("/events/v3/event-definitions", ("/events/{v}/event-definitions",
+                                      "/events/custom/{v}/event-definitions")),
+    ("/events/v3/send", ("/events/{v}/send", "/events/v3/{v}/send", "/events/custom/{v}/send")),
     ("/crm/v3/objects", ("/crm/objects/{v}",)),
 )
 
