@@ -73,7 +73,10 @@ class SendValidator:
         occurred_at = self.now if raw_time is None else self._occurred_at(raw_time, fail)
         completion_id = "" if raw_id is None else self._uuid(raw_id, fail)  # "": the writer's
         object_id, email, utk = self._identity(body, definition, fail)
-        raw_props = get("properties", _NO_PROPERTIES)
+        # null, like every optional field here, is "not given" (generated clients send it)
+        raw_props = get("properties")
+        if raw_props is None:
+            raw_props = _NO_PROPERTIES
         props = self._properties(raw_props, definition, fail, errors)
         rule = definition.matching_rule if definition is not None else None
         matchable = (rule is not None and isinstance(raw_props, dict)

@@ -112,6 +112,17 @@ def test_batch_answers_204_and_stores_every_input(api: Api, event: str, database
     assert stored(database) == 3
 
 
+def test_null_optional_fields_mean_not_given(api: Api, event: str) -> None:
+    """Generated clients that model every field send the unset ones as null: properties
+    included (it was refused as "must be a JSON object" while null utk, uuid... passed)."""
+    send_ok(api, eventName=event, email="nil@example.com", properties=None, utk=None,
+            objectId=None, uuid=None, occurredAt=None)
+    response = api.post("/events/v3/send/batch", json={"inputs": [
+        {"eventName": event, "email": "nil@example.com", "properties": None}]})
+    assert response.status_code == 204, response.text
+    assert [r["properties"] for r in results(api)] == [{}, {}]
+
+
 def test_completions_sent_without_a_uuid_get_time_ordered_ones(api: Api, event: str) -> None:
     before = now_ms()
     api.post("/events/v3/send/batch", json={"inputs": [
