@@ -543,6 +543,18 @@ def test_hs_asset_title_is_stored_as_hs_page_title(api: Api, event: str) -> None
     assert results(api, **{"property.hs_page_title": "Pricing"}) == [found]
 
 
+def test_reading_back_by_the_alias_finds_what_it_stored(api: Api, event: str) -> None:
+    """A client that sends hs_asset_title reads back with the same name: the filter and the
+    properties list take the alias as the standard name it was stored under."""
+    send_ok(api, eventName=event, email="t@example.com",
+            properties={"hs_asset_title": "Pricing", "plan": "pro"})
+    [found] = results(api)
+    assert results(api, **{"property.hs_asset_title": "Pricing"}) == [found]
+    assert results(api, **{"property.hs_asset_title": "Other"}) == []
+    [only] = results(api, properties="hs_asset_title")
+    assert only["properties"] == {"hs_page_title": "Pricing"}
+
+
 @pytest.mark.parametrize("alias_first", [True, False], ids=["alias-first", "standard-first"])
 def test_hs_page_title_wins_over_its_alias(api: Api, event: str, alias_first: bool) -> None:
     pairs = [("hs_asset_title", "Alias"), ("hs_page_title", "Standard")]

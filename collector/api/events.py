@@ -22,6 +22,7 @@ from collector.errors import FieldError, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import BUILT_IN_EVENTS, CompletionQuery, StoredCompletion, normalize_object_type
 from collector.numerals import decimal
+from collector.properties import PROPERTY_ALIASES
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms, parse_timestamp_ms
 
@@ -127,8 +128,8 @@ def _property_filters(request: Request, errors: list[FieldError]) -> tuple[Pairs
                   " send that query parameter yourself)")
         elif not PROPERTY_NAME_RE.match(name):
             _fail(errors, key, "must name a property (lowercase letters, digits, underscores)")
-        elif kind == "property":
-            props.append((name, value))
+        elif kind == "property":  # an alias reads what send stored under its standard name
+            props.append((PROPERTY_ALIASES.get(name, name), value))
         else:
             object_props.append((name, value.strip().lower() if name == "email" else value))
     if len(object_props) + len(props) > MAX_PROPERTY_FILTERS:
@@ -160,11 +161,12 @@ def _ids(request: Request, errors: list[FieldError]) -> tuple[str, ...]:
 
 
 def _fields(request: Request, errors: list[FieldError]) -> frozenset[str] | None:
-    """The properties to return (``properties``); None: all."""
+    """The properties to return (``properties``; an alias names its standard property);
+    None: all."""
     names = frozenset(_values(request, "properties"))
     if bad := sorted(n for n in names if not PROPERTY_NAME_RE.match(n)):
         _fail(errors, "properties", f"must name properties; {bad[0][:60]!r} does not")
-    return names or None
+    return frozenset(PROPERTY_ALIASES.get(n, n) for n in names) or None
 
 
 def _position(request: Request, portal_id: int, descending: bool,
