@@ -280,6 +280,19 @@ def test_custom_matching_id_resolves_the_company(api: Api, company_event: str) -
     assert found["properties"] == {"company_domain": "acme.com"}
 
 
+def test_custom_matching_id_on_email_ignores_case_as_every_email_lookup(api: Api) -> None:
+    """A contact is one address whatever its case (send's email, objectProperty.email,
+    idProperty=email): a customMatchingId on email found 'Ann@Example.com' nowhere."""
+    api.define("logged_in", {"name": "user_email", "label": "User email", "type": "string"},
+               customMatchingId={"primaryObjectRule": {"targetObjectPropertyName": "email",
+                                                       "eventPropertyName": "user_email"}})
+    ann = create_object(api, "contacts", email="ann@example.com")
+    send_ok(api, eventName=api.fqn("logged_in"), properties={"user_email": " Ann@Example.COM"})
+    [found] = results(api)
+    assert found["objectId"] == ann
+    assert found["properties"] == {"user_email": " Ann@Example.COM"}  # stored as sent
+
+
 def test_custom_matching_id_unmatched_value_names_the_event_property(
         api: Api, company_event: str, database: str) -> None:
     create_object(api, COMPANIES, domain="acme.com")

@@ -102,6 +102,8 @@ class Resolver:
 
     def _match(self, object_type: str, prop: str, value: str) -> int | None:
         expr = self.dialect.prop("properties", prop)
+        if object_type == "CONTACT" and prop == "email":  # one address whatever its case
+            expr, value = "email", value.strip().lower()
         row = self.conn.execute(
             f"SELECT id FROM objects WHERE portal_id = ? AND object_type = ? AND {expr} = ?"
             " ORDER BY id LIMIT 1", (self.portal_id, object_type, value)).fetchone()
