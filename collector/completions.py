@@ -144,6 +144,8 @@ class SendValidator:
                   fail: Any) -> tuple[int | None, str | None, str | None]:
         object_id = self._object_id(body.get("objectId"), fail)
         email, utk = body.get("email"), body.get("utk")
+        if isinstance(email, str):  # spaces around an address are not part of it
+            email = email.strip()
         if email is not None and not (isinstance(email, str) and len(email) <= 254
                                       and _EMAIL.match(email)):
             fail("email", "must be an email address", "INVALID_EMAIL")
@@ -162,7 +164,7 @@ class SendValidator:
             return object_id, None, None
         # A value given but refused was reported above; null is no identifier (a missing
         # one is reported by validate, which knows the properties a customMatchingId reads).
-        return object_id, email.strip().lower() if email else None, utk
+        return object_id, email.lower() if email else None, utk
 
     @staticmethod
     def _required(definition: EventDefinition) -> str:

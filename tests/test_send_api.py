@@ -183,6 +183,17 @@ def test_same_email_is_the_same_contact_whatever_its_case(api: Api, event: str,
     assert len(by_filter) == 3
 
 
+def test_spaces_around_an_email_are_not_part_of_it(api: Api, event: str) -> None:
+    """As the CRM API, objectProperty.email and idProperty=email take it: a form's trailing
+    space made send refuse "ann@example.com " as "must be an email address"."""
+    send_ok(api, eventName=event, email="  Ann@Example.com ")
+    send_ok(api, eventName=event, email="ann@example.com\t")
+    found = results(api)
+    assert [r["objectId"] for r in found] == [contact_by_email(api, "ann@example.com").json()["id"]] * 2
+    assert_error(api.send(eventName=event, email="ann @example.com"), 400, "email")
+    assert_error(api.send(eventName=event, email="   "), 400, "email")
+
+
 def test_email_of_an_existing_crm_contact_uses_it(api: Api, event: str, database: str) -> None:
     contact = create_object(api, "contacts", email="bob@example.com")
     send_ok(api, eventName=event, email="BOB@example.com")
