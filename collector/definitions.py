@@ -179,6 +179,10 @@ def _options(raw: Any, kind: Any, limits: Limits, errors: _Errors, where: str) -
                                       "hidden"}, errors, f"{at}.")
         label = _text(item, "label", limits.value_length, errors, f"{at}.", required=True)
         value = _text(item, "value", limits.value_length, errors, f"{at}.", required=True)
+        description = _text(item, "description", limits.description_length, errors, f"{at}.")
+        hidden = item.get("hidden", False)
+        if not isinstance(hidden, bool):
+            errors.add(f"{at}.hidden", "must be true or false", "WRONG_TYPE")
         order = item.get("displayOrder", index)
         if isinstance(order, bool) or not isinstance(order, int):
             errors.add(f"{at}.displayOrder", "must be an integer", "WRONG_TYPE")
@@ -187,8 +191,7 @@ def _options(raw: Any, kind: Any, limits: Limits, errors: _Errors, where: str) -
             errors.add(f"{at}.value", "must be unique and must not contain ';'")
         if label and value:
             seen.add(value)
-            hidden = item.get("hidden") is True
-            options.append(Option(label, value, order, str(item.get("description") or ""), hidden))
+            options.append(Option(label, value, order, description or "", hidden is True))
     return tuple(sorted(options, key=lambda o: o.display_order))
 
 

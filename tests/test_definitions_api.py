@@ -317,6 +317,16 @@ INVALID_CREATES = [
     pytest.param({"propertyDefinitions": [enum(option("pro", displayOrder="1"))]},
                  {"propertyDefinitions[0].options[0].displayOrder"},
                  id="option-display-order-wrong-type"),
+    # an option's description and hidden were stored unchecked: a JSON object became its
+    # Python repr, any length went in, and "hidden": "yes" was silently false
+    pytest.param({"propertyDefinitions": [enum(option("pro", description={"x": [1]}))]},
+                 {"propertyDefinitions[0].options[0].description"},
+                 id="option-description-wrong-type"),
+    pytest.param({"propertyDefinitions": [enum(option("pro", description="x" * 1001))]},
+                 {"propertyDefinitions[0].options[0].description"},
+                 id="option-description-too-long"),
+    pytest.param({"propertyDefinitions": [enum(option("pro", hidden="yes"))]},
+                 {"propertyDefinitions[0].options[0].hidden"}, id="option-hidden-wrong-type"),
 ]
 
 
@@ -747,6 +757,9 @@ def test_patch_property_label_description_and_options(api: Api) -> None:
     pytest.param({"options": []}, {"options"}, id="enumeration-options-emptied"),
     pytest.param({"options": [option("a"), option("a")]}, {"options[1].value"},
                  id="duplicate-option-values"),
+    pytest.param({"options": [option("a", description=7, hidden=1)]},
+                 {"options[0].description", "options[0].hidden"},
+                 id="option-description-and-hidden-wrong-type"),
 ])
 def test_invalid_property_patch_changes_nothing(api: Api, body: dict[str, Any],
                                                 fields: set[str]) -> None:
