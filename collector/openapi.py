@@ -151,7 +151,9 @@ _SCHEMAS: dict[str, Any] = {
                                " would add"}}},
     "CrmObject": {"type": "object", "properties": {
         "id": _STR, "properties": {"type": "object"}, "createdAt": _STR, "updatedAt": _STR,
-        "archived": _BOOL}},
+        "archived": _BOOL, "propertiesWithHistory": {
+            "type": "object", "description": "With propertiesWithHistory: no history is kept,"
+            " the one entry is the current value as of the record's last change"}}},
 }
 
 _RETRIEVAL_PARAMS = [
@@ -286,7 +288,11 @@ def _document() -> dict[str, Any]:
             "/crm/v3/objects/{objectType}/{objectId}": {"get": _op(
                 "Read a CRM record", {"200": _json(_ref("CrmObject"))}, tag="crm",
                 params=[_OBJECT_TYPE, _param("objectId", "path"),
-                        _param("idProperty", description="e.g. email")])},
+                        _param("idProperty", description="e.g. email"),
+                        _param("propertiesWithHistory", description="names, comma-separated"
+                               " or repeated"),
+                        _param("associations", description="accepted as HubSpot's clients"
+                               " send it; records here have no associations")])},
             **_import_paths(),
             **analytics_paths(_op, _param, _json, "/footfall/v1/analytics"),
             **tracking_paths(_op, _param, _json),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from hubspot import HubSpot
+from hubspot.crm.contacts import SimplePublicObjectInputForCreate
 from hubspot.events.exceptions import ApiException as ReadError
 from hubspot.events.send import (
     BatchedBehavioralEventHttpCompletionRequest,
@@ -95,3 +96,23 @@ def test_the_generated_clients_placeholder_filter_is_explained(hubspot: HubSpot)
     [error] = json.loads(refused.value.body)["errors"]
     assert error["in"] == "query.objectProperty.{propname}"
     assert "objectProperty.email=" in error["message"]
+
+
+def test_hubspots_contacts_client_reads_a_contact_with_every_option(hubspot: HubSpot) -> None:
+    """``get_by_id`` also sends ``associations`` and ``propertiesWithHistory`` when asked
+    for them: both were refused as unknown parameters. Footfall's contacts have no
+    associations and no history: the current value is the one entry."""
+    contacts = hubspot.crm.contacts.basic_api
+    created = contacts.create(simple_public_object_input_for_create=SimplePublicObjectInputForCreate(
+        properties={"email": "ann@example.com", "firstname": "Ann"}))
+    read = contacts.get_by_id(created.id, properties=["email"], associations=["companies"],
+                              properties_with_history=["firstname", "lastname"])
+    assert read.properties["email"] == "ann@example.com"
+    assert read.associations is None
+    [firstname] = read.properties_with_history["firstname"]
+    assert firstname.value == "Ann"
+    assert firstname.timestamp == created.updated_at
+    assert set(read.properties_with_history) == {"firstname"}
+    by_email = contacts.get_by_id("ann@example.com", id_property="email",
+                                  properties_with_history="firstname")
+    assert by_email.id == created.id

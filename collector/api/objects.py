@@ -31,10 +31,22 @@ def _object_type(request: Request) -> str:
     return found
 
 
-def object_json(obj: CrmObject) -> dict[str, Any]:
-    return {"id": str(obj.id), "properties": {**obj.properties, "hs_object_id": str(obj.id)},
-            "createdAt": format_ms(obj.created_at), "updatedAt": format_ms(obj.updated_at),
-            "archived": False}
+def object_json(obj: CrmObject, with_history: frozenset[str] = frozenset()) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": str(obj.id), "properties": {**obj.properties, "hs_object_id": str(obj.id)},
+        "createdAt": format_ms(obj.created_at), "updatedAt": format_ms(obj.updated_at),
+        "archived": False}
+    if with_history:  # no history is kept: the current value, as of the record's last change
+        body["propertiesWithHistory"] = {
+            name: [{"value": value, "timestamp": body["updatedAt"], "sourceType": "API"}]
+            for name, value in body["properties"].items() if name in with_history}
+    return body
+
+
+def _names(request: Request, name: str) -> frozenset[str]:
+    """A list parameter, repeated (HubSpot's clients) or comma-separated."""
+    return frozenset(v.strip() for raw in request.query_params.getlist(name)
+                     for v in raw.split(",") if v.strip())
 
 
 def _properties(body: Any, max_length: int) -> dict[str, str]:
@@ -74,7 +86,10 @@ async def create_object(request: Request, portal_id: int) -> Response:
 
 @authenticated
 async def get_object(request: Request, portal_id: int) -> Response:
-    reject_unknown_params(request, {"idProperty", "properties", "archived"})
+    # HubSpot's clients send associations and propertiesWithHistory when asked to: the
+    # records here have no associations (none are listed) and no history (see object_json).
+    reject_unknown_params(request, {"idProperty", "properties", "archived", "associations",
+                                    "propertiesWithHistory"})
     object_type = _object_type(request)
     store = services(request).store
     raw_id = request.path_params["object_id"]
@@ -93,5 +108,5 @@ async def get_object(request: Request, portal_id: int) -> Response:
     if found is None:
         raise NotFound(f"No {object_type.lower()} {raw_id!r}",
                        (FieldError("objectId", "not found", "NOT_FOUND"),))
-    return JSONResponse(object_json(found))
+    return JSONResponse(object_json(found, _names(request, "propertiesWithHistory")))
 
