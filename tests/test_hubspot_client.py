@@ -4,12 +4,14 @@ code written for HubSpot works with only the base URL and the token changed."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hubspot import HubSpot
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate
+from hubspot.crm.contacts.exceptions import ApiException as ContactError
 from hubspot.events.exceptions import ApiException as ReadError
 from hubspot.events.send import (
     BatchedBehavioralEventHttpCompletionRequest,
@@ -116,3 +118,21 @@ def test_hubspots_contacts_client_reads_a_contact_with_every_option(hubspot: Hub
     by_email = contacts.get_by_id("ann@example.com", id_property="email",
                                   properties_with_history="firstname")
     assert by_email.id == created.id
+
+
+def test_a_second_contact_with_one_email_names_the_existing_id_as_hubspot_does(
+        hubspot: HubSpot) -> None:
+    """Integrations upsert by reading HubSpot's 409 message, "Contact already exists.
+    Existing ID: <id>" (Pipedream's HubSpot actions, stape's server-side tag, ...)."""
+    contacts = hubspot.crm.contacts.basic_api
+    ann = SimplePublicObjectInputForCreate(properties={"email": "ann@example.com"})
+    first = contacts.create(simple_public_object_input_for_create=ann)
+    with pytest.raises(ContactError) as refused:
+        contacts.create(simple_public_object_input_for_create=SimplePublicObjectInputForCreate(
+            properties={"email": "ANN@example.com"}))
+    assert refused.value.status == 409
+    body = json.loads(refused.value.body)
+    assert body["category"] == "CONFLICT"
+    found = re.search(r"Existing ID: (\d+)", body["message"])
+    assert found is not None, body["message"]
+    assert found.group(1) == first.id

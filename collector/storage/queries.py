@@ -117,7 +117,8 @@ def insert_object(conn: Connection, portal_id: int, object_type: str,
         taken = conn.execute("SELECT id FROM objects WHERE portal_id = ? AND email = ?",
                              (portal_id, email)).fetchone()
         if taken:
-            raise Conflict(f"A contact with email {email!r} already exists (id {taken[0]})",
+            # HubSpot's words: integrations read the id from them to update instead
+            raise Conflict(f"Contact already exists. Existing ID: {taken[0]}",
                            (FieldError("properties.email", "already exists", "CONFLICT"),))
     now = now_ms()
     row = conn.execute(
