@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from collector.emails import normalize_email, valid_email
 from collector.errors import MAX_LISTED_ERRORS, FieldError
 from collector.limits import Limits, case_duplicates
 from collector.model import BUILT_IN_EVENTS, EventDefinition, NewCompletion
@@ -18,7 +19,6 @@ from collector.timeparse import OCCURRED_MIN_MS, OCCURRED_TOO_EARLY, parse_times
 SEND_FIELDS = frozenset({"eventName", "objectId", "email", "utk", "occurredAt", "properties",
                          "uuid"})
 _UTK = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\Z")
 _OTHER_PORTAL = re.compile(r"pe\d+_")
 _NO_PROPERTIES: dict[str, Any] = {}
 
@@ -144,10 +144,9 @@ class SendValidator:
                   fail: Any) -> tuple[int | None, str | None, str | None]:
         object_id = self._object_id(body.get("objectId"), fail)
         email, utk = body.get("email"), body.get("utk")
-        if isinstance(email, str):  # spaces around an address are not part of it
-            email = email.strip()
-        if email is not None and not (isinstance(email, str) and len(email) <= 254
-                                      and _EMAIL.match(email)):
+        if isinstance(email, str):
+            email = normalize_email(email)
+        if email is not None and not (isinstance(email, str) and valid_email(email)):
             fail("email", "must be an email address", "INVALID_EMAIL")
             email = None
         if utk is not None and not (isinstance(utk, str) and _UTK.match(utk)):
@@ -164,7 +163,7 @@ class SendValidator:
             return object_id, None, None
         # A value given but refused was reported above; null is no identifier (a missing
         # one is reported by validate, which knows the properties a customMatchingId reads).
-        return object_id, email.lower() if email else None, utk
+        return object_id, email or None, utk
 
     @staticmethod
     def _required(definition: EventDefinition) -> str:
@@ -238,7 +237,3 @@ class SendValidator:
 def _bad_uuid() -> str:
     raise ValueError("not a string")
 
-
-def valid_email(text: str) -> bool:
-    """The send API's email rule, shared with spreadsheet imports."""
-    return len(text) <= 254 and _EMAIL.match(text) is not None

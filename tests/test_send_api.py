@@ -304,6 +304,26 @@ def test_custom_matching_id_on_email_ignores_case_as_every_email_lookup(api: Api
     assert found["properties"] == {"user_email": " Ann@Example.COM"}  # stored as sent
 
 
+def test_every_lookup_by_email_ignores_case_on_every_object_type(api: Api) -> None:
+    """The CRM keeps the email of every record trimmed and lowercased, a company's as a
+    contact's: a customMatchingId on it, idProperty=email and objectProperty.email match it
+    whatever the case sent. Only for contacts did they (a company's email is no column:
+    idProperty=email and objectProperty.email never found one, and its customMatchingId
+    refused the very 'Info@Acme.com' the company was created with)."""
+    api.define("co_ping", {"name": "co_email", "label": "Company email", "type": "string"},
+               primaryObject="COMPANY",
+               customMatchingId={"primaryObjectRule": {"targetObjectPropertyName": "email",
+                                                       "eventPropertyName": "co_email"}})
+    create_object(api, COMPANIES, email="other@acme.com")
+    acme = create_object(api, COMPANIES, email="Info@Acme.com", domain="acme.com")
+    send_ok(api, eventName=api.fqn("co_ping"), properties={"co_email": "Info@Acme.com"})
+    [found] = results(api, objectType=COMPANIES, **{"objectProperty.email": " INFO@acme.com"})
+    assert found["objectId"] == acme
+    read = api.get("/crm/v3/objects/companies/Info@Acme.com", params={"idProperty": "email"})
+    assert read.status_code == 200, read.text
+    assert read.json()["id"] == acme
+
+
 def test_custom_matching_id_unmatched_value_names_the_event_property(
         api: Api, company_event: str, database: str) -> None:
     create_object(api, COMPANIES, domain="acme.com")

@@ -131,7 +131,7 @@ def _property_filters(request: Request, errors: list[FieldError]) -> tuple[Pairs
         elif kind == "property":  # an alias reads what send stored under its standard name
             props.append((PROPERTY_ALIASES.get(name, name), value))
         else:
-            object_props.append((name, value.strip().lower() if name == "email" else value))
+            object_props.append((name, value))  # an email is compared as stored: the store's rule
     if len(object_props) + len(props) > MAX_PROPERTY_FILTERS:
         errors.append(FieldError("query", f"at most {MAX_PROPERTY_FILTERS} property and object"
                                  " property filters (property.<name>, objectProperty.<name>)",

@@ -14,6 +14,7 @@ from collector.api.common import (
     services,
     single_param,
 )
+from collector.emails import normalize_email
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CrmObject, normalize_object_type
@@ -67,7 +68,7 @@ def _properties(body: Any, max_length: int) -> dict[str, str]:
         elif len(text := str(value).lower() if isinstance(value, bool) else str(value)) > max_length:
             errors.append(FieldError(f"properties.{name}", f"must be at most {max_length} characters"))
         else:
-            values[name] = text.strip().lower() if name == "email" else text
+            values[name] = normalize_email(text) if name == "email" else text
     if "email" in values and "@" not in values["email"]:
         errors.append(FieldError("properties.email", "must be an email address"))
     if errors:
@@ -101,8 +102,7 @@ async def get_object(request: Request, portal_id: int) -> Response:
     if id_property:
         if not PROPERTY_NAME_RE.match(id_property):
             raise ValidationFailed([FieldError("query.idProperty", "is not a valid property name")])
-        value = raw_id.strip().lower() if id_property == "email" else raw_id
-        found = await store.find_object(portal_id, object_type, id_property, value)
+        found = await store.find_object(portal_id, object_type, id_property, raw_id)
     elif (number := decimal(raw_id)) is not None and number < 2**63:
         found = await store.get_object(portal_id, object_type, number)
     if found is None:

@@ -13,7 +13,7 @@ from itertools import repeat
 from json.encoder import encode_basestring_ascii as json_text
 from typing import Any
 
-from collector.completions import valid_email
+from collector.emails import valid_email
 from collector.importer.rows import Rejection, RowChecker, plain_text
 from collector.importer.table import Cell, CellError
 from collector.storage.guard import problem as text_problem

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from collector.completions import valid_email
+from collector.emails import normalize_email, valid_email
 from collector.importer.dates import DateParser, digit_bounds, native_ms
 from collector.importer.mapping import LIFECYCLE_STAGES, Plan
 from collector.importer.table import Cell, CellError
@@ -232,12 +232,12 @@ class RowChecker:
             fail(index, value.reason)
         elif _empty(value):
             fail(index, "missing identifier: the email is empty (events import for contacts only)")
-        elif not isinstance(value, str) or not valid_email(value.strip()):
+        elif not isinstance(value, str) or not valid_email(normalize_email(value)):
             fail(index, "must be an email address")
         elif reason := text_problem(value):
             fail(index, reason)
         else:
-            return value.strip().lower()
+            return normalize_email(value)
         return None
 
     def _occurred(self, value: Cell, fail: Callable[[int, str], None]) -> int:

@@ -18,6 +18,7 @@ from collector.storage.queries import (
     Dialect,
     insert_object,
     now_ms,
+    object_match,
 )
 
 
@@ -101,11 +102,9 @@ class Resolver:
         return row is not None
 
     def _match(self, object_type: str, prop: str, value: str) -> int | None:
-        expr = self.dialect.prop("properties", prop)
-        if object_type == "CONTACT" and prop == "email":  # one address whatever its case
-            expr, value = "email", value.strip().lower()
+        where, value = object_match(self.dialect, object_type, prop, value)
         row = self.conn.execute(
-            f"SELECT id FROM objects WHERE portal_id = ? AND object_type = ? AND {expr} = ?"
+            f"SELECT id FROM objects WHERE portal_id = ? AND object_type = ? AND {where}"
             " ORDER BY id LIMIT 1", (self.portal_id, object_type, value)).fetchone()
         return row[0] if row else None
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from collector.emails import normalize_email
 from collector.errors import Conflict, FieldError
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CompletionQuery, CrmObject, StoredCompletion
@@ -91,6 +92,18 @@ class Dialect:
         return self.json_text(column, key)
 
 
+def object_match(dialect: Dialect, object_type: str, prop: str, value: str) -> tuple[str, str]:
+    """The condition (one ``?``) and its value that find the objects whose ``prop`` is
+    ``value``: the one rule of idProperty, objectProperty.<name> and customMatchingId. An
+    email is compared as the CRM keeps it (``normalize_email``, on every object type); a
+    contact's is its own column, unique in the portal (no other object's is set)."""
+    if prop != "email":
+        return f"{dialect.prop('properties', prop)} = ?", value
+    if object_type == "CONTACT":
+        return "email = ?", normalize_email(value)
+    return f"{dialect.prop('properties', prop)} = ?", normalize_email(value)
+
+
 def like_literal(text: str) -> str:
     """``text`` as a LIKE pattern that matches only itself (with ``ESCAPE '\\'``)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -144,7 +157,7 @@ def get_object(conn: Connection, portal_id: int, object_type: str, object_id: in
 
 def find_object(conn: Connection, dialect: Dialect, portal_id: int, object_type: str,
                 prop: str, value: str) -> CrmObject | None:
-    where = "email = ?" if prop == "email" else f"{dialect.prop('properties', prop)} = ?"
+    where, value = object_match(dialect, object_type, prop, value)
     row = conn.execute(f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE portal_id = ?"
                        f" AND object_type = ? AND {where} ORDER BY id LIMIT 1",
                        (portal_id, object_type, value)).fetchone()
@@ -171,9 +184,10 @@ def query_completions(conn: Connection, dialect: Dialect, portal_id: int,
     if q.object_id is not None:
         add("object_id = ?", q.object_id)
     for prop, value in q.object_properties:
-        match = "email = ?" if prop == "email" else f"{dialect.prop('properties', prop)} = ?"
+        object_type = q.object_type or "CONTACT"
+        match, value = object_match(dialect, object_type, prop, value)
         add(f"object_id IN (SELECT id FROM objects WHERE portal_id = ? AND object_type = ?"
-            f" AND {match})", portal_id, q.object_type or "CONTACT", value)
+            f" AND {match})", portal_id, object_type, value)
     alternatives: dict[str, list[str]] = {}
     for prop, value in q.properties:
         alternatives.setdefault(prop, []).append(value)
