@@ -194,6 +194,16 @@ def test_spaces_around_an_email_are_not_part_of_it(api: Api, event: str) -> None
     assert_error(api.send(eventName=event, email="   "), 400, "email")
 
 
+@pytest.mark.parametrize("email", ["ann @example.com", "ann@ex@ample.com", "a" * 250 + "@x.io"],
+                         ids=["inner-space", "two-at-signs", "too-long"])
+def test_the_crm_takes_as_an_email_what_send_takes(api: Api, event: str, email: str) -> None:
+    """One email rule: the CRM API stored "ann @example.com" (it asked only for an '@'), a
+    contact that send then refused to name ("must be an email address")."""
+    assert_error(api.send(eventName=event, email=email), 400, "email")
+    created = api.post("/crm/v3/objects/contacts", json={"properties": {"email": email}})
+    assert_error(created, 400, "properties.email")
+
+
 def test_email_of_an_existing_crm_contact_uses_it(api: Api, event: str, database: str) -> None:
     contact = create_object(api, "contacts", email="bob@example.com")
     send_ok(api, eventName=event, email="BOB@example.com")

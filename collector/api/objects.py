@@ -14,7 +14,7 @@ from collector.api.common import (
     services,
     single_param,
 )
-from collector.emails import normalize_email
+from collector.emails import normalize_email, valid_email
 from collector.errors import FieldError, NotFound, ValidationFailed
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import CrmObject, normalize_object_type
@@ -69,7 +69,7 @@ def _properties(body: Any, max_length: int) -> dict[str, str]:
             errors.append(FieldError(f"properties.{name}", f"must be at most {max_length} characters"))
         else:
             values[name] = normalize_email(text) if name == "email" else text
-    if "email" in values and "@" not in values["email"]:
+    if "email" in values and not valid_email(values["email"]):
         errors.append(FieldError("properties.email", "must be an email address"))
     if errors:
         raise ValidationFailed(errors)
