@@ -53,6 +53,12 @@ def reject_unknown_params(request: Request, allowed: set[str]) -> None:
         raise ValidationFailed(errors)
 
 
+def list_param(request: Request, name: str) -> list[str]:
+    """A list parameter, repeated (HubSpot's clients) or comma-separated."""
+    return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
+            if v.strip()]
+
+
 def single_param(request: Request, name: str, errors: list[FieldError]) -> str | None:
     """The value of the one-valued parameter ``name``; None when it is absent, or given
     more than once: that is a problem (``limit=5&limit=500`` was read as 500 and

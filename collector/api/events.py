@@ -12,6 +12,7 @@ from starlette.responses import Response
 from collector.api.common import (
     authenticated,
     int_param,
+    list_param,
     reject_unknown_params,
     services,
     single_param,
@@ -47,12 +48,6 @@ class _Read:
     fields: frozenset[str] | None  # ``properties``: the ones to return
 
 
-def _values(request: Request, name: str) -> list[str]:
-    """A list parameter, repeated (HubSpot's clients) or comma-separated."""
-    return [v.strip() for raw in request.query_params.getlist(name) for v in raw.split(",")
-            if v.strip()]
-
-
 def _parse_query(request: Request, portal_id: int) -> _Read:
     errors = unknown_params(request, QUERY_PARAMS, ("property.", "objectProperty."))
     limit = int_param(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, errors)
@@ -84,7 +79,7 @@ def _fail(errors: list[FieldError], name: str, message: str, code: str = "INVALI
 
 def _order(request: Request, errors: list[FieldError]) -> bool:
     """Whether the newest come first (``sort``; oldest first by default, as HubSpot)."""
-    orders = {_SORTS.get(value.upper()) for value in _values(request, "sort")}
+    orders = {_SORTS.get(value.upper()) for value in list_param(request, "sort")}
     if None in orders:
         _fail(errors, "sort", "must be occurredAt or -occurredAt (or ASCENDING or DESCENDING)")
     elif len(orders) > 1:
@@ -152,7 +147,7 @@ def _times(request: Request, errors: list[FieldError]) -> dict[str, int]:
 
 def _ids(request: Request, errors: list[FieldError]) -> tuple[str, ...]:
     ids: list[str] = []
-    for raw in _values(request, "id"):
+    for raw in list_param(request, "id"):
         try:
             ids.append(str(uuid.UUID(raw)))
         except ValueError:
@@ -163,7 +158,7 @@ def _ids(request: Request, errors: list[FieldError]) -> tuple[str, ...]:
 def _fields(request: Request, errors: list[FieldError]) -> frozenset[str] | None:
     """The properties to return (``properties``; an alias names its standard property);
     None: all."""
-    names = frozenset(_values(request, "properties"))
+    names = frozenset(list_param(request, "properties"))
     if bad := sorted(n for n in names if not PROPERTY_NAME_RE.match(n)):
         _fail(errors, "properties", f"must name properties; {bad[0][:60]!r} does not")
     return frozenset(PROPERTY_ALIASES.get(n, n) for n in names) or None

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from collector.api.common import (
     authenticated,
     json_body,
+    list_param,
     reject_unknown_params,
     services,
     single_param,
@@ -42,12 +43,6 @@ def object_json(obj: CrmObject, with_history: frozenset[str] = frozenset()) -> d
             name: [{"value": value, "timestamp": body["updatedAt"], "sourceType": "API"}]
             for name, value in body["properties"].items() if name in with_history}
     return body
-
-
-def _names(request: Request, name: str) -> frozenset[str]:
-    """A list parameter, repeated (HubSpot's clients) or comma-separated."""
-    return frozenset(v.strip() for raw in request.query_params.getlist(name)
-                     for v in raw.split(",") if v.strip())
 
 
 def _properties(body: Any, max_length: int) -> dict[str, str]:
@@ -108,5 +103,5 @@ async def get_object(request: Request, portal_id: int) -> Response:
     if found is None:
         raise NotFound(f"No {object_type.lower()} {raw_id!r}",
                        (FieldError("objectId", "not found", "NOT_FOUND"),))
-    return JSONResponse(object_json(found, _names(request, "propertiesWithHistory")))
+    return JSONResponse(object_json(found, frozenset(list_param(request, "propertiesWithHistory"))))
 
