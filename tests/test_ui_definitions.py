@@ -201,6 +201,23 @@ def test_edit_property_label_and_reorder_options(browser: Browser, api: Api) -> 
     assert prop["type"] == "enumeration"
 
 
+def test_editing_a_property_keeps_its_options_description_and_hidden(browser: Browser,
+                                                                   api: Api) -> None:
+    """The editor shows neither (they are set through the API): saving a new label made a
+    hidden option visible again and dropped every option's description."""
+    api.define("signed_up", {**PLAN, "options": [
+        {"label": "Pro", "value": "pro", "description": "Paid tier", "hidden": True},
+        {"label": "Team", "value": "team"}]})
+    browser.get("/app/events/signed_up/properties?edit=plan")
+    response = browser.post("/app/events/signed_up/properties/plan", {
+        "action": "save", "prop_label": "Plan name", "prop_description": "",
+        "option_label": ["Team", "Pro", "New"], "option_value": ["team", "pro", "new"]})
+    assert response.status_code == 303, response.text
+    prop = api.get("/events/v3/event-definitions/signed_up").json()["properties"][0]
+    assert [(o["value"], o["description"], o["hidden"]) for o in prop["options"]] == [
+        ("team", "", False), ("pro", "Paid tier", True), ("new", "", False)]
+
+
 def test_edit_property_errors_keep_what_was_typed(browser: Browser, api: Api) -> None:
     api.define("signed_up", PLAN)
     browser.get("/app/events/signed_up/properties?edit=plan")

@@ -92,7 +92,13 @@ class PropertyForm:
     def patch_body(self, prop: PropertyDef) -> dict[str, Any]:
         body: dict[str, Any] = {"label": self.label, "description": self.description}
         if prop.type == "enumeration":
-            body["options"] = self.filled_options()
+            # The editor shows no option description or hidden flag (set through the API):
+            # an option kept by its value keeps them, as a PATCH replaces the whole list.
+            kept = {o.value: o for o in prop.options}
+            body["options"] = [
+                {**row, "description": kept[row["value"]].description,
+                 "hidden": kept[row["value"]].hidden} if row["value"] in kept else row
+                for row in self.filled_options()]
         return body
 
 
