@@ -283,12 +283,17 @@ def _document() -> dict[str, Any]:
                                      "properties": {"status": _STR}},
                                      "The database does not answer")}}},
             "/crm/v3/objects/{objectType}": {"post": _op(
-                "Create a CRM record", {"201": _json(_ref("CrmObject"))}, body="CrmObjectCreate",
-                params=[_OBJECT_TYPE], tag="crm")},
+                "Create a CRM record", {"201": _json(_ref("CrmObject")), "409": _json(
+                    _ref("Error"), "A contact with this email exists; the message is"
+                    " HubSpot's, \"Contact already exists. Existing ID: <id>\"")},
+                body="CrmObjectCreate", params=[_OBJECT_TYPE], tag="crm")},
             "/crm/v3/objects/{objectType}/{objectId}": {"get": _op(
                 "Read a CRM record", {"200": _json(_ref("CrmObject"))}, tag="crm",
                 params=[_OBJECT_TYPE, _param("objectId", "path"),
                         _param("idProperty", description="e.g. email"),
+                        _param("properties", description="HubSpot's; every property comes"),
+                        _param("archived", schema=_BOOL,
+                               description="HubSpot's; records here are never archived"),
                         _param("propertiesWithHistory", description="names, comma-separated"
                                " or repeated"),
                         _param("associations", description="accepted as HubSpot's clients"

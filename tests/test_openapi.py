@@ -11,6 +11,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from collector.api.events import QUERY_PARAMS
+from collector.api.objects import READ_PARAMS
 from collector.api.versions import DATE_VERSIONS, dated_paths
 from collector.app import DATED_ROUTES, ROUTES, tracking_routes
 from collector.completions import SEND_FIELDS
@@ -196,6 +197,17 @@ def test_retrieval_parameters_are_the_accepted_ones(document: dict[str, Any]) ->
     names = {p["name"] for p in op["parameters"]}
     assert {n for n in names if "." not in n} == QUERY_PARAMS
     assert {n.partition(".")[0] for n in names if "." in n} == {"property", "objectProperty"}
+
+
+def test_crm_read_parameters_are_the_accepted_ones(document: dict[str, Any]) -> None:
+    op = operation(document, "get", "/crm/v3/objects/{object_type}/{object_id}")
+    assert {p["name"] for p in op["parameters"] if p["in"] == "query"} == READ_PARAMS
+
+
+def test_the_duplicate_contact_answer_is_documented(document: dict[str, Any]) -> None:
+    """Integrations parse its message to update the existing contact instead (8ca586f)."""
+    op = operation(document, "post", "/crm/v3/objects/{object_type}")
+    assert "Existing ID: <id>" in op["responses"]["409"]["description"]
 
 
 def test_definition_schema_describes_the_real_response(document: dict[str, Any], api: Api) -> None:

@@ -23,6 +23,11 @@ from collector.numerals import decimal
 from collector.responses import JSONResponse
 from collector.timeparse import format_ms
 
+# HubSpot's clients send associations and propertiesWithHistory when asked to: the records
+# here have no associations (none are listed) and no history (see object_json).
+READ_PARAMS = frozenset({"idProperty", "properties", "archived", "associations",
+                         "propertiesWithHistory"})
+
 
 def _object_type(request: Request) -> str:
     raw = request.path_params["object_type"]
@@ -82,10 +87,7 @@ async def create_object(request: Request, portal_id: int) -> Response:
 
 @authenticated
 async def get_object(request: Request, portal_id: int) -> Response:
-    # HubSpot's clients send associations and propertiesWithHistory when asked to: the
-    # records here have no associations (none are listed) and no history (see object_json).
-    reject_unknown_params(request, {"idProperty", "properties", "archived", "associations",
-                                    "propertiesWithHistory"})
+    reject_unknown_params(request, set(READ_PARAMS))
     object_type = _object_type(request)
     store = services(request).store
     raw_id = request.path_params["object_id"]
