@@ -251,6 +251,20 @@ def test_identify_ties_anonymous_completions_to_the_contact(api: Api) -> None:
                                                                   api.fqn("clicked")]
 
 
+@pytest.mark.parametrize(("sent", "stored"), [("ann@localhost", "ann@localhost"),
+                                               (" Ann@Example.COM ", "ann@example.com"),
+                                               ("ann @example.com", None), ("ann", None)])
+def test_identify_takes_an_email_as_send_does(api: Api, sent: str, stored: str | None) -> None:
+    """One email rule (collector.emails) for the JS path, send, the CRM API and imports:
+    an address send would take identifies; one it refuses is dropped and says so."""
+    post_hits(api.client, api.portal_id, hit(e=sent), utk="b" * 32)
+    (result,) = api.events()["results"]
+    contact = api.get(f"/crm/v3/objects/contacts/{result['objectId']}").json()
+    assert contact["properties"].get("email") == stored
+    dropped = [a for a in result.get("adjustments", []) if a["field"] == "email"]
+    assert bool(dropped) == (stored is None)
+
+
 @pytest.mark.parametrize("agent", ["curl/8.5.0", "Googlebot/2.1 (+http://www.google.com/bot.html)",
                                    "python-requests/2.31", HEADLESS], ids=str)
 def test_bots_are_counted_not_stored(api: Api, agent: str) -> None:

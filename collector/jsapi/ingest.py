@@ -9,11 +9,11 @@ anything else is kept in the failed-events store with the reason.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from collector.completions import resolve_event_name
+from collector.emails import normalize_email, valid_email
 from collector.enrich.page import origin_host, page_properties
 from collector.enrich.useragent import Agent
 from collector.ids import new_uuid7
@@ -32,7 +32,6 @@ from collector.model import PAGE_VIEW, EventDefinition, FailedHit, NewCompletion
 from collector.properties import STANDARD_PROPERTIES, PropertyDef
 
 MAX_AGE_MS = 7 * 86_400_000  # older client timestamps (a very late retry) get the receive time
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+\Z")
 
 
 @dataclass(slots=True)  # not frozen: a frozen init costs a microsecond per hit
@@ -193,8 +192,8 @@ def _email(hit: Hit, tracking: TrackingSettings, adjustments: Adjustments,
     if refused is not None:
         adjust(adjustments, "email", "DROPPED", refused)
         return None
-    email = hit.email.strip().lower()
-    if len(email) > 254 or not _EMAIL.match(email):
+    email = normalize_email(hit.email)  # the rule of send, the CRM API and imports
+    if not valid_email(email):
         adjust(adjustments, "email", "DROPPED", "not an email address")
         return None
     return email
