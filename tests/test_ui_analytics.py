@@ -178,6 +178,28 @@ def test_bad_settings_show_errors_next_to_the_fields(browser: Browser, api: Api)
     assert "Please correct these fields" in html
 
 
+def test_a_refused_setting_keeps_what_was_typed(browser: Browser, api: Api) -> None:
+    # A period too long for days: the form shows the dates, interval and filters sent,
+    # so fixing one setting does not mean typing the others again.
+    seed(api)
+    html = page(browser, "/app/events/purchase?interval=day&from=2023-01-01&to=2024-03-31"
+                         "&by=note&filter%5Bplan%5D=gold&filter_property=note"
+                         "&filter_value=first", 400)
+    assert "more than 400 days" in html
+    assert re.search(r'id="from" name="from" type="date" value="2023-01-01"', html)
+    assert re.search(r'id="to" name="to" type="date" value="2024-03-31"', html)
+    assert re.search(r'<option value="day" selected>', html)
+    assert re.search(r'<option value="note" selected>Note</option>', html.split(
+        'id="filter_property"')[1].split("</select>")[0])
+    assert 'id="filter_value" name="filter_value" type="text" value="first"' in html
+    assert 'name="filter[plan]" value="gold"' in html  # the active filter stays
+    assert 'name="by" value="note"' in html
+    removed = re.search(r'<a href="([^"]+)" aria-label="Remove the filter Plan = gold"', html)
+    assert removed
+    assert "filter%5Bplan%5D" not in removed.group(1)
+    assert "from=2023-01-01" in removed.group(1)
+
+
 def test_adjusted_and_failed_notices(browser: Browser, api: Api) -> None:
     api.define("note_taken", {"name": "note", "label": "Note", "type": "string"})
     post_hits(api.client, api.portal_id, hit(api.fqn("note_taken"), p={"note": "y" * 300}))

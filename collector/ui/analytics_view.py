@@ -117,11 +117,50 @@ def share(count: int, total: int) -> float:
     return round(100 * count / total, 1) if total else 0.0
 
 
-def filter_labels(filters: Sequence[tuple[str, str]],
-                  groups: Sequence[PropertyGroup]) -> list[tuple[str, str, str]]:
-    """``(internal name, property label, value)`` of every active filter."""
-    labels = {name: label for group in groups for name, label in group.options}
-    return [(name, labels.get(name, name), value) for name, value in filters]
+@dataclass(frozen=True, slots=True)
+class Controls:
+    """What the period-and-filter form shows: the page's settings or, when some were
+    refused, what was sent (so the owner fixes one field instead of typing all again)."""
+
+    interval: str
+    from_date: str
+    to_date: str
+    by: str | None
+    filter_property: str
+    filter_value: str
+    chips: list[tuple[str, str, str, str]]  # (internal name, label, value, removal link)
+
+
+def controls(page: PageQuery, groups: Sequence[PropertyGroup]) -> Controls:
+    """The form of a page whose settings were accepted."""
+    labels = _labels(groups)
+    pairs = dict(page.pairs())
+    return Controls(page.params.interval, pairs["from"], pairs["to"], page.by, "", "", [
+        (name, labels.get(name, name), value, page.href(**{f"filter_{name}": None}))
+        for name, value in page.params.filters])
+
+
+def typed_controls(path: str, sent: Sequence[tuple[str, str]], default: PageQuery,
+                   groups: Sequence[PropertyGroup]) -> Controls:
+    """The form of a page whose settings were refused: the values ``sent`` in its URL."""
+    labels = _labels(groups)
+    query = dict(sent)
+    adding = query.get("filter_property", "").strip()
+    kept = [(k, v) for k, v in sent if k != "after"]
+    chips = [(k[7:-1], labels.get(k[7:-1], k[7:-1]), v,
+              f"{path}?{urlencode([item for item in kept if item[0] != k])}")
+             for k, v in kept if k.startswith("filter[") and k.endswith("]")
+             and k != f"filter[{adding}]"]
+    fallback = dict(default.pairs())
+    by = query.get("by")
+    return Controls(query.get("interval") or default.params.interval,
+                    query.get("from") or str(fallback["from"]), query.get("to") or str(fallback["to"]),
+                    by if by in labels else default.by, adding,
+                    query.get("filter_value", ""), chips)
+
+
+def _labels(groups: Sequence[PropertyGroup]) -> dict[str, str]:
+    return {name: label for group in groups for name, label in group.options}
 
 
 # The standard properties that say most about a completion, in the order a list shows them

@@ -128,7 +128,9 @@ async def event_detail(request: Request, viewer: Viewer) -> Response:
         "latest": latest[:LATEST], "next_page": next_page, "paged": after is not None,
         "failed": failed, "failed_hits": await _failed(svc, viewer.portal_id, name, failed),
         "health": selector, "groups": groups,
-        "filters": view.filter_labels(query.filters, groups),
+        "filters": query.filters,
+        "controls": view.typed_controls(page.path, request.query_params.multi_items(), page,
+                                        groups) if errors else view.controls(page, groups),
         "presets": [(text, page.preset(interval, today())) for text, interval in (
             ("Last 30 days", "day"), ("Last 12 weeks", "week"), ("Last 12 months", "month"))],
         "from_date": periods.to_date(query.period.first).isoformat(),
