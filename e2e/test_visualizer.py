@@ -210,10 +210,37 @@ def test_overlay_lists_searches_edits_and_deletes(page: Page, portal: Portal,
     [hero] = [d for d in overlay_call(portal, pages, "GET")["results"]
               if d["name"] == "hero_signup"]
     assert (hero["selector"], hero["scope"]) == (".hero-cta .btn", scope)  # scope kept
+    page.once("dialog", lambda dialog: dialog.dismiss())  # deleting asks first
     ui(page, "delete").click()
+    expect(ui(page, "definition")).to_have_count(1)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete Hero signup").click()
     expect(ui(page, "definition")).to_have_count(0)
     names = {d["name"] for d in portal.call("GET", "/footfall/v1/visualizer/health")["results"]}
     assert names == {"other_page_only", "read_doc"}
+
+
+def test_overlay_fields_have_names_and_saving_is_announced(page: Page, portal: Portal,
+                                                           pages: PageServer) -> None:
+    _launch(page, portal, pages)
+    unnamed = page.evaluate("""() => [...document.querySelector('[data-footfall-overlay]')
+        .shadowRoot.querySelectorAll('input, select')]
+        .filter(f => !f.getAttribute('aria-label') && !f.closest('label'))
+        .map(f => f.getAttribute('data-ff'))""")
+    assert unnamed == []
+    panel = page.get_by_role("dialog", name="Footfall visualizer")
+    page.click('[data-plan="basic"] span')
+    expect(panel.get_by_role("textbox", name="CSS selector")).to_have_value('[data-plan="basic"]')
+    panel.get_by_role("textbox", name="Click event name").fill("Chose basic")
+    panel.get_by_role("combobox", name="Pages").select_option("path")
+    panel.get_by_role("button", name="Save click event").click()
+    expect(panel.get_by_role("status")).to_contain_text("Saved")
+    panel.get_by_role("textbox", name="Visit event name").fill("Saw the shop")
+    panel.get_by_role("combobox", name="URL rule").select_option("CONTAINS")
+    panel.get_by_role("combobox", name="Part of the URL").select_option("PATH")
+    panel.get_by_role("textbox", name="URL rule value").fill("shop")
+    panel.get_by_role("button", name="Save visit event").click()
+    expect(panel.get_by_role("button", name="Edit Saw the shop")).to_be_visible()
 
 
 def test_a_visit_event_for_this_page_is_edited_in_the_overlay(page: Page, portal: Portal,

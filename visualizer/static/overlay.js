@@ -188,7 +188,14 @@ function ffoEdit(def) {
 function ffoRow(def) {
   var edit = ffoEl('button', {text: 'Edit', 'data-ff': 'edit'}), del = ffoEl('button', {text: 'Delete', 'data-ff': 'delete'});
   edit.onclick = function () { (def.trackingType == 'VISITED_URL' ? ffoEditVisit : ffoEdit)(def); };
-  del.onclick = function () { ffoApi('DELETE', '/' + def.name).then(ffoLoad); };
+  del.setAttribute('aria-label', 'Delete ' + def.label);
+  edit.setAttribute('aria-label', 'Edit ' + def.label);
+  del.onclick = function () {
+    // Archives the event: it stops tracking on the whole site, so ask first.
+    if (!w.confirm('Delete ' + def.label + '? It stops tracking on every page.')) return;
+    ffoApi('DELETE', '/' + def.name).then(ffoLoad)
+      .catch(function (x) { ffoStatus('Not deleted: ' + x.message); });
+  };
   return ffoEl('li', {'data-ff': 'definition', 'data-name': def.name}, [
     ffoEl('span', {text: def.label + ' — ' + (def.selector || def.rule.operator + ' ' + def.rule.on + ' ' + def.rule.value) + ' '}), edit, del]);
 }
@@ -220,12 +227,12 @@ function ffoCheck(name, text) {
   return ffoEl('label', {}, [ffoEl('input', {type: 'checkbox', 'data-ff': name, checked: ''}), d.createTextNode(text + ' ')]);
 }
 
-function ffoSelect(name, options) {
-  return ffoEl('select', {'data-ff': name}, options.map(function (o) { return ffoEl('option', {value: o[0], text: o[1]}); }));
+function ffoSelect(name, label, options) {
+  return ffoEl('select', {'data-ff': name, 'aria-label': label}, options.map(function (o) { return ffoEl('option', {value: o[0], text: o[1]}); }));
 }
 
 function ffoClickSection() {
-  var sel = ffoField('selector');
+  var sel = ffoField('selector', {'aria-label': 'CSS selector'});
   sel.oninput = ffoShowMatches;
   return [ffoEl('h3', {text: 'Click event'}), ffoButton('picking', 'Pause picking', function () {
     ffoS.picking = !ffoS.picking;
@@ -233,26 +240,26 @@ function ffoClickSection() {
   }), sel, ffoEl('div', {'data-ff': 'count'}), ffoEl('div', {'class': 'warn', 'data-ff': 'warnings'}),
   ffoButton('widen', 'All similar elements', function () { if (ffoS.picked) ffoUse(ffsWiden(ffoS.picked)); }),
   ffoButton('narrow', 'Narrow', function () { if (ffoS.picked) ffoUse(ffsNarrow(ffoQ('selector').value, ffoS.picked)); }),
-  ffoField('label', {placeholder: 'Event name'}), ffoCheck('cap-text', 'element text'), ffoCheck('cap-href', 'link'),
+  ffoField('label', {placeholder: 'Event name', 'aria-label': 'Click event name'}), ffoCheck('cap-text', 'element text'), ffoCheck('cap-href', 'link'),
   ffoCheck('cap-url', 'page URL'),
-  ffoSelect('scope', [['all', 'On every page'], ['path', 'Only on this page'], ['regex', 'Pages whose path matches'],
+  ffoSelect('scope', 'Pages', [['all', 'On every page'], ['path', 'Only on this page'], ['regex', 'Pages whose path matches'],
     ['keep', 'Keep the saved pages']]),
-  ffoField('scope-value', {placeholder: 'regular expression on the path'}), ffoButton('save', 'Save click event', ffoSaveClick)];
+  ffoField('scope-value', {placeholder: 'regular expression on the path', 'aria-label': 'Pages whose path matches'}), ffoButton('save', 'Save click event', ffoSaveClick)];
 }
 
 function ffoVisitSection() {
-  return [ffoEl('h3', {text: 'Page visit event'}), ffoField('visit-label', {placeholder: 'Event name'}),
-    ffoSelect('visit-op', [['EQ', 'is'], ['CONTAINS', 'contains'], ['STARTS_WITH', 'starts with'], ['REGEX', 'matches regex']]),
-    ffoSelect('visit-on', [['PATH', 'path'], ['URL', 'full URL'], ['BASE_URL', 'base URL'], ['DOMAIN', 'domain']]),
-    ffoField('visit-value', {value: location.pathname}), ffoButton('save-visit', 'Save visit event', ffoSaveVisit)];
+  return [ffoEl('h3', {text: 'Page visit event'}), ffoField('visit-label', {placeholder: 'Event name', 'aria-label': 'Visit event name'}),
+    ffoSelect('visit-op', 'URL rule', [['EQ', 'is'], ['CONTAINS', 'contains'], ['STARTS_WITH', 'starts with'], ['REGEX', 'matches regex']]),
+    ffoSelect('visit-on', 'Part of the URL', [['PATH', 'path'], ['URL', 'full URL'], ['BASE_URL', 'base URL'], ['DOMAIN', 'domain']]),
+    ffoField('visit-value', {value: location.pathname, 'aria-label': 'URL rule value'}), ffoButton('save-visit', 'Save visit event', ffoSaveVisit)];
 }
 
 function ffoPanel() {
-  var search = ffoField('search', {placeholder: 'Search events on this page'});
+  var search = ffoField('search', {placeholder: 'Search events on this page', 'aria-label': 'Search events on this page'});
   search.oninput = ffoList;
-  return ffoEl('div', {'class': 'panel', 'data-ff': 'panel'}, [ffoEl('strong', {text: 'Footfall visualizer '}),
+  return ffoEl('div', {'class': 'panel', 'data-ff': 'panel', role: 'dialog', 'aria-label': 'Footfall visualizer'}, [ffoEl('strong', {text: 'Footfall visualizer '}),
     ffoButton('exit', 'Exit', ffoExit)].concat(ffoClickSection(), ffoVisitSection(), [
-    ffoEl('div', {'data-ff': 'status'}), ffoEl('h3', {text: 'Events on this page'}), search,
+    ffoEl('div', {'data-ff': 'status', role: 'status'}), ffoEl('h3', {text: 'Events on this page'}), search,
     ffoEl('ul', {'data-ff': 'definitions'})]));
 }
 
