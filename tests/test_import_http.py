@@ -155,6 +155,18 @@ def test_failed_job_says_why(api: Api, database: str) -> None:
     assert "malformed CSV" in job["message"]
 
 
+def test_an_unreadable_workbook_is_named_as_uploaded(api: Api, database: str) -> None:
+    """The message named the server's copy, "upload.xlsx", not the file the caller sent."""
+    define_purchase(api)
+    for path in ("/footfall/v1/imports", "/footfall/v1/imports/mapping"):
+        response = api.post(path, data={"eventName": "purchase"},
+                            files={"file": ("Q3 sales.xlsx", b"not a workbook")})
+        message = response.text if response.status_code == 400 else _finish(
+            api, response.json()["id"])["message"]
+        assert "Cannot read Q3 sales.xlsx as an .xlsx workbook" in message, message
+        assert "upload.xlsx" not in message
+
+
 def test_auth_and_isolation(api: Api, other: Api, database: str) -> None:
     define_purchase(api)
     started = _upload(api, CSV.encode()).json()

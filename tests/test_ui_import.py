@@ -106,6 +106,14 @@ def test_unreadable_file_goes_back_to_the_upload(browser: Browser, api: Api) -> 
     assert "File: The file has a header row but no data rows" in response.text
 
 
+def test_an_unreadable_workbook_is_named_as_uploaded(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    response = browser.get(_upload(browser, "not a workbook", "Q3 sales.xlsx"))
+    assert response.status_code == 400
+    assert "File: Cannot read Q3 sales.xlsx as an .xlsx workbook" in response.text
+    assert "upload.xlsx" not in response.text
+
+
 def test_dry_run_then_import(browser: Browser, api: Api, database: str) -> None:
     define_purchase(api)
     location = _upload(browser)

@@ -26,7 +26,7 @@ from collector.importer.mapping import apply_overrides, propose
 from collector.importer.newevent import propose_definition
 from collector.importer.newprops import add_properties
 from collector.importer.pipeline import ImportRequest, find_definition
-from collector.importer.source import FILE_TYPES, open_table
+from collector.importer.source import FILE_TYPES, open_table, stored_name
 from collector.limits import Limits
 from collector.responses import JSONResponse
 from collector.storage import guard
@@ -52,7 +52,7 @@ async def _save_upload(form: FormData) -> tuple[Path, str]:
     if Path(name).suffix.lower() not in FILE_TYPES:
         raise ValidationFailed([FieldError("file", f"{name}: unsupported file type; import a"
                                            " .csv, .xlsx or .xls file", "UNSUPPORTED_TYPE")])
-    path = new_folder() / ("upload" + Path(name).suffix.lower())
+    path = new_folder() / stored_name(name)
     with path.open("wb") as out:
         while chunk := await upload.read(1 << 20):
             out.write(chunk)

@@ -11,6 +11,20 @@ from collector.importer.table import BadFile, Table
 FILE_TYPES = (".csv", ".xlsx", ".xls")
 
 
+def stored_name(name: str) -> str:
+    """The file name an upload is kept under on the server: the uploader's own, so that a
+    reader's message ("Cannot read Q3 sales.xlsx …") names the file they chose, or
+    ``upload.<ext>`` when that name cannot be a file name here."""
+    fallback = "upload" + Path(name).suffix.lower()
+    if Path(name).name != name or name in (".", "..") or "\x00" in name:
+        return fallback
+    try:
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate
+        return fallback
+    return name if size <= 200 else fallback
+
+
 def open_table(path: Path, max_rows: int, name: str | None = None, *,
                count: bool = True) -> Table:
     """Read the header and count the rows up front (where that takes a pass over the file,

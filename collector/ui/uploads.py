@@ -19,7 +19,7 @@ from pathlib import Path
 from starlette.datastructures import UploadFile
 
 from collector.importer.jobs import new_folder
-from collector.importer.source import FILE_TYPES
+from collector.importer.source import FILE_TYPES, stored_name
 
 ROOT = Path(tempfile.gettempdir()) / "footfall-ui-uploads"
 MAX_AGE_SECONDS = 24 * 3600
@@ -76,7 +76,7 @@ async def save(portal_id: int, upload: UploadFile) -> Upload:
     upload_id = str(uuid.uuid4())
     target = folder / upload_id
     target.mkdir(mode=0o700)
-    path = target / ("upload" + suffix)
+    path = target / stored_name(name)
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         while chunk := await upload.read(1 << 20):
             out.write(chunk)
@@ -95,7 +95,9 @@ def find(portal_id: int, upload_id: str) -> Upload | None:
     if not names.is_file():
         return None
     name = names.read_text("utf-8")
-    path = folder / ("upload" + Path(name).suffix.lower())
+    path = folder / stored_name(name)
+    if not path.is_file():  # kept as upload.<ext> by an earlier version
+        path = folder / ("upload" + Path(name).suffix.lower())
     return Upload(canonical, path, name) if path.is_file() else None
 
 
