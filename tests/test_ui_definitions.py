@@ -300,6 +300,27 @@ def test_code_panel_saves_into_the_tracking_script(browser: Browser, api: Api,
     assert api.get("/footfall/v1/event-definitions/signed_up/snippet").json()["code"] is None
 
 
+def test_an_archived_events_code_is_not_said_to_be_in_the_tracking_code(
+        browser: Browser, api: Api, client: TestClient) -> None:
+    """Saving an archived event's code said "it is now part of your tracking code" and the
+    badge "Included in the tracking code", while the script leaves archived events out."""
+    api.define("signed_up")
+    browser.get("/app/events/signed_up/code")
+    code = "document.addEventListener('click', function () { window.__signedUp = 1; });"
+    browser.post("/app/events/signed_up/code", {"action": "save", "code": code})
+    assert "Included in the tracking code" in browser.get("/app/events/signed_up/code").text
+    browser.get("/app/events/signed_up/properties")
+    browser.post("/app/events/signed_up/archive")
+    html = browser.get("/app/events/signed_up/code").text
+    assert "Included in the tracking code" not in html
+    assert "Left out: the event is archived" in html
+    saved = browser.follow(browser.post("/app/events/signed_up/code",
+                                        {"action": "save", "code": code + " "})).text
+    assert "now part of your tracking code" not in saved
+    assert "Code saved, but the event is archived: it is not part of your tracking code." in saved
+    assert "window.__signedUp" not in client.get(f"/js/{api.portal_id}.js").text
+
+
 def test_code_panel_checks_syntax_in_a_worker_allowed_to_compile(
         browser: Browser, api: Api, client: TestClient) -> None:
     api.define("signed_up")

@@ -53,6 +53,8 @@ async def save_code(request: Request, viewer: Viewer) -> Response:
         return _page(request, definition, code=code, status=400,
                      errors=field_errors(exc.errors, {"code": "Code"}))
     message = ("Code removed from the tracking code." if remove or not (code or "").strip()
+               else "Code saved, but the event is archived: it is not part of your tracking"
+               " code." if definition.archived
                else "Code saved: it is now part of your tracking code (sites pick it up within"
                " 5 minutes).")
     way = way_of(request.query_params.get("way"))
