@@ -39,6 +39,17 @@ def test_snippet_has_typed_placeholders_and_options(api: Api) -> None:
                                     "</script>")
 
 
+def test_snippet_without_custom_properties_lists_none(api: Api) -> None:
+    """Its comment ended "replace the example values. Properties:" above nothing."""
+    api.define("bought")
+    snippet = api.get(f"/footfall/v1/event-definitions/{api.fqn('bought')}/snippet").json()[
+        "snippet"]
+    assert "Properties:" not in snippet
+    assert "the event has no custom properties (the tracker adds the standard ones)." in snippet
+    assert _payload(snippet) == ["trackCustomBehavioralEvent", {"name": api.fqn("bought"),
+                                                                 "properties": {}}]
+
+
 def test_saving_and_clearing_code(api: Api) -> None:
     api.define("bought", *PROPS)
     path = f"/footfall/v1/event-definitions/{api.fqn('bought')}/snippet"
