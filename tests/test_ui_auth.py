@@ -83,6 +83,14 @@ def test_unknown_address_is_an_html_404(signed_in: Browser) -> None:
     assert "Page not found" in response.text
 
 
+def test_sign_in_says_where_tokens_come_from(browser: Browser) -> None:
+    """It named `footfall portals create` and Settings, not where a new install's only
+    token is: printed by `footfall serve` when it creates portal 1."""
+    html = browser.get("/app/login").text
+    assert "<code>footfall serve</code> on its first start" in html
+    assert "<code>footfall portals create</code>" in html
+
+
 def test_home_redirects_to_events(browser: Browser) -> None:
     assert browser.get("/app/").headers["location"] == "/app/events"
 
