@@ -38,6 +38,12 @@ function ffoApi(method, path, body) {
     });
 }
 
+// Browsers keep the tracking script up to 5 minutes (its Cache-Control): say so, or a
+// reload that tracks nothing yet looks like a broken event.
+function ffoSaved(j) {
+  return 'Saved ' + j.fullyQualifiedName + ': pages load it with the tracking script within 5 minutes';
+}
+
 function ffoStatus(text) {
   ffoQ('status').textContent = text;
 }
@@ -135,7 +141,7 @@ function ffoSaveClick() {
   var done = ffoS.editing ? ffoApi('PATCH', '/' + ffoS.editing, body)
     : ffoApi('POST', '', Object.assign(body, {trackingType: 'CLICKED_ELEMENT', page: location.pathname}));
   done.then(function (j) {
-    ffoStatus('Saved ' + j.fullyQualifiedName);
+    ffoStatus(ffoSaved(j));
     ffoS.editing = null;
     ffoQ('label').value = '';
     ffoQ('scope').value = 'all';
@@ -151,7 +157,7 @@ function ffoSaveVisit() {
     done = ffoS.editingVisit ? ffoApi('PATCH', '/' + ffoS.editingVisit, body)
       : ffoApi('POST', '', Object.assign(body, {trackingType: 'VISITED_URL'}));
   done.then(function (j) {
-    ffoStatus('Saved ' + j.fullyQualifiedName);
+    ffoStatus(ffoSaved(j));
     ffoS.editingVisit = null;
     ffoQ('save-visit').textContent = 'Save visit event';
     ffoLoad();
