@@ -153,6 +153,12 @@ def test_tracking_settings_are_saved_through_the_api_rules(browser: Browser, api
     assert 'value="cookieless" checked' in page
 
 
+def test_the_do_not_track_box_names_both_signals(browser: Browser) -> None:
+    """The setting drops hits with DNT or Sec-GPC; the box named Do Not Track only."""
+    page = browser.get("/app/settings").text
+    assert "Respect the browser's Do Not Track and Global Privacy Control signals" in page
+
+
 def test_bad_domain_re_renders_naming_the_line(browser: Browser, api: Api) -> None:
     response = browser.post("/app/settings/tracking", {
         "allowed_domains": "good.example\nnot a domain", "privacy": "cookies"})
