@@ -76,6 +76,21 @@ def test_every_form_needs_sign_in_and_csrf(browser: Browser, portals: list[NewPo
     assert "not accepted" in other_site.text
 
 
+def test_a_form_sent_after_the_session_ended_signs_in_back_to_its_page(
+        browser: Browser, portals: list[NewPortal]) -> None:
+    """A form posted once the session had ended led, after signing in, to the events list,
+    not back to the page the owner was working on."""
+    page = "/app/events/plan/properties?way=javascript"
+    ended = browser.post("/app/events/plan/properties", {"csrf_token": "x"},
+                         headers={"Referer": "http://testserver" + page})
+    assert ended.headers["location"] == (
+        "/app/login?next=/app/events/plan/properties%3Fway%3Djavascript")
+    for referer in ("https://evil.example/app/settings", "http://testserver/elsewhere", ""):
+        other = browser.post("/app/settings/tracking", {"csrf_token": "x"},
+                             headers={"Referer": referer})
+        assert other.headers["location"] == "/app/login?next=/app/events", referer
+
+
 def test_unknown_address_is_an_html_404(signed_in: Browser) -> None:
     response = signed_in.get("/app/no-such-page")
     assert response.status_code == 404

@@ -13,6 +13,7 @@ import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -61,9 +62,15 @@ async def session_still_valid(request: Request, session: Session) -> bool:
 
 
 def _next_path(request: Request) -> str:
+    """Where sign-in leads back to: the page asked for or, for a form sent once the session
+    had ended, the page of this UI the form was on (its same-origin Referer)."""
     if request.method in SAFE_METHODS:
         query = f"?{request.url.query}" if request.url.query else ""
         return request.url.path + query
+    page = urlsplit(request.headers.get("referer", ""))
+    if ((page.scheme, page.netloc) == (request.url.scheme, request.url.netloc)
+            and page.path.startswith(BASE + "/") and page.path != BASE + "/login"):
+        return page.path + (f"?{page.query}" if page.query else "")
     return BASE + "/events"
 
 
