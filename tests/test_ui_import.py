@@ -129,6 +129,7 @@ def test_dry_run_then_import(browser: Browser, api: Api, database: str) -> None:
     assert 'Into <a href="/app/events/purchase">Purchase</a>' in page  # the label, not the name
     assert "<dt>Valid rows</dt><dd>1</dd>" in page
     assert "<dt>Rejected rows</dt><dd>2 (2 problems)</dd>" in page
+    assert ">Import the 1 valid row</button>" in page  # one row, one "row"
     assert f'href="/app/import/jobs/{job_id}/errors"' in page
     # The reasons are on the page too, not only in the downloadable report.
     problems = re.findall(r'<tr><td class="num">(\d+)</td><td>([^<]*)</td><td><code>([^<]*)'
@@ -148,6 +149,7 @@ def test_dry_run_then_import(browser: Browser, api: Api, database: str) -> None:
     done = browser.get(run.headers["location"]).text
     assert "Import finished" in done
     assert "<dt>Completions stored</dt><dd>1</dd>" in done
+    assert ">1 completion stored.</div>" in done
     [event] = api.events()["results"]
     assert event["properties"] == {"amount": "12.5", "plan": "gold", "note": "hi"}
     report = browser.get(f"/app/import/jobs/{second}/errors")
