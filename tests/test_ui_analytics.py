@@ -125,6 +125,18 @@ def test_a_broken_selector_is_flagged_in_the_list_and_on_the_page(browser: Brows
     assert f"{SITE}/x" in detail
 
 
+def test_counts_of_one_are_singular(browser: Browser, api: Api) -> None:
+    launch(api).create(**button())
+    post_hits(api.client, api.portal_id, hit(api.fqn("clicked_buy"), u=f"{SITE}/pricing"))
+    detail = page(browser, "/app/events/clicked_buy")
+    assert "<dt>Fired</dt><dd>1 time," in detail
+    api.define("pick", {"name": "colour", "label": "Colour", "type": "string"})
+    for number in range(11):  # the breakdown shows ten values, then "Other"
+        assert api.send(eventName=api.fqn("pick"), email="a@example.com",
+                        properties={"colour": f"c{number}"}).status_code == 204
+    assert "Other (1 value)" in page(browser, "/app/events/pick?by=colour")
+
+
 def test_detail_chart_totals_breakdown_and_latest(browser: Browser, api: Api) -> None:
     seed(api)
     html = page(browser, f"/app/events/purchase?{MARCH}")

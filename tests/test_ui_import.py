@@ -98,6 +98,12 @@ def test_mapping_is_proposed_from_the_headers(browser: Browser, api: Api) -> Non
     assert "3 rows" in html
 
 
+def test_a_one_row_file_says_1_row(browser: Browser, api: Api) -> None:
+    define_purchase(api)
+    html = browser.get(_upload(browser, "Email\nann@example.com\n")).text
+    assert "sales.csv · 1 row · into" in html
+
+
 def test_unreadable_file_goes_back_to_the_upload(browser: Browser, api: Api) -> None:
     define_purchase(api)
     location = _upload(browser, "Email\n")
