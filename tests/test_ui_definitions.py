@@ -49,6 +49,17 @@ def test_wizard_offers_the_four_ways(browser: Browser) -> None:
     assert browser.get("/app/new-event?way=teleport").status_code == 400
 
 
+@pytest.mark.parametrize("way", ["api", "import", "visualizer"])
+def test_back_from_a_way_shows_it_chosen(browser: Browser, way: str) -> None:
+    """"Back" led to the first step with "JavaScript code" chosen whatever the way was."""
+    details = browser.get(f"/app/new-event?way={way}").text
+    assert f'href="/app/new-event?chosen={way}">Back</a>' in details
+    first = browser.get(f"/app/new-event?chosen={way}").text
+    assert re.search(rf'value="{way}" checked>', first)
+    assert len(re.findall(r'name="way" value="\w+" checked', first)) == 1
+    assert re.search(r'value="javascript" checked>', browser.get("/app/new-event").text)
+
+
 def test_create_via_javascript_way(browser: Browser, api: Api) -> None:
     location = _create(browser, label="Plan upgraded", description="Upgrades <b>")
     assert location == "/app/events/plan_upgraded/properties?way=javascript"

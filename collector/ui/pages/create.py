@@ -41,7 +41,9 @@ async def new_event(request: Request, viewer: Viewer) -> Response:
     way = way_of(request.query_params.get("way"))
     if not way:
         error = {"way": "Way: choose how the event is created"} if "way" in request.query_params else {}
-        return render(request, "create/choose.html", {"ways": WAYS, "errors": error},
+        chosen = way_of(request.query_params.get("chosen")) or "javascript"  # "Back" keeps it
+        return render(request, "create/choose.html", {"ways": WAYS, "errors": error,
+                                                      "chosen": chosen},
                       status=400 if error else 200)
     return _details(request, way)
 
