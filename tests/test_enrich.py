@@ -59,15 +59,21 @@ def test_page_urls_are_cached_only_when_short() -> None:
 @pytest.mark.parametrize(("sent", "stored"), [
     ("https://s.example/mistakes.html?footfall_debug=1", "https://s.example/mistakes.html"),
     ("https://s.example/p?a=1&footfall_debug=1&b=%20x#frag?footfall_debug=1",
-     "https://s.example/p?a=1&b=%20x#frag?footfall_debug=1"),  # the fragment kept as it was
+     "https://s.example/p?a=1&b=%20x#frag"),  # a hash route's query too
     ("https://s.example/p?footfall_debug=0&Q=1;x&footfall_debug", "https://s.example/p?Q=1;x"),
     ("https://s.example/p?footfall_debug=1#top", "https://s.example/p#top"),
     ("https://s.example/p?footfall_debugger=1&x_footfall_debug=1",
      "https://s.example/p?footfall_debugger=1&x_footfall_debug=1"),  # other parameters
-    ("https://s.example/footfall_debug/?a=b+c#footfall_debug=1",
-     "https://s.example/footfall_debug/?a=b+c#footfall_debug=1"),
+    ("https://s.example/footfall_debug/?a=b+c#footfall_debug_x=1",
+     "https://s.example/footfall_debug/?a=b+c#footfall_debug_x=1"),
     ("not a url ?footfall_debug=1&é=ü", "not a url ?é=ü"),
-], ids=["only", "middle", "any-value", "fragment", "similar", "elsewhere", "text"])
+    # README: debug mode is on with footfall_debug=1 in the query or the hash.
+    ("https://s.example/p#footfall_debug=1", "https://s.example/p"),
+    ("https://s.example/p?a=1#x=2&footfall_debug=1", "https://s.example/p?a=1#x=2"),
+    ("https://s.example/p#/pricing?footfall_debug=1&tab=2", "https://s.example/p#/pricing?tab=2"),
+    ("https://s.example/p#section-footfall_debug", "https://s.example/p#section-footfall_debug"),
+], ids=["only", "middle", "any-value", "fragment", "similar", "elsewhere", "text", "hash",
+        "hash-params", "hash-route", "hash-anchor"])
 def test_the_debug_switch_leaves_page_url_and_referrer(sent: str, stored: str) -> None:
     props = page_properties(sent, "", sent, "", (None, None)).properties
     assert (props["hs_page_url"], props["hs_referrer"]) == (stored, stored)

@@ -55,17 +55,29 @@ def _parse_page_url(url: str) -> PageUrl:
 
 
 def without_debug_parameter(url: str) -> str:
-    """``url`` without its ``footfall_debug`` query parameters (debug mode's switch, whatever
-    its value), the rest of the query and the fragment kept as they were, so that a page
-    opened in debug mode counts as the same page. Only a URL naming it is taken apart."""
+    """``url`` without its ``footfall_debug`` parameters (debug mode's switch, whatever its
+    value), in the query and in the fragment (the tracker turns debug mode on from either:
+    ``#footfall_debug=1``, ``#/route?footfall_debug=1``), everything else kept as it was,
+    so that a page opened in debug mode counts as the same page. Only a URL naming it is
+    taken apart."""
     if DEBUG_PARAMETER not in url:
         return url
     base, hash_, fragment = url.partition("#")
     path, question, query = base.partition("?")
-    if not question:
-        return url
-    kept = [part for part in query.split("&") if part.partition("=")[0] != DEBUG_PARAMETER]
-    return path + ("?" + "&".join(kept) if kept else "") + hash_ + fragment
+    if question:
+        query = _without_switch(query)
+        base = path + ("?" + query if query else "")
+    if hash_:
+        route, question, params = fragment.partition("?")
+        fragment = (route + ("?" + kept if (kept := _without_switch(params)) else "")
+                    if question else _without_switch(fragment))
+        hash_ = "#" if fragment else ""
+    return base + hash_ + fragment
+
+
+def _without_switch(params: str) -> str:
+    return "&".join(part for part in params.split("&")
+                    if part.partition("=")[0] != DEBUG_PARAMETER)
 
 
 def _first_language(header: str) -> str:
