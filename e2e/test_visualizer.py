@@ -253,13 +253,13 @@ def test_a_visit_event_for_this_page_is_edited_in_the_overlay(page: Page, portal
     ui(page, "visit-value").fill("shop")
     ui(page, "save-visit").click()
     row = page.locator('[data-ff="definition"][data-name="saw_the_shop"]')
-    expect(row).to_contain_text("CONTAINS PATH shop")
+    expect(row).to_contain_text("path contains shop")  # in the words of the form
     row.locator('[data-ff="edit"]').click()
     expect(ui(page, "visit-value")).to_have_value("shop")
     ui(page, "visit-op").select_option("STARTS_WITH")
     ui(page, "visit-value").fill("/shop")
     ui(page, "save-visit").click()
-    expect(row).to_contain_text("STARTS_WITH PATH /shop")
+    expect(row).to_contain_text("path starts with /shop")
     expect(ui(page, "save-visit")).to_have_text("Save visit event")
 
 

@@ -11,6 +11,8 @@ var ffoToken = sessionStorage.getItem('_ffviz'),
     'input,select,button{margin:2px 0;padding:3px}input[type=text]{width:100%}.warn{color:#b00}' +
     'h3{margin:6px 0 2px;font-weight:bold}li{margin:3px 0}ul{padding-left:16px;margin:2px 0}',
   ffoS = {picked: null, picking: true, editing: null, editingVisit: null, defs: []},
+  ffoOps = [['EQ', 'is'], ['CONTAINS', 'contains'], ['STARTS_WITH', 'starts with'], ['REGEX', 'matches regex']],
+  ffoOns = [['PATH', 'path'], ['URL', 'full URL'], ['BASE_URL', 'base URL'], ['DOMAIN', 'domain']],
   ffoHost, ffoRoot, ffoBox;
 
 function ffoEl(tag, attrs, kids) {
@@ -191,6 +193,15 @@ function ffoEdit(def) {
   ffoShowMatches();
 }
 
+// A URL rule in the words of the visit form's selects: "path contains shop".
+function ffoRule(rule) {
+  var word = function (list, key) {
+    var found = list.filter(function (o) { return o[0] == key; })[0];
+    return found ? found[1] : key;
+  };
+  return word(ffoOns, rule.on) + ' ' + word(ffoOps, rule.operator) + ' ' + rule.value;
+}
+
 function ffoRow(def) {
   var edit = ffoEl('button', {text: 'Edit', 'data-ff': 'edit'}), del = ffoEl('button', {text: 'Delete', 'data-ff': 'delete'});
   edit.onclick = function () { (def.trackingType == 'VISITED_URL' ? ffoEditVisit : ffoEdit)(def); };
@@ -203,7 +214,7 @@ function ffoRow(def) {
       .catch(function (x) { ffoStatus('Not deleted: ' + x.message); });
   };
   return ffoEl('li', {'data-ff': 'definition', 'data-name': def.name}, [
-    ffoEl('span', {text: def.label + ' — ' + (def.selector || def.rule.operator + ' ' + def.rule.on + ' ' + def.rule.value) + ' '}), edit, del]);
+    ffoEl('span', {text: def.label + ' — ' + (def.selector || ffoRule(def.rule)) + ' '}), edit, del]);
 }
 
 function ffoList() {
@@ -255,8 +266,7 @@ function ffoClickSection() {
 
 function ffoVisitSection() {
   return [ffoEl('h3', {text: 'Page visit event'}), ffoField('visit-label', {placeholder: 'Event name', 'aria-label': 'Visit event name'}),
-    ffoSelect('visit-op', 'URL rule', [['EQ', 'is'], ['CONTAINS', 'contains'], ['STARTS_WITH', 'starts with'], ['REGEX', 'matches regex']]),
-    ffoSelect('visit-on', 'Part of the URL', [['PATH', 'path'], ['URL', 'full URL'], ['BASE_URL', 'base URL'], ['DOMAIN', 'domain']]),
+    ffoSelect('visit-op', 'URL rule', ffoOps), ffoSelect('visit-on', 'Part of the URL', ffoOns),
     ffoField('visit-value', {value: location.pathname, 'aria-label': 'URL rule value'}), ffoButton('save-visit', 'Save visit event', ffoSaveVisit)];
 }
 
