@@ -8,6 +8,7 @@ and ``GET /events/v3/limits`` publishes ``Limits.as_public_dict``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 
 from collector.model import BUILT_IN_EVENTS
@@ -75,9 +76,18 @@ def property_name_problem(name: str, limits: Limits) -> str | None:
     return None
 
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_SPELLED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                          "ß": "ss", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th",
+                          "Þ": "TH", "ð": "d", "Ð": "D"})
+
+
 def name_from_label(label: str, limits: Limits) -> str:
-    """Derive an internal event name from a label, as HubSpot does when ``name`` is omitted."""
-    return clean_property_name(label, limits) or "event"
+    """Derive an internal name from a label, as HubSpot does when ``name`` is omitted:
+    accented letters keep their base letter ("Møte booket" → ``mote_booket``)."""
+    decomposed = unicodedata.normalize("NFKD", label.translate(_SPELLED))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return clean_property_name(plain, limits) or "event"
 
 
 def clean_property_name(raw: str, limits: Limits) -> str:

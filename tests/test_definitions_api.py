@@ -146,6 +146,11 @@ def test_object_type_id_follows_the_primary_object(api: Api, primary: str, type_
 @pytest.mark.parametrize(("label", "name"), [
     pytest.param("Signed Up For Demo", "signed_up_for_demo", id="words"),
     pytest.param("  Viewed   pricing page!  ", "viewed_pricing_page", id="punctuation-and-spaces"),
+    # Letters with accents keep their base letter (the seeds' own languages), instead of
+    # each becoming "_" ("Møte booket" was m_te_booket).
+    pytest.param("Møte booket", "mote_booket", id="norwegian"),
+    pytest.param("Anmeldung für Straßenfest", "anmeldung_fur_strassenfest", id="german"),
+    pytest.param("Événement spécial Æble", "evenement_special_aeble", id="french-danish"),
 ])
 def test_name_is_derived_from_label_when_omitted(api: Api, label: str, name: str) -> None:
     response = create(api, label=label)
@@ -172,8 +177,10 @@ def test_derived_name_is_always_a_valid_event_name(api: Api, label: str) -> None
 
 
 def test_property_name_is_derived_from_label_when_omitted(api: Api) -> None:
-    body = api.define("signed_up", {"label": "Plan Tier", "type": "string"})
+    body = api.define("signed_up", {"label": "Plan Tier", "type": "string"},
+                      {"label": "Größe", "type": "string"})
     assert custom_property(body, "plan_tier")["label"] == "Plan Tier"
+    assert custom_property(body, "grosse")["label"] == "Größe"
 
 
 @pytest.mark.parametrize("name", [
