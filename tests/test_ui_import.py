@@ -217,6 +217,25 @@ def test_mapping_errors_re_render(browser: Browser, api: Api, form: dict[str, st
     assert api.events()["results"] == []
 
 
+def test_a_refused_date_pattern_stays_in_its_field(browser: Browser, api: Api) -> None:
+    """A refused strptime pattern came back as an option of the format list, its own field
+    empty: correcting it meant typing it again."""
+    define_purchase(api)
+    location = _upload(browser)
+    browser.get(location)
+    html = browser.post(location, {"map_0": "email", "date_format": "auto",
+                                   "date_pattern": "%d/%q", "action": "dry_run"}).text
+    assert 'id="date_pattern" name="date_pattern" type="text" value="%d/%q"' in html
+    assert '<option value="%d/%q"' not in html
+    assert 'id="date_pattern-error"' in html
+    assert '<a href="#date_pattern">Date format:' in html
+    # A named format chosen in the list stays chosen there.
+    again = browser.post(location, {"map_0": "ignore", "date_format": "DD/MM/YYYY",
+                                    "action": "dry_run"}).text
+    assert '<option value="DD/MM/YYYY" selected>' in again
+    assert 'id="date_pattern" name="date_pattern" type="text" value=""' in again
+
+
 def test_another_portal_sees_nothing(browser: Browser, api: Api, other: Api,
                                      client: TestClient) -> None:
     define_purchase(api)

@@ -198,7 +198,8 @@ async def start_import(request: Request, viewer: Viewer) -> Response:
                                text(form, f"newprop_type_{i}"))
               for i, h in enumerate(table.headers)}
     creating = request.query_params.get("create", "").strip() or None
-    date_format = text(form, "date_pattern").strip() or text(form, "date_format", "auto")
+    pattern = text(form, "date_pattern").strip()
+    date_format = pattern or text(form, "date_format", "auto")
     try:
         definition = await _event(request, viewer, table, _overrides(chosen))
     except ClientError as exc:
@@ -215,7 +216,7 @@ async def start_import(request: Request, viewer: Viewer) -> Response:
     try:
         date_parser(date_format)
     except BadDateFormat as exc:
-        errors["date_format"] = f"Date format: {exc}"
+        errors["date_pattern" if pattern else "date_format"] = f"Date format: {exc}"
     if errors:
         return await _mapping_page(request, viewer, chosen=chosen, date_format=date_format,
                                    errors=errors, status=400)
