@@ -232,7 +232,12 @@ def test_overlay_fields_have_names_and_saving_is_announced(page: Page, portal: P
     page.click('[data-plan="basic"] span')
     expect(panel.get_by_role("textbox", name="CSS selector")).to_have_value('[data-plan="basic"]')
     panel.get_by_role("textbox", name="Click event name").fill("Chose basic")
+    pattern = panel.get_by_role("textbox", name="Pages whose path matches")
+    expect(pattern).to_be_hidden()  # asked for only with "Pages whose path matches"
+    panel.get_by_role("combobox", name="Pages").select_option("regex")
+    expect(pattern).to_be_visible()
     panel.get_by_role("combobox", name="Pages").select_option("path")
+    expect(pattern).to_be_hidden()
     panel.get_by_role("button", name="Save click event").click()
     # The tracking script is cached for 5 minutes: a reload right away tracks nothing yet.
     expect(panel.get_by_role("status")).to_contain_text("within 5 minutes")

@@ -147,6 +147,7 @@ function ffoSaveClick() {
     ffoS.editing = null;
     ffoQ('label').value = '';
     ffoQ('scope').value = 'all';
+    ffoScopeShown();
     ffoQ('save').textContent = 'Save click event';
     ffoLoad();
   })
@@ -187,6 +188,7 @@ function ffoEdit(def) {
   ffoQ('selector').value = def.selector;
   ffoQ('save').textContent = 'Update ' + def.label;
   ffoQ('scope').value = 'keep';
+  ffoScopeShown();
   ffoQ('cap-text').checked = def.capture.text;
   ffoQ('cap-href').checked = def.capture.href;
   ffoQ('cap-url').checked = def.capture.pageUrl;
@@ -248,9 +250,17 @@ function ffoSelect(name, label, options) {
   return ffoEl('select', {'data-ff': name, 'aria-label': label}, options.map(function (o) { return ffoEl('option', {value: o[0], text: o[1]}); }));
 }
 
+// The path pattern is asked for only when "Pages whose path matches" is chosen.
+function ffoScopeShown() {
+  ffoQ('scope-value').hidden = ffoQ('scope').value != 'regex';
+}
+
 function ffoClickSection() {
-  var sel = ffoField('selector', {'aria-label': 'CSS selector'});
+  var sel = ffoField('selector', {'aria-label': 'CSS selector'}),
+    scope = ffoSelect('scope', 'Pages', [['all', 'On every page'], ['path', 'Only on this page'],
+      ['regex', 'Pages whose path matches'], ['keep', 'Keep the saved pages']]);
   sel.oninput = ffoShowMatches;
+  scope.onchange = ffoScopeShown;
   return [ffoEl('h3', {text: 'Click event'}), ffoButton('picking', 'Pause picking', function () {
     ffoS.picking = !ffoS.picking;
     this.textContent = ffoS.picking ? 'Pause picking' : 'Pick elements';
@@ -259,9 +269,8 @@ function ffoClickSection() {
   ffoButton('narrow', 'Narrow', function () { if (ffoS.picked) ffoUse(ffsNarrow(ffoQ('selector').value, ffoS.picked)); }),
   ffoField('label', {placeholder: 'Event name', 'aria-label': 'Click event name'}), ffoCheck('cap-text', 'element text'), ffoCheck('cap-href', 'link'),
   ffoCheck('cap-url', 'page URL'),
-  ffoSelect('scope', 'Pages', [['all', 'On every page'], ['path', 'Only on this page'], ['regex', 'Pages whose path matches'],
-    ['keep', 'Keep the saved pages']]),
-  ffoField('scope-value', {placeholder: 'regular expression on the path', 'aria-label': 'Pages whose path matches'}), ffoButton('save', 'Save click event', ffoSaveClick)];
+  scope, ffoField('scope-value', {placeholder: 'regular expression on the path', 'aria-label': 'Pages whose path matches',
+    hidden: ''}), ffoButton('save', 'Save click event', ffoSaveClick)];
 }
 
 function ffoVisitSection() {
