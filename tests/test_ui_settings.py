@@ -12,6 +12,7 @@ from collector.auth import hash_token
 from collector.portals import NewPortal
 from collector.storage import Store
 from tests.conftest import Api, in_store
+from tests.jshits import hit, post_hits
 from tests.uikit import Browser
 
 
@@ -157,6 +158,20 @@ def test_the_do_not_track_box_names_both_signals(browser: Browser) -> None:
     """The setting drops hits with DNT or Sec-GPC; the box named Do Not Track only."""
     page = browser.get("/app/settings").text
     assert "Respect the browser's Do Not Track and Global Privacy Control signals" in page
+
+
+def test_hits_kept_out_are_counted_where_the_settings_are(browser: Browser, api: Api) -> None:
+    """Hits dropped for the allowed domains (or Do Not Track, or as bots) were counted only
+    in the API: an owner whose domain list missed their site saw no data and no reason."""
+    assert "Hits not stored" not in browser.get("/app/settings").text
+    api.patch("/footfall/v1/tracking/settings", json={"allowedDomains": ["shop.example"]})
+    for origin in ("https://evil.example", "https://shop.example.org"):
+        post_hits(api.client, api.portal_id, hit(), headers={"Origin": origin})
+    post_hits(api.client, api.portal_id, hit(), user_agent="curl/8.0")
+    html = browser.get("/app/settings").text
+    assert "Hits not stored" in html
+    assert "<dt>From sites not on the allowed domains</dt><dd>2</dd>" in html
+    assert "<dt>From bots and automated browsers</dt><dd>1</dd>" in html
 
 
 def test_bad_domain_re_renders_naming_the_line(browser: Browser, api: Api) -> None:

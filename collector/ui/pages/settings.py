@@ -27,6 +27,11 @@ from collector.ui.session import session_of
 from snippets import render as snippets
 
 TOKEN_NAME_LENGTH = 100
+# Hits the collector acknowledged but kept out, by counter (GET /footfall/v1/tracking/counters).
+DROPPED = {"foreign_origin_hits": "From sites not on the allowed domains",
+           "do_not_track_hits": "From browsers that ask not to be tracked (Do Not Track, GPC)",
+           "bot_hits": "From bots and automated browsers",
+           "hits_over_batch_limit": "Over the limit of hits in one request"}
 PATH = BASE + "/settings"
 _LABELS = {"token_name": "Token name", "allowed_domains": "Allowed domains",
            "privacy": "Privacy mode"}
@@ -38,6 +43,7 @@ async def _page(request: Request, viewer: Viewer, *, errors: FieldErrors | None 
     svc = services(request)
     tracking = await load_settings(svc.store, viewer.portal_id)
     tokens = await svc.store.list_tokens(viewer.portal_id)
+    counters = await svc.store.tracking_counters(viewer.portal_id)
     src = script_url(request, viewer.portal_id)
     values = {"token_name": "", "allowed_domains": "\n".join(tracking.allowed_domains),
               "privacy": _privacy(tracking),
@@ -49,6 +55,7 @@ async def _page(request: Request, viewer: Viewer, *, errors: FieldErrors | None 
         "values": values, "errors": errors or {}, "new_token": new_token_text,
         "new_token_id": hash_token(new_token_text)[:TOKEN_ID_LENGTH] if new_token_text else "",
         "max_domains": MAX_DOMAINS, "portal_id": viewer.portal_id,
+        "dropped": [(label, counters[key]) for key, label in DROPPED.items() if counters.get(key)],
         "token_form_id": secrets.token_urlsafe(12)}, status=status)
 
 
