@@ -12,6 +12,7 @@ from collector.portals import NewPortal
 from collector.properties import PROPERTY_TYPES
 from tests.conftest import Api
 from tests.uikit import Browser
+from tests.visual import launch
 
 PLAN = {"name": "plan", "label": "Plan", "type": "enumeration",
         "options": [{"label": "Pro", "value": "pro"}, {"label": "Team", "value": "team"}]}
@@ -279,6 +280,22 @@ def test_details_edit(browser: Browser, api: Api) -> None:
     assert "Event details saved." in browser.follow(ok).text
     stored = api.get("/events/v3/event-definitions/signed_up").json()
     assert (stored["label"], stored["description"]) == ("Signed up!", "d")
+
+
+def test_event_pages_say_what_an_autotracked_event_matches(browser: Browser, api: Api) -> None:
+    """The header read "manual" / "visited url" where the list reads "Code or API" /
+    "Visited URL", and no page showed the selector or URL rule the event tracks."""
+    session = launch(api)
+    session.create(label="Clicked buy", name="clicked_buy", trackingType="CLICKED_ELEMENT",
+                   selector='[data-track="buy"]')
+    session.create(label="Saw shop", name="saw_shop", trackingType="VISITED_URL",
+                   rule={"operator": "CONTAINS", "on": "PATH", "value": "/shop"})
+    api.define("signed_up")
+    clicked = browser.get("/app/events/clicked_buy").text
+    assert "· Clicked element: <code>[data-track=&#34;buy&#34;]</code></p>" in clicked
+    visited = browser.get("/app/events/saw_shop/properties").text
+    assert "· Visited URL: path contains /shop</p>" in visited
+    assert "· Code or API</p>" in browser.get("/app/events/signed_up/code").text
 
 
 def test_archive(browser: Browser, api: Api) -> None:

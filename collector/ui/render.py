@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from collector.ui.session import session_of
+from collector.ui.tracking_words import TRACKING_TYPES, rule_words
 
 BASE = "/app"
 
@@ -84,6 +85,8 @@ def _env() -> jinja2.Environment:
     env.globals["static"] = static_url
     env.filters["datetime"] = format_ms
     env.filters["iso"] = format_iso
+    env.filters["rule_words"] = rule_words
+    env.globals["tracking_types"] = TRACKING_TYPES
     return env
 
 

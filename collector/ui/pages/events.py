@@ -22,10 +22,10 @@ from collector.limits import Limits, event_name_problem
 from collector.model import EventDefinition
 from collector.ui.access import Viewer, portal_page
 from collector.ui.render import render
+from collector.ui.tracking_words import TRACKING_TYPES
 
 DAYS = 30
-TYPES = {"MANUAL": "Code or API", "CLICKED_ELEMENT": "Clicked element",
-         "VISITED_URL": "Visited URL", "PAGE_VIEW": "Page view (built in)"}
+TYPES = TRACKING_TYPES
 MAX_SEARCH = 100
 
 
