@@ -43,6 +43,8 @@ def test_upload_imports_and_reports(api: Api, database: str) -> None:
     report = api.get(f"/footfall/v1/imports/{started['id']}/errors")
     assert report.status_code == 200
     assert report.headers["content-type"].startswith("text/csv")
+    # Named after the file, as `footfall import` names its report, not after the job id.
+    assert report.headers["content-disposition"] == 'attachment; filename="sales.csv.errors.csv"'
     lines = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert [(r["row"], r["column"], r["value"]) for r in lines] == [
         ("3", "Plan", "platinum"), ("4", "Email", "")]

@@ -247,5 +247,8 @@ def report_response(jobs: ImportJobs, portal_id: int, job_id: str) -> FileRespon
     if report is None:
         raise NotFound("No error report for this import here (reports are kept by the"
                        " collector process that ran the import, until it stops)")
+    job = jobs.get(portal_id, job_id)
+    name = job.request.file_name if job is not None else None
+    # As `footfall import` names it beside the file: sales.csv.errors.csv.
     return FileResponse(report, media_type="text/csv; charset=utf-8",
-                        filename=f"import-{job_id}-errors.csv")
+                        filename=f"{name}.errors.csv" if name else f"import-{job_id}-errors.csv")
