@@ -100,8 +100,13 @@ def test_banner_names_archived_events_and_advises_by_name(browser: Browser, api:
     assert "Archived events still receive hits" in archived
     assert f'href="/app/events/retired">Retired</a> <code>{api.fqn("retired")}</code> (2)' in archived
     creatable, cannot = rest.split("cannot be an event's name")
-    assert f"<code>{api.fqn('ghost')}</code> (1)" in creatable
-    assert "Create the event (same internal name)" in creatable
+    # The internal name to give (not the fully qualified one, which the form refuses), and
+    # a link to the wizard with it filled in.
+    assert (f'<code>{api.fqn("ghost")}</code> (1; <a href="/app/new-event?way=javascript&amp;'
+            'name=ghost">create the event with the internal name <code>ghost</code></a>)'
+            ) in creatable
+    wizard = page(browser, "/app/new-event?way=javascript&name=ghost")
+    assert 'id="name" name="name" type="text" value="ghost"' in wizard
     assert misnamed not in creatable
     assert "Checkout Done!" not in creatable
     assert (f"<code>{misnamed}</code> (1; probably meant"

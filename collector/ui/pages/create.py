@@ -25,6 +25,7 @@ OBJECT_CHOICES = [(key, key.capitalize()) for key in OBJECT_TYPE_IDS]
 _LABELS = {"label": "Event name", "name": "Internal name", "description": "Description",
            "primary_object": "Associated object", "url": "Page URL"}
 _FIELDS = {"primaryObject": "primary_object"}
+MAX_PREFILL = 100
 
 
 def _details(request: Request, way: str, values: dict[str, str] | None = None,
@@ -45,7 +46,9 @@ async def new_event(request: Request, viewer: Viewer) -> Response:
         return render(request, "create/choose.html", {"ways": WAYS, "errors": error,
                                                       "chosen": chosen},
                       status=400 if error else 200)
-    return _details(request, way)
+    # The events list links here with the internal name that failed hits used.
+    name = request.query_params.get("name", "")[:MAX_PREFILL]
+    return _details(request, way, {"primary_object": "CONTACT", "name": name} if name else None)
 
 
 @portal_page

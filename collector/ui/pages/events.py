@@ -67,6 +67,7 @@ class UnknownName:
     count: int
     creatable: bool  # the name can be an internal name: creating the event fixes it
     suggestion: str | None  # for one that cannot: the fully qualified name it likely meant
+    internal: str | None = None  # for one that can: the internal name to create it with
 
 
 def _internal_name(raw: str, portal_id: int, limits: Limits) -> str | None:
@@ -78,10 +79,10 @@ def unknown_names(unknown: dict[str, int], portal_id: int, limits: Limits) -> li
     """The ten most frequent undefined names of failed hits, each with what would fix it."""
     found = []
     for raw, count in sorted(unknown.items(), key=lambda item: -item[1])[:10]:
-        creatable = _internal_name(raw, portal_id, limits) is not None
-        meant = None if creatable else _internal_name(raw.strip().lower(), portal_id, limits)
-        found.append(UnknownName(raw, count, creatable,
-                                 event_type(meant, portal_id) if meant else None))
+        internal = _internal_name(raw, portal_id, limits)
+        meant = None if internal else _internal_name(raw.strip().lower(), portal_id, limits)
+        found.append(UnknownName(raw, count, internal is not None,
+                                 event_type(meant, portal_id) if meant else None, internal))
     return found
 
 
