@@ -107,6 +107,10 @@ def test_an_enumeration_of_several_options_counts_for_each(sales: Api) -> None:
                **{"filter[note]": "100%"})["completions"] == 0
     assert get(sales, "/events/purchase/summary", **MARCH,
                **{"filter[plan]": "gol_"})["completions"] == 0
+    # Options are case-sensitive on both backends (SQLite's LIKE is not: GOLD found "gold"
+    # in "silver;gold" there, and nothing on PostgreSQL).
+    assert get(sales, "/events/purchase/summary", **MARCH,
+               **{"filter[plan]": "GOLD"})["completions"] == 0
     notes = get(sales, "/events/purchase/breakdown", property="note", **MARCH)
     assert {"value": "100%_off", "count": 2} in notes["values"]
 

@@ -20,7 +20,7 @@ from collector.analytics.model import (
     WindowCounts,
 )
 from collector.model import StoredCompletion
-from collector.storage.queries import Connection, Dialect, like_literal
+from collector.storage.queries import Connection, Dialect
 from collector.storage.rollup import DAY_MS
 
 _ADJUSTED = "CASE WHEN adjustments IS NULL THEN 0 ELSE 1 END"
@@ -80,8 +80,11 @@ def _matching(dialect: Dialect, scope: Scope) -> tuple[str, list[str]]:
     for key, value in scope.filters:
         expr = dialect.prop("w.properties", key)
         if key in scope.several:
-            clauses.append(f"({expr} = ? OR ';' || {expr} || ';' LIKE ? ESCAPE '\\')")
-            values += [value, f"%;{like_literal(value)};%"]
+            # replace() finds ";option;" case-sensitively on both backends (SQLite's LIKE
+            # ignores ASCII case, PostgreSQL's does not).
+            joined = f"(';' || {expr} || ';')"
+            clauses.append(f"({expr} = ? OR replace({joined}, ?, '') <> {joined})")
+            values += [value, f";{value};"]
         else:
             clauses.append(f"{expr} = ?")
             values.append(value)
