@@ -58,6 +58,26 @@ def test_series_with_a_property_filter(sales: Api) -> None:
     assert two["completions"] == 1
 
 
+def test_a_typed_filter_matches_the_value_as_stored(api: Api) -> None:
+    """Values are stored in one form per type (2024-03-04T10:00:00.000Z, 12.5, true): a
+    filter written as they were sent (the snippet's own example) found nothing."""
+    api.define("paid", {"name": "at", "label": "At", "type": "datetime"},
+               {"name": "amount", "label": "Amount", "type": "number"},
+               {"name": "trial", "label": "Trial", "type": "bool"},
+               {"name": "note", "label": "Note", "type": "string"})
+    assert api.send(eventName=api.fqn("paid"), email="a@example.com",
+                    occurredAt="2024-03-04T10:00:00Z",
+                    properties={"at": "2024-03-04T10:00:00Z", "amount": "12.50",
+                                "trial": True, "note": "12.50"}).status_code == 204
+    for prop, value, found in [("at", "2024-03-04T10:00:00Z", 1), ("at", "1709546400000", 1),
+                               ("amount", "12.50", 1), ("amount", "12.5", 1),
+                               ("trial", "True", 1), ("trial", "false", 0),
+                               ("note", "12.5", 0), ("note", "12.50", 1),
+                               ("amount", "lots", 0)]:
+        body = get(api, "/events/paid/summary", **MARCH, **{f"filter[{prop}]": value})
+        assert body["completions"] == found, (prop, value)
+
+
 def test_summary_counts_unique_records(sales: Api) -> None:
     body = get(sales, "/events/purchase/summary", **MARCH)
     assert (body["completions"], body["uniqueRecords"], body["adjusted"], body["failed"]) == (

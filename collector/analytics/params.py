@@ -17,7 +17,7 @@ from collector.errors import FieldError
 from collector.limits import PROPERTY_NAME_RE
 from collector.model import EventDefinition
 from collector.numerals import decimal
-from collector.properties import STANDARD_PROPERTIES, PropertyDef
+from collector.properties import STANDARD_PROPERTIES, BadValue, PropertyDef, coerce_value
 
 MAX_BUCKETS = 400
 MAX_FILTERS = 5
@@ -138,9 +138,26 @@ def event_properties(definition: EventDefinition | None) -> dict[str, PropertyDe
 
 
 def for_event(query: EventParams, known: dict[str, PropertyDef]) -> EventParams:
-    """``query`` knowing which of the event's properties are enumerations."""
+    """``query`` knowing which of the event's properties are enumerations, its filter values
+    of typed properties in the form they are stored in."""
     several = frozenset(name for name, prop in known.items() if prop.type == "enumeration")
-    return replace(query, several=several)
+    filters = tuple((name, _as_stored(known.get(name), value)) for name, value in query.filters)
+    return replace(query, several=several, filters=filters)
+
+
+_STORED_FORMS = frozenset({"number", "bool", "date", "datetime"})
+
+
+def _as_stored(prop: PropertyDef | None, value: str) -> str:
+    """A typed property's value as stored (``12.50`` → ``12.5``, ``True`` → ``true``, a
+    datetime → ``…T10:00:00.000Z``), so a filter written as the value was sent matches it;
+    a value the type refuses is kept, and matches nothing."""
+    if prop is None or prop.type not in _STORED_FORMS:
+        return value
+    try:
+        return coerce_value(prop, value)
+    except BadValue:
+        return value
 
 
 def check_properties(names: Sequence[tuple[str, str]], known: dict[str, PropertyDef],
