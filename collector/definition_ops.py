@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from collector.autotrack.rules import ELEMENT_PROPERTY
 from collector.completions import resolve_event_name
 from collector.definitions import apply_patch, parse_new_definition, parse_property, patch_property
 from collector.errors import ClientError, Conflict, FieldError, NotFound, ValidationFailed
@@ -128,13 +129,25 @@ async def update_property(svc: Services, current: EventDefinition, name: str,
     return saved.custom_properties[custom_property_index(saved, name)]
 
 
+def kept_properties(definition: EventDefinition) -> dict[str, str]:
+    """The custom properties that cannot be deleted, each with the reason."""
+    kept = {}
+    rule = definition.matching_rule
+    if rule is not None:
+        kept[rule.event_property] = "used by customMatchingId"
+    if definition.tracking_type == "CLICKED_ELEMENT":
+        # The tracker sends it with every click (for retroactive matching): without it,
+        # every click would be stored as adjusted.
+        kept[ELEMENT_PROPERTY["name"]] = "the tracker records the clicked element in it"
+    return kept
+
+
 async def delete_property(svc: Services, current: EventDefinition, name: str) -> None:
     def delete(definition: EventDefinition) -> EventDefinition:
         index = custom_property_index(definition, name)
-        rule = definition.matching_rule
-        if rule is not None and rule.event_property == name:
-            raise ClientError(f"{name!r} is used by customMatchingId and cannot be deleted",
-                              (FieldError("propertyName", "used by customMatchingId", "IN_USE"),))
+        if (reason := kept_properties(definition).get(name)) is not None:
+            raise ClientError(f"{name!r} cannot be deleted: {reason}",
+                              (FieldError("propertyName", reason, "IN_USE"),))
         props = definition.custom_properties[:index] + definition.custom_properties[index + 1:]
         return replace(definition, custom_properties=props, updated_at=now_ms())
 

@@ -270,6 +270,22 @@ def test_property_used_for_matching_is_kept(browser: Browser, api: Api) -> None:
     assert "used by customMatchingId" in browser.follow(response).text
 
 
+def test_the_clicked_element_property_is_kept(browser: Browser, api: Api) -> None:
+    """ff_element could be deleted like any property, after which every click the tracker
+    recorded (it always sends it) was stored "adjusted", its description dropped."""
+    launch(api).create(label="Clicked buy", name="clicked_buy", trackingType="CLICKED_ELEMENT",
+                       selector='[data-track="buy"]')
+    page = browser.get("/app/events/clicked_buy/properties").text
+    assert 'aria-label="Delete Clicked element"' not in page
+    response = browser.post("/app/events/clicked_buy/properties/ff_element/delete")
+    assert "the tracker records the clicked element in it" in browser.follow(response).text
+    refused = api.delete(f"/events/v3/event-definitions/{api.fqn('clicked_buy')}/property/ff_element")
+    assert refused.status_code == 400, refused.text
+    names = [p["name"] for p in api.get("/events/v3/event-definitions/clicked_buy").json()[
+        "properties"] if not p["hubspotDefined"]]
+    assert names == ["ff_element"]
+
+
 def test_details_edit(browser: Browser, api: Api) -> None:
     api.define("signed_up")
     browser.get("/app/events/signed_up/properties")

@@ -44,6 +44,7 @@ def _page(request: Request, definition: EventDefinition, *, editing: PropertyDef
         "editing": editing, "form": form or (PropertyForm.of(editing) if editing else PropertyForm()),
         "errors": errors or {}, "type_choices": TYPE_CHOICES, "type_labels": ALL_TYPE_LABELS,
         "details": details or {"label": definition.label, "description": definition.description},
+        "kept": ops.kept_properties(definition),
         "standard": list(STANDARD_PROPERTIES.values()) if definition.include_default_properties
         else [], "limits": services(request).settings.limits,
     }, status=status)
