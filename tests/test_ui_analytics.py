@@ -302,6 +302,16 @@ def test_timeline_newest_first_with_event_filter(browser: Browser, api: Api) -> 
     assert "Event: choose one of this contact" in page(browser, path + "?event=nope", 400)
 
 
+def test_a_page_view_on_a_timeline_is_one_page_view(browser: Browser, api: Api) -> None:
+    """Each page view on a contact's timeline was labelled "Page views"."""
+    post_hits(api.client, api.portal_id, hit(e="ann@example.com"))
+    ann = re.search(r'href="/app/contacts/(\d+)">ann@example.com', page(browser, "/app/contacts?q=ann"))
+    assert ann
+    html = page(browser, f"/app/contacts/{ann.group(1)}")
+    assert 'href="/app/events/e_visited_page">Page view</a>' in html
+    assert "Page views (1)" in html  # the filter's choice counts them
+
+
 def test_other_portals_data_is_404(browser: Browser, api: Api, other: Api,
                                    portals: list[NewPortal], client: TestClient) -> None:
     other.define("secret_event")

@@ -77,6 +77,8 @@ async def contact_detail(request: Request, viewer: Viewer) -> Response:
         "event_choices": [("", f"All events ({contact.completions:,})")] + [
             (name, f"{events[name]} ({count:,})")
             for name, count in sorted(contact.events.items(), key=lambda i: events[i[0]].lower())],
+        # Each item is one completion: one "Page view" (the filter's choice counts "Page views").
+        "items": {**events, PAGE_VIEW: "Page view"} if PAGE_VIEW in events else events,
         "days": _days(rows[:PAGE]), "next_page": next_page, "paged": after is not None,
         "first_page": f"{BASE}/contacts/{contact.id}" + (f"?event={event}" if event else ""),
         "labels": labels, "page_view": PAGE_VIEW, "ordered": view.ordered,
