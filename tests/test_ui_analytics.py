@@ -256,7 +256,13 @@ def test_empty_event_says_how_to_send_the_first_completion(browser: Browser, api
 
 
 def test_contacts_search_and_recent(browser: Browser, api: Api) -> None:
-    assert "No contacts yet" in page(browser, "/app/contacts")
+    empty = page(browser, "/app/contacts")
+    assert "No contacts yet" in empty
+    # Every visitor the tracking code counts is one (an anonymous visitor until identified):
+    # the text named identified visitors only.
+    assert "every visitor your tracking code counts (an anonymous visitor until" in empty
+    post_hits(api.client, api.portal_id, hit())
+    assert "Anonymous visitor" in page(browser, "/app/contacts")
     seed(api)
     recent = page(browser, "/app/contacts").split("<tbody>")[1]
     assert recent.index("bob@example.com") < recent.index("cy@example.com") < recent.index(
