@@ -231,6 +231,10 @@ def test_overlay_fields_have_names_and_saving_is_announced(page: Page, portal: P
     panel = page.get_by_role("dialog", name="Footfall visualizer")
     page.click('[data-plan="basic"] span')
     expect(panel.get_by_role("textbox", name="CSS selector")).to_have_value('[data-plan="basic"]')
+    panel.get_by_role("textbox", name="Click event name").fill("")
+    panel.get_by_role("button", name="Save click event").click()
+    # The field is named once ("label: label: …" before).
+    expect(panel.get_by_role("status")).to_have_text("Not saved: label: must not be empty")
     panel.get_by_role("textbox", name="Click event name").fill("Chose basic")
     pattern = panel.get_by_role("textbox", name="Pages whose path matches")
     expect(pattern).to_be_hidden()  # asked for only with "Pages whose path matches"

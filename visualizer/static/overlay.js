@@ -34,7 +34,8 @@ function ffoApi(method, path, body) {
     'X-Footfall-Visualizer': ffoToken}, body: body ? JSON.stringify(body) : undefined})
     .then(function (r) {
       return r.status == 204 ? {} : r.json().then(function (j) {
-        if (!r.ok) throw new Error(j.errors && j.errors.length ? j.errors.map(function (e) { return e.in + ': ' + e.message; }).join('; ') : j.message);
+        // Each error's message names its field already ("label: must not be empty").
+        if (!r.ok) throw new Error(j.errors && j.errors.length ? j.errors.map(function (e) { return e.message; }).join('; ') : j.message);
         return j;
       });
     });
