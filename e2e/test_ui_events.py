@@ -202,6 +202,22 @@ def test_code_with_a_syntax_error_is_not_saved(desktop: BrowserContext, portal: 
     assert console.errors == []
 
 
+def test_a_long_word_in_a_label_wraps_on_a_phone(browser: Browser, desktop: BrowserContext,
+                                                 portal: Portal) -> None:
+    """A label without spaces (a long German compound, a pasted URL) made the event pages
+    1,400 px wide on a 390 px phone: the heading and the internal name did not wrap."""
+    word = "Kundenzufriedenheitsumfrageteilnahmebestaetigungsformularabsendung"
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": word, "name": "k" * 50, "description": word * 2})
+    page = desktop.new_page()
+    sign_in(page, portal)
+    base = portal.collector.url
+    phone_pass(browser, desktop, base, {
+        "long-overview": "/app/events/" + "k" * 50,
+        "long-properties": f"/app/events/{'k' * 50}/properties",
+        "long-code": f"/app/events/{'k' * 50}/code", "long-list": "/app/events"})
+
+
 def test_keyboard_only_sign_in_and_focus_is_visible(desktop: BrowserContext,
                                                     portal: Portal) -> None:
     page = desktop.new_page()
