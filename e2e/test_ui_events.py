@@ -209,6 +209,8 @@ def test_a_long_word_in_a_label_wraps_on_a_phone(browser: Browser, desktop: Brow
     word = "Kundenzufriedenheitsumfrageteilnahmebestaetigungsformularabsendung"
     portal.call("POST", "/events/v3/event-definitions", {
         "label": word, "name": "k" * 50, "description": word * 2})
+    portal.call("POST", "/events/v3/send", {  # a long email in the latest completions
+        "eventName": portal.fqn("k" * 50), "email": word.lower() + "@example.com"})
     page = desktop.new_page()
     sign_in(page, portal)
     base = portal.collector.url
