@@ -365,6 +365,16 @@ def test_an_archived_events_code_is_not_said_to_be_in_the_tracking_code(
     assert "window.__signedUp" not in client.get(f"/js/{api.portal_id}.js").text
 
 
+def test_every_copy_button_of_the_code_page_has_its_own_name(browser: Browser, api: Api) -> None:
+    """The curl and Python examples' buttons were both "Copy": one name for two targets."""
+    api.define("signed_up")
+    html = browser.get("/app/events/signed_up/code?way=api").text
+    names = re.findall(r'<button type="button"[^>]*class="[^"]*copy-button[^"]*"[^>]*>([^<]+)</button>',
+                       html)
+    assert len(names) == 4
+    assert len(set(names)) == len(names), names
+
+
 def test_code_panel_checks_syntax_in_a_worker_allowed_to_compile(
         browser: Browser, api: Api, client: TestClient) -> None:
     api.define("signed_up")
