@@ -104,6 +104,18 @@ def test_a_one_row_file_says_1_row(browser: Browser, api: Api) -> None:
     assert "sales.csv · 1 row · into" in html
 
 
+def test_no_error_report_is_offered_when_no_row_was_rejected(browser: Browser, api: Api) -> None:
+    """The link was there for every finished job, and gave a report of only its header."""
+    define_purchase(api)
+    location = _upload(browser, "Email\nann@example.com\n")
+    browser.get(location)
+    run = browser.post(location, {"map_0": "email", "action": "run"})
+    job_id = _wait(browser, api, run.headers["location"])
+    done = browser.get(run.headers["location"]).text
+    assert "Import finished" in done
+    assert f"/app/import/jobs/{job_id}/errors" not in done
+
+
 def test_unreadable_file_goes_back_to_the_upload(browser: Browser, api: Api) -> None:
     define_purchase(api)
     location = _upload(browser, "Email\n")
