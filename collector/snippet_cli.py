@@ -13,6 +13,8 @@ async def snippet_text(store: Store, portal_id: int, event_name: str) -> str:
     name = resolve_event_name(event_name, portal_id)
     definitions = {d.name: d for d in await store.load_definitions(portal_id)}
     definition = definitions.get(name) if name is not None else None
+    if definition is None and not any(p.id == portal_id for p in await store.list_portals()):
+        raise click.ClickException(f"There is no portal {portal_id} in this database.")
     if definition is None:
         known = ", ".join(sorted(d.fully_qualified_name for d in definitions.values())) or "none"
         raise click.ClickException(

@@ -77,6 +77,10 @@ def test_cli_prints_the_snippet(api: Api, database: str, client: TestClient) -> 
                                    "--database", database])
     assert missing.exit_code == 1
     assert "has no event 'nope'" in missing.output
+    # A portal that does not exist is named as such, not as one without that event.
+    nowhere = runner.invoke(main, ["snippet", "bought", "--portal", "999", "--database", database])
+    assert nowhere.exit_code == 1
+    assert "There is no portal 999" in nowhere.output
 
 
 def test_cli_commands_refuse_a_database_that_is_not_there(tmp_path: Path) -> None:
