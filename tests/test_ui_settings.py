@@ -181,6 +181,12 @@ def test_bad_domain_re_renders_naming_the_line(browser: Browser, api: Api) -> No
     assert "Allowed domains: “not a domain” must be a domain name" in response.text
     assert "good.example\nnot a domain</textarea>" in response.text
     assert api.get("/footfall/v1/tracking/settings").json()["allowedDomains"] == []
+    # A pasted address or a port says what to leave out.
+    pasted = browser.post("/app/settings/tracking", {
+        "allowed_domains": "https://shop.example/\nlocalhost:8080", "privacy": "cookies"}).text
+    assert ("“https://shop.example/” must be a domain name such as example.com, without"
+            " https://, port or path") in pasted
+    assert "“localhost:8080” must be a domain name" in pasted
 
 
 def test_unknown_privacy_mode_is_a_field_error(browser: Browser) -> None:

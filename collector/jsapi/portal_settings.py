@@ -91,7 +91,8 @@ def _domains(raw: Any, errors: list[FieldError]) -> list[str]:
         text = ascii_host(name) or ""  # bücher.de: xn--bcher-kva.de
         if not _DOMAIN.match(text):
             errors.append(FieldError(f"allowedDomains[{index}]",
-                                     "must be a domain name such as example.com", "INVALID"))
+                                     "must be a domain name such as example.com, without"
+                                     " https://, port or path", "INVALID"))
         elif text not in domains:
             domains.append(text)
     return domains
