@@ -169,6 +169,17 @@ def test_an_unreadable_workbook_is_named_as_uploaded(api: Api, database: str) ->
         assert "upload.xlsx" not in message
 
 
+def test_a_file_named_like_the_error_report_is_imported_whole(api: Api, database: str) -> None:
+    """Kept under its own name, an upload called errors.csv would share its job's folder
+    with the job's error report of that name."""
+    define_purchase(api)
+    job = _finish(api, _upload(api, CSV.encode(), "errors.csv").json()["id"])
+    assert (job["state"], job["validRows"], job["rejectedRows"]) == ("committed", 1, 2), job
+    report = api.get(f"/footfall/v1/imports/{job['id']}/errors")
+    rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert [(r["row"], r["column"]) for r in rows] == [("3", "Plan"), ("4", "Email")]
+
+
 def test_auth_and_isolation(api: Api, other: Api, database: str) -> None:
     define_purchase(api)
     started = _upload(api, CSV.encode()).json()

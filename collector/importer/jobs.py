@@ -21,6 +21,7 @@ from typing import Any
 from collector.errors import FootfallError, StoreUnavailable
 from collector.importer.dates import BadDateFormat
 from collector.importer.pipeline import ImportCancelled, ImportRequest, run_import
+from collector.importer.source import REPORT_NAME
 from collector.settings import Settings
 from collector.storage import Store
 
@@ -41,7 +42,7 @@ class Job:
 
     @property
     def report(self) -> Path:
-        return self.folder / "errors.csv"
+        return self.folder / REPORT_NAME
 
     def to_json(self) -> dict[str, Any]:
         req = self.request

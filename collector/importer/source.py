@@ -9,6 +9,7 @@ from collector.importer.sheets import xls_table, xlsx_table
 from collector.importer.table import BadFile, Table
 
 FILE_TYPES = (".csv", ".xlsx", ".xls")
+REPORT_NAME = "errors.csv"  # an import job's error report, in the folder of its file
 
 
 def stored_name(name: str) -> str:
@@ -16,7 +17,8 @@ def stored_name(name: str) -> str:
     reader's message ("Cannot read Q3 sales.xlsx …") names the file they chose, or
     ``upload.<ext>`` when that name cannot be a file name here."""
     fallback = "upload" + Path(name).suffix.lower()
-    if Path(name).name != name or name in (".", "..") or "\x00" in name:
+    if (Path(name).name != name or name in (".", "..") or "\x00" in name
+            or name.lower() == REPORT_NAME):  # the job's error report is kept beside it
         return fallback
     try:
         size = len(name.encode("utf-8"))
