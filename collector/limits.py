@@ -83,15 +83,17 @@ _SPELLED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "o
 
 
 def name_from_label(label: str, limits: Limits) -> str:
-    """Derive an internal name from a label, as HubSpot does when ``name`` is omitted:
-    accented letters keep their base letter ("Møte booket" → ``mote_booket``)."""
-    decomposed = unicodedata.normalize("NFKD", label.translate(_SPELLED))
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return clean_property_name(plain, limits) or "event"
+    """Derive an internal name from a label, as HubSpot does when ``name`` is omitted."""
+    return clean_property_name(label, limits) or "event"
 
 
 def clean_property_name(raw: str, limits: Limits) -> str:
-    """The JS path's name cleaning: lowercase, invalid runs to ``_``, leading letter, cut."""
+    """The one rule that makes a name of any text (a label, a name the JS path received, an
+    import's column header): accented letters keep their base letter ("Møte booket" →
+    ``mote_booket``), lowercase, other runs to ``_``, a leading letter, cut to the limit."""
+    if not raw.isascii():
+        decomposed = unicodedata.normalize("NFKD", raw.translate(_SPELLED))
+        raw = "".join(c for c in decomposed if not unicodedata.combining(c))
     name = _NOT_PROPERTY_CHAR.sub("_", raw.lower()).strip("_")
     if name and not name[0].isalpha():
         name = "p_" + name

@@ -202,6 +202,18 @@ def test_names_are_cleaned_and_recorded(api: Api) -> None:
             "message": "sent as 'Plan-Name'"} in stored["adjustments"]
 
 
+def test_a_name_with_accents_is_cleaned_as_a_label_is_named(api: Api) -> None:
+    """A property created from the label "Größe" is ``grosse``; the tracker sending the
+    label's text as the name reaches it (it reached ``gr_e``, a property no label makes)."""
+    created = api.define("sized", {"label": "Größe", "type": "string"})["properties"]
+    assert "grosse" in {p["name"] for p in created}
+    post_hits(api.client, api.portal_id, hit(api.fqn("sized"), p={"Größe": "XL"}))
+    stored = _only(api, eventType=api.fqn("sized"))
+    assert stored["properties"]["grosse"] == "XL"
+    assert {"field": "properties.grosse", "action": "RENAMED",
+            "message": "sent as 'Größe'"} in stored["adjustments"]
+
+
 def test_unknown_and_archived_events_go_to_the_failed_store(api: Api) -> None:
     api.define("old")
     assert api.delete(f"/events/v3/event-definitions/{api.fqn('old')}").status_code == 204

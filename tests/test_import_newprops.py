@@ -76,6 +76,17 @@ def test_cli_creates_the_properties_in_the_import(api: Api, database: str,
     assert body["createdProperties"] == CREATED
 
 
+def test_a_header_is_named_as_a_label_is(api: Api, database: str, tmp_path: Path) -> None:
+    """One naming rule (collector.limits.clean_property_name) for labels, the JS path's
+    names and import headers: "Größe" is ``grosse`` wherever it comes from."""
+    define_purchase(api)
+    path = write_csv(tmp_path / "sizes.csv", [["Email", "Größe"], ["ann@example.com", "XL"]])
+    result = run_import(database, api.portal_id, path, "--event", "purchase",
+                        "--map", "Größe=new-event-property")
+    assert result.exit_code == 0, result.output
+    assert _custom(api)[-1] == {"name": "grosse", "label": "Größe", "type": "string"}
+
+
 def test_dry_run_shows_the_properties_and_creates_none(api: Api, database: str,
                                                        tmp_path: Path) -> None:
     define_purchase(api)

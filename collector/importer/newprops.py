@@ -4,7 +4,7 @@ is mapped "to an existing property or to a new property").
 Explicit only: a column becomes a new property when its target says so, never because
 ``event.<name>`` names a property the event lacks (a typo stays an error)::
 
-    new-event-property                   named from the header as the JS path cleans names
+    new-event-property                   named from the header as a label is
                                          (``Order Total`` → ``order_total``)
     new-event-property:<name>            named so (the definitions API's name rules)
     new-event-property:<name>:<type>     typed so: string, number, bool, datetime or date
