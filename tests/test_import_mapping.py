@@ -47,6 +47,12 @@ def test_german_and_norwegian_headers_are_proposed(headers: list[str]) -> None:
         "email", "occurred_at", "contact.firstname", "contact.company", "uuid"]
 
 
+@pytest.mark.parametrize("header", ["Day", "Dag", "When", "Datum"])
+def test_a_day_column_dates_the_completions(header: str) -> None:
+    """A file whose date column is headed "Day" was imported as of now (its dates unread)."""
+    assert propose(["E-mail", "Plan", header], None, LIMITS)[header] == "occurred_at"
+
+
 def test_a_header_naming_an_event_property_maps_to_it_over_a_synonym() -> None:
     """An event with a ``zeitpunkt`` (or ``date``) property: its column is that property,
     not the occurred-at time; a header written as a target's own name stays that target."""
