@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.definitions import parse_property
 from collector.importer.mapping import BadMapping, apply_overrides, build_plan, propose
 from collector.limits import Limits
 from collector.model import EventDefinition
@@ -51,6 +52,17 @@ def test_german_and_norwegian_headers_are_proposed(headers: list[str]) -> None:
 def test_a_day_column_dates_the_completions(header: str) -> None:
     """A file whose date column is headed "Day" was imported as of now (its dates unread)."""
     assert propose(["E-mail", "Plan", header], None, LIMITS)[header] == "occurred_at"
+
+
+def test_a_header_with_accents_maps_to_the_property_its_label_named() -> None:
+    """A property created from the label "Größe" is ``grosse``; the header "Größe" is
+    named by the same rule, so the column maps to it (it was cleaned to gr_e: ignored)."""
+    derived = parse_property({"label": "Größe", "type": "string"}, LIMITS)
+    assert derived is not None
+    assert derived.name == "grosse"
+    definition = dataclasses.replace(DEFINITION, custom_properties=(derived,))
+    assert propose(["Email", "Größe"], definition, LIMITS) == {
+        "Email": "email", "Größe": "event.grosse"}
 
 
 def test_a_header_naming_an_event_property_maps_to_it_over_a_synonym() -> None:
