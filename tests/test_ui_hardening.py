@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from collector.importer.mapping import apply_overrides
 from collector.portals import NewPortal
 from collector.settings import Settings
-from collector.ui.render import contain_bidi
+from collector.ui.render import contain_bidi, counted
 from tests.conftest import Api, make_portals
 from tests.uikit import Browser
 
@@ -132,3 +132,10 @@ def test_a_right_to_left_override_in_a_label_stays_inside_it(
 ])
 def test_bidi_openers_are_closed_isolates_first(text: str, closed: str) -> None:
     assert contain_bidi(text) == closed
+
+
+@pytest.mark.parametrize(("count", "shown"), [(0, "0 rows"), (1, "1 row"), (2, "2 rows"),
+                                              (1234, "1,234 rows"), (None, "0 rows")])
+def test_counts_are_written_with_their_noun(count: int | None, shown: str) -> None:
+    """One filter (``counted``) for every "n things" of the UI's pages: singular for one."""
+    assert counted(count, "row") == shown

@@ -78,6 +78,13 @@ def contain_bidi(value: Any) -> Any:
     return value + "\u2069" * isolates + "\u202c" * embeddings
 
 
+def counted(count: int | None, noun: str) -> str:
+    """``count`` with thousands separators and ``noun``, plural unless one: "1 row",
+    "1,234 rows" (a missing count is none)."""
+    count = count or 0
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.PackageLoader("collector.ui", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
@@ -86,6 +93,7 @@ def _env() -> jinja2.Environment:
     env.filters["datetime"] = format_ms
     env.filters["iso"] = format_iso
     env.filters["rule_words"] = rule_words
+    env.filters["counted"] = counted
     env.globals["tracking_types"] = TRACKING_TYPES
     return env
 
