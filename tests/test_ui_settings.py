@@ -154,6 +154,19 @@ def test_tracking_settings_are_saved_through_the_api_rules(browser: Browser, api
     assert 'value="cookieless" checked' in page
 
 
+def test_hash_routing_is_set_from_the_settings_page(browser: Browser, api: Api) -> None:
+    """A hash-routed single-page app needs hashRouting; it could be set only through the
+    API (Settings kept it, but showed no box for it)."""
+    form = {"allowed_domains": "", "privacy": "cookies", "hash_routing": "on"}
+    assert browser.post("/app/settings/tracking", form).status_code == 303
+    assert api.get("/footfall/v1/tracking/settings").json()["hashRouting"] is True
+    assert 'name="hash_routing" value="on" checked' in browser.get("/app/settings").text
+    del form["hash_routing"]
+    assert browser.post("/app/settings/tracking", form).status_code == 303
+    assert api.get("/footfall/v1/tracking/settings").json()["hashRouting"] is False
+    assert 'name="hash_routing" value="on">' in browser.get("/app/settings").text
+
+
 def test_the_do_not_track_box_names_both_signals(browser: Browser) -> None:
     """The setting drops hits with DNT or Sec-GPC; the box named Do Not Track only."""
     page = browser.get("/app/settings").text

@@ -48,7 +48,8 @@ async def _page(request: Request, viewer: Viewer, *, errors: FieldErrors | None 
     values = {"token_name": "", "allowed_domains": "\n".join(tracking.allowed_domains),
               "privacy": _privacy(tracking),
               "consent_api": "on" if tracking.consent == "api" else "",
-              "respect_dnt": "on" if tracking.respect_dnt else "", **(form or {})}
+              "respect_dnt": "on" if tracking.respect_dnt else "",
+              "hash_routing": "on" if tracking.hash_routing else "", **(form or {})}
     return render(request, "settings/index.html", {
         "tokens": tokens, "active_tokens": sum(t.revoked_at is None for t in tokens),
         "tracking": tracking, "tracking_code": snippets.tracking_tag(src), "script_url": src,
@@ -140,15 +141,17 @@ async def save_tracking(request: Request, viewer: Viewer) -> Response:
     privacy = text(form, "privacy")
     respect_dnt = text(form, "respect_dnt") == "on"
     consent_api = text(form, "consent_api") == "on"
+    hash_routing = text(form, "hash_routing") == "on"
     values = {"allowed_domains": raw_domains, "privacy": privacy,
-              "consent_api": "on" if consent_api else "", "respect_dnt": "on" if respect_dnt else ""}
+              "consent_api": "on" if consent_api else "", "respect_dnt": "on" if respect_dnt else "",
+              "hash_routing": "on" if hash_routing else ""}
     if privacy not in _PRIVACY_MODES:
         return await _page(request, viewer, errors={"privacy": "Privacy mode: choose cookies,"
                            " cookies after consent or cookieless"}, form=values, status=400)
     consent = ("required" if privacy == "consent"
                else "api" if privacy == "cookies" and consent_api else "none")
     body = {"allowedDomains": lines, "cookieless": privacy == "cookieless",
-            "respectDoNotTrack": respect_dnt, "consent": consent}
+            "respectDoNotTrack": respect_dnt, "hashRouting": hash_routing, "consent": consent}
     try:
         await change_settings(services(request).store, tracking_state(request).cache,
                               viewer.portal_id, body)
