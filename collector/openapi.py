@@ -106,7 +106,8 @@ _SCHEMAS: dict[str, Any] = {
         "utk": _STR, "occurredAt": {"type": ["string", "integer"],
                                     "description": "ISO 8601 or epoch milliseconds"},
         "uuid": {"type": "string", "format": "uuid",
-                 "description": "Idempotency key: a repeated uuid is stored once"},
+                 "description": "Idempotency key, unique within the event: a uuid repeated"
+                                " for the same event is stored once"},
         "properties": {"type": "object", "additionalProperties": {
             "type": ["string", "number", "boolean"]}}}},
     "SendBatch": {"type": "object", "required": ["inputs"], "properties": {"inputs": {

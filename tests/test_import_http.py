@@ -70,7 +70,7 @@ def test_mapping_override_and_proposal(api: Api, database: str) -> None:
     assert proposal.status_code == 200, proposal.text
     assert proposal.json() == {"fileName": "m.csv", "fileType": "csv", "rows": 1,
                                "headers": ["Mail", "Total", "Day"],
-                               "mapping": {"Mail": "email", "Total": "ignore", "Day": "ignore"}}
+                               "mapping": {"Mail": "email", "Total": "ignore", "Day": "occurred_at"}}
     started = _upload(api, content, "m.csv", mapping='{"Total": "amount", "Day": "occurred_at"}',
                       dateFormat="DD/MM/YYYY").json()
     assert _finish(api, started["id"])["state"] == "committed"

@@ -728,6 +728,21 @@ def test_same_uuid_in_two_portals_is_two_completions(api: Api, other: Api, event
     assert [r["id"] for r in results(other)] == [key]
 
 
+def test_one_uuid_for_two_events_is_two_completions(api: Api, event: str,
+                                                    database: str) -> None:
+    """HubSpot: a uuid "must be unique within the event type"; a client that gives an order's
+    uuid to "placed" and to "shipped" keeps both (the second was acknowledged and dropped)."""
+    api.define("shipped")
+    key = str(uuid.uuid4())
+    send_ok(api, eventName=event, email="t@example.com", uuid=key)
+    batch = {"inputs": [{"eventName": api.fqn("shipped"), "email": "t@example.com", "uuid": key}]}
+    assert api.post("/events/v3/send/batch", json=batch).status_code == 204
+    send_ok(api, eventName=api.fqn("shipped"), email="t@example.com", uuid=key)  # a retry
+    assert sorted(r["eventType"] for r in api.events(id=key)["results"]) == sorted(
+        [event, api.fqn("shipped")])
+    assert stored(database) == 2
+
+
 # -- batches -------------------------------------------------------------------------------
 
 
@@ -879,6 +894,21 @@ def test_quota_counts_a_repeated_uuid_once(quota: tuple[Api, Api], database: str
         send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=key)
     send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
     send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    assert stored(database) == 3
+
+
+def test_quota_counts_one_uuid_once_per_event(quota: tuple[Api, Api], database: str) -> None:
+    """Near the quota, a uuid stored for another event is a new completion, not a retry."""
+    api, _ = quota
+    api.define("refunded")
+    key = str(uuid.uuid4())
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com", uuid=key)
+    send_ok(api, eventName=api.fqn("purchased"), email="q@example.com")
+    send_ok(api, eventName=api.fqn("refunded"), email="q@example.com", uuid=key)
+    retried = api.send(eventName=api.fqn("refunded"), email="q@example.com", uuid=key.upper())
+    assert retried.status_code == 204  # a retry of the stored one: acknowledged again
+    over = api.send(eventName=api.fqn("purchased"), email="q@example.com")
+    assert over.status_code == 429, over.text
     assert stored(database) == 3
 
 

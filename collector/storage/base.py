@@ -118,7 +118,7 @@ class Store(ABC):
                                  monthly_quota: int) -> int:
         """Resolve objects and store completions durably; return how many were accepted.
 
-        A repeated uuid is accepted again but stored once. All or nothing: a ClientError
+        A uuid repeated for the same event is accepted again but stored once. All or nothing: a ClientError
         (unresolvable object, quota) stores none of them.
         """
 

@@ -117,7 +117,7 @@ def commit(conn: Connection, portal_id: int, job_id: str, event_name: str, recei
     """
     rows, contacts = _tables(job_id)
     _check_staged(conn, rows, int(body.get("validRows", 0)))
-    new_days = rollup.new_import_days(conn, portal_id, rows)
+    new_days = rollup.new_import_days(conn, portal_id, event_name, rows)
     new_rows = sum(new_days.values())
     month = month_of(received_at)
     used = _scalar(conn, "SELECT coalesce(max(count), 0) FROM usage WHERE portal_id = ?"
@@ -134,7 +134,7 @@ def commit(conn: Connection, portal_id: int, job_id: str, event_name: str, recei
         " received_at, source, properties, adjustments) SELECT o.portal_id, r.id, ?, 'CONTACT',"
         f" o.id, r.occurred_at, ?, 'IMPORT', r.properties, NULL FROM {rows} r JOIN objects o"
         " ON o.portal_id = ? AND o.email = r.email ORDER BY r.row_no"
-        " ON CONFLICT (portal_id, id) DO NOTHING",
+        " ON CONFLICT (portal_id, id, event_name) DO NOTHING",
         (event_name, received_at, portal_id)).rowcount
     if inserted:  # the usage row before rollup rows, the lock order of the ingest flush
         conn.execute("INSERT INTO usage (portal_id, month, count) VALUES (?, ?, ?) ON CONFLICT"

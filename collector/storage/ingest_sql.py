@@ -71,16 +71,18 @@ def _buffer(visits: sessions.Visits, resolver: Resolver, portal_id: int,
 
 def _check_quota(conn: Connection, portal_id: int, completions: list[NewCompletion], used: int,
                  quota: int, month: str) -> None:
-    """Near the quota, count only completions not stored yet (a retry is acknowledged again)."""
-    ids = list({c.id for c in completions})
-    stored: set[str] = set()
+    """Near the quota, count only completions not stored yet (a retry is acknowledged again;
+    a uuid is unique within its event)."""
+    keys = {(c.id, c.event_name) for c in completions}
+    ids = sorted({c.id for c in completions})
+    stored: set[tuple[str, str]] = set()
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         marks = ",".join("?" * len(part))
-        stored.update(r[0] for r in conn.execute(
-            f"SELECT id FROM completions WHERE portal_id = ? AND id IN ({marks})",
+        stored.update((str(r[0]), r[1]) for r in conn.execute(
+            f"SELECT id, event_name FROM completions WHERE portal_id = ? AND id IN ({marks})",
             (portal_id, *part)).fetchall())
-    if used + len(set(ids) - stored) > quota:
+    if used + len(keys - stored) > quota:
         raise QuotaExceeded(
             f"Monthly quota of {quota} completions reached ({used} stored in {month})",
             (FieldError("portal", f"at most {quota} completions per calendar month", "QUOTA"),),

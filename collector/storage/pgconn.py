@@ -43,7 +43,7 @@ _INSERT_COMPLETIONS = (
     " (r->>0)::bigint, (r->>1)::uuid, r->>2, r->>3, (r->>4)::bigint, (r->>5)::bigint,"
     " (r->>6)::bigint, r->>7, r->>8, r->>9 FROM (SELECT nextval('completions_seq_seq') AS seq,"
     " r, n FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS sent(r, n) ORDER BY n)"
-    " AS rows ORDER BY (r->>1)::uuid, n ON CONFLICT (portal_id, id) DO NOTHING"
+    " AS rows ORDER BY (r->>1)::uuid, n ON CONFLICT (portal_id, id, event_name) DO NOTHING"
     " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 # Text as UTF-8, not \u escapes, which PostgreSQL refuses outside UTF-8 databases.

@@ -3,8 +3,9 @@
 Writes go through the same group-commit writers as SQLite (multi-row INSERTs, answers only
 after COMMIT): ingest jobs of fewer than 100 completions (single sends, JS hits, small
 batches) through the ingest child process, everything else through a writer thread; uuid
-idempotency is the primary key ``(portal_id, id)`` with ``ON CONFLICT DO NOTHING``, so two
-collectors receiving the same retried completion store it once. Reads run on a few reader
+idempotency is the primary key ``(portal_id, id, event_name)`` (a uuid is unique within
+its event, as HubSpot says) with ``ON CONFLICT DO NOTHING``, so two collectors receiving the
+same retried completion store it once. Reads run on a few reader
 threads, each with its own autocommit connection. Schema migrations run under an advisory
 lock, so collectors that start together apply each version exactly once.
 """

@@ -33,7 +33,7 @@ EVENT_NAME, OBJECT_TYPE, OBJECT_ID, OCCURRED_AT, PROPERTIES, ADJUSTMENTS = (
                                          "occurred_at", "properties", "adjustments"))
 _INSERT_COMPLETIONS = (
     f"INSERT INTO completions ({', '.join(ROW_COLUMNS)}) VALUES {{values}}"
-    " ON CONFLICT (portal_id, id) DO NOTHING"
+    " ON CONFLICT (portal_id, id, event_name) DO NOTHING"
 )
 _ROW_MARKS = "(" + ",".join("?" * len(ROW_COLUMNS)) + ")"
 # Multi-row statements of a few fixed sizes, then one of the few rows left: one statement
@@ -43,8 +43,9 @@ _CHUNKS = (1000, 100, 10)
 
 
 def insert_completion_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> list[tuple[str, int, Any]]:
-    """Insert rows with multi-row INSERTs; a uuid already stored is skipped. Returns the
-    event name, occurredAt and adjusted flag of each row stored (what the rollup counts).
+    """Insert rows with multi-row INSERTs; a uuid already stored for its event is skipped.
+    Returns the event name, occurredAt and adjusted flag of each row stored (what the rollup
+    counts).
 
     Run in the write transaction. Rows are rarely skipped (a retried request), so the
     statements only count what they stored (``RETURNING`` costs ~15 % of a row's insert);

@@ -82,13 +82,16 @@ def apply(conn: Connection, portal_id: int, changes: Changes) -> None:
             conn.execute(_UPSERT, (portal_id, key[0], key[1], *changes.add[key]))
 
 
-def new_import_days(conn: Connection, portal_id: int, staged: str) -> Counter[int]:
-    """Staged import rows not stored yet, per UTC day of their occurred_at."""
+def new_import_days(conn: Connection, portal_id: int, event_name: str,
+                    staged: str) -> Counter[int]:
+    """Staged import rows of ``event_name`` not stored yet, per UTC day of their
+    occurred_at."""
     found: Counter[int] = Counter()
     for day, n in conn.execute(
             f"SELECT r.occurred_at / {DAY_MS}, count(*) FROM {staged} r WHERE NOT EXISTS"
-            " (SELECT 1 FROM completions c WHERE c.portal_id = ? AND c.id = r.id)"
-            f" GROUP BY r.occurred_at / {DAY_MS}", (portal_id,)).fetchall():
+            " (SELECT 1 FROM completions c WHERE c.portal_id = ? AND c.id = r.id"
+            f" AND c.event_name = ?) GROUP BY r.occurred_at / {DAY_MS}",
+            (portal_id, event_name)).fetchall():
         found[int(day)] = int(n)
     return found
 
