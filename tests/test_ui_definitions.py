@@ -314,6 +314,23 @@ def test_event_pages_say_what_an_autotracked_event_matches(browser: Browser, api
     assert "· Code or API</p>" in browser.get("/app/events/signed_up/code").text
 
 
+def test_the_code_page_of_an_autotracked_event_warns_of_counting_twice(browser: Browser,
+                                                                       api: Api) -> None:
+    """The tracking code records a clicked-element or visited-URL event by itself; the code
+    page offered its snippet and saved code with nothing saying a call records it again."""
+    session = launch(api)
+    session.create(label="Clicked buy", name="clicked_buy", trackingType="CLICKED_ELEMENT",
+                   selector='[data-track="buy"]')
+    session.create(label="Saw shop", name="saw_shop", trackingType="VISITED_URL",
+                   rule={"operator": "CONTAINS", "on": "PATH", "value": "/shop"})
+    api.define("signed_up")
+    clicked = browser.get("/app/events/clicked_buy/code").text
+    assert "records this event by itself, on each click on the element it names" in clicked
+    visited = browser.get("/app/events/saw_shop/code").text
+    assert "on each visit to a page its URL rule matches" in visited
+    assert 'id="tracked-automatically"' not in browser.get("/app/events/signed_up/code").text
+
+
 def test_archive(browser: Browser, api: Api) -> None:
     api.define("signed_up")
     browser.get("/app/events/signed_up/properties")
