@@ -186,6 +186,32 @@ def test_collectors_sending_the_same_uuids_in_any_order_never_deadlock(pg_cluste
         assert conn.execute("SELECT sum(count) FROM usage").fetchone() == (3000,)
 
 
+def test_one_uuid_for_several_events_is_inserted_in_key_order(pg_cluster: Cluster) -> None:
+    """A uuid is unique within its event: a group's rows lock in (uuid, event) order, not in
+    the order they were sent, so two collectors given one uuid's events in opposite orders
+    (a retry storm) do not deadlock on each other's rows."""
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Keys")[0].portal_id
+    key = str(uuid.uuid4())
+
+    async def send() -> int:
+        store = open_store(url)
+        await store.open()
+        try:
+            return await store.append_completions(
+                portal, [_completion(id=key, event_name=name, utk="device1")
+                         for name in ("shipped", "placed", "billed")], 10**9)
+        finally:
+            await store.close()
+
+    assert asyncio.run(send()) == 3
+    with psycopg.connect(url) as conn:  # a fresh table's rows lie in the order inserted
+        inserted = [r[0] for r in conn.execute("SELECT event_name FROM completions ORDER BY ctid")]
+        sent = [r[0] for r in conn.execute("SELECT event_name FROM completions ORDER BY seq")]
+    assert inserted == ["billed", "placed", "shipped"]
+    assert sent == ["shipped", "placed", "billed"]  # seq keeps the order they were sent
+
+
 def test_identifying_one_visitor_as_two_people_at_once_keeps_both(pg_cluster: Cluster) -> None:
     """Two collectors identify the same anonymous visitor with different emails: the second
     does not take over the contact the first just gave an email; it gets its own."""

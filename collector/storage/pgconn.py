@@ -33,17 +33,18 @@ _VALUES = re.compile(r"VALUES\s*(\((?:\s*\?\s*,)*\s*\?\s*\))", re.IGNORECASE)
 # PostgreSQL parses it in C. A multi-row VALUES costs psycopg about 20 µs of Python per row
 # to parse the statement and adapt each value; this costs about 1.5 µs (groups of 500).
 #
-# Rows go in uuid order, so collectors inserting the same retried uuids (a retry storm after
-# an outage reaches them in any order) take their locks in one order and never deadlock;
-# seq, which orders completions of one occurredAt, is numbered in the order they were sent
-# (and of a uuid sent twice, the first is kept).
+# Rows go in key order (uuid, then event: a uuid is unique within its event), so collectors
+# inserting the same retried completions (a retry storm after an outage reaches them in any
+# order) take their locks in one order and never deadlock, also when one uuid names several
+# events; seq, which orders completions of one occurredAt, is numbered in the order they were
+# sent (and of a completion sent twice, the first is kept).
 _INSERT_COMPLETIONS = (
     "INSERT INTO completions (seq, portal_id, id, event_name, object_type, object_id,"
     " occurred_at, received_at, source, properties, adjustments) SELECT seq,"
     " (r->>0)::bigint, (r->>1)::uuid, r->>2, r->>3, (r->>4)::bigint, (r->>5)::bigint,"
     " (r->>6)::bigint, r->>7, r->>8, r->>9 FROM (SELECT nextval('completions_seq_seq') AS seq,"
     " r, n FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS sent(r, n) ORDER BY n)"
-    " AS rows ORDER BY (r->>1)::uuid, n ON CONFLICT (portal_id, id, event_name) DO NOTHING"
+    " AS rows ORDER BY (r->>1)::uuid, r->>2, n ON CONFLICT (portal_id, id, event_name) DO NOTHING"
     " RETURNING event_name, occurred_at, adjustments IS NOT NULL"
 )
 # Text as UTF-8, not \u escapes, which PostgreSQL refuses outside UTF-8 databases.
