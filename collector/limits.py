@@ -82,6 +82,11 @@ _SPELLED = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "o
                           "Þ": "TH", "ð": "d", "Ð": "D"})
 
 
+# Characters of a non-ASCII name read per character of the name limit: room for accents,
+# punctuation runs and leading symbols the cleaning drops.
+_READ_PER_CHARACTER = 16
+
+
 def name_from_label(label: str, limits: Limits) -> str:
     """Derive an internal name from a label, as HubSpot does when ``name`` is omitted."""
     return clean_property_name(label, limits) or "event"
@@ -92,6 +97,9 @@ def clean_property_name(raw: str, limits: Limits) -> str:
     import's column header): accented letters keep their base letter ("Møte booket" →
     ``mote_booket``), lowercase, other runs to ``_``, a leading letter, cut to the limit."""
     if not raw.isascii():
+        # Only the start of a name makes it (a cut to the limit): decomposing all of a
+        # client's megabyte name costs seconds and gigabytes (U+FDFA is 18 letters).
+        raw = raw[:limits.property_name_length * _READ_PER_CHARACTER]
         decomposed = unicodedata.normalize("NFKD", raw.translate(_SPELLED))
         raw = "".join(c for c in decomposed if not unicodedata.combining(c))
     name = _NOT_PROPERTY_CHAR.sub("_", raw.lower()).strip("_")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+import unicodedata
+from typing import Any, Literal
 
 import pytest
 from starlette.testclient import TestClient
 
+from collector import limits
 from collector.app import create_app
 from collector.portals import NewPortal
 from collector.settings import Settings
@@ -212,6 +214,28 @@ def test_a_name_with_accents_is_cleaned_as_a_label_is_named(api: Api) -> None:
     assert stored["properties"]["grosse"] == "XL"
     assert {"field": "properties.grosse", "action": "RENAMED",
             "message": "sent as 'Größe'"} in stored["adjustments"]
+
+
+@pytest.mark.parametrize(("name", "cleaned"), [
+    ("é" * 4_000_000, "e" * 50),
+    ("\ufdfa" * 2_700_000, ""),  # 18 letters each once decomposed, none of them a-z
+    ("Größe " + "é" * 100, "grosse_" + "e" * 43),
+], ids=["accents", "decomposing", "cut-to-the-limit"])
+def test_a_huge_name_with_accents_is_cleaned_reading_only_its_start(
+        name: str, cleaned: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone may post a hit of 8 MB whose property name is one long run of accented or
+    decomposable letters: decomposing all of it held the event loop for seconds and took
+    gigabytes (U+FDFA is 18 letters decomposed); only the start makes the name."""
+    read: list[int] = []
+    normalize = unicodedata.normalize
+
+    def spy(form: Literal["NFC", "NFD", "NFKC", "NFKD"], text: str) -> str:
+        read.append(len(text))
+        return normalize(form, text)
+
+    monkeypatch.setattr(unicodedata, "normalize", spy)
+    assert limits.clean_property_name(name, limits.Limits()) == cleaned
+    assert sum(read) <= 1_000
 
 
 def test_unknown_and_archived_events_go_to_the_failed_store(api: Api) -> None:
