@@ -165,6 +165,9 @@ def bulk_load(url: str, portal_id: int, rows: int) -> None:
         indexes = [r[0] for r in conn.execute(
             "SELECT indexdef FROM pg_indexes WHERE tablename = 'completions'"
             " AND indexname <> 'completions_pkey'")]
+        key = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                           " WHERE conname = 'completions_pkey'").fetchone()
+        assert key is not None
         conn.execute("ALTER TABLE completions DROP CONSTRAINT completions_pkey")
         for name in ("completions_object", "completions_event", "completions_time"):
             conn.execute(f"DROP INDEX {name}")
@@ -174,7 +177,8 @@ def bulk_load(url: str, portal_id: int, rows: int) -> None:
             " SELECT %s, gen_random_uuid(), 'viewed', 'CONTACT', g %% %s + 1,"
             " 1600000000000 + g::bigint * 1000, 1700000000000, 'HTTP', '{\"plan\":\"pro\"}'"
             " FROM generate_series(1, %s) AS g", (portal_id, CONTACTS, rows))
-        conn.execute("ALTER TABLE completions ADD PRIMARY KEY (portal_id, id)")
+        # The key as the migrations left it (since version 7 the event is part of it).
+        conn.execute(f"ALTER TABLE completions ADD CONSTRAINT completions_pkey {key[0]}")
         for definition in indexes:
             conn.execute(definition)
         conn.execute("VACUUM ANALYZE completions")

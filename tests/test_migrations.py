@@ -57,6 +57,21 @@ def test_collectors_starting_together_on_an_empty_postgresql_migrate_once(
         pg_cluster.drop_database(url)
 
 
+def test_the_bench_bulk_load_keeps_the_completions_key(pg_cluster: Cluster) -> None:
+    """bench/pg_bench.py drops the primary key around its bulk load: it puts back the key
+    the migrations made, so the collector's inserts (ON CONFLICT on that key) still work."""
+    from bench.pg_bench import bulk_load
+    from tests.conftest import make_portals
+
+    url = pg_cluster.new_database()
+    portal = make_portals(url, "Bench")[0].portal_id
+    bulk_load(url, portal, 10)
+    with psycopg.connect(url) as conn:
+        key = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                           " WHERE conname = 'completions_pkey'").fetchone()
+    assert key == ("PRIMARY KEY (portal_id, id, event_name)",)
+
+
 def test_unreachable_postgresql_is_a_clear_cli_error() -> None:
     url = f"postgresql://footfall:secret-pw@127.0.0.1:{free_port()}/footfall"
     result = CliRunner().invoke(main, ["portals", "create", "--name", "A", "--database", url])
