@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from collector.cli import main
-from collector.storage import open_store
-from collector.storage.migrate import migrations
+from collector.model import NewCompletion
+from collector.storage import Store, open_store
+from collector.storage.migrate import SCHEMA_MIGRATIONS, migrations
+from tests.conftest import count_rows, in_store
 from tests.pgcluster import Cluster, free_port
 
 
@@ -55,6 +61,77 @@ def test_collectors_starting_together_on_an_empty_postgresql_migrate_once(
         assert _versions(url) == [v for v, _ in migrations("postgresql")]
     finally:
         pg_cluster.drop_database(url)
+
+
+def _apply_up_to(database: str, backend: str, last: int) -> None:
+    """The schema as a collector of version ``last`` left it."""
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database, autocommit=True) as pg:
+            pg.execute(SCHEMA_MIGRATIONS)
+            for version, statements in migrations(backend)[:last]:
+                for statement in statements:
+                    pg.execute(statement)
+                pg.execute("INSERT INTO schema_migrations VALUES (%s, 0)", (version,))
+        return
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        conn.execute(SCHEMA_MIGRATIONS)
+        for version, statements in migrations(backend)[:last]:
+            for statement in statements:
+                conn.execute(statement)
+            conn.execute("INSERT INTO schema_migrations VALUES (?, 0)", (version,))
+        conn.commit()
+
+
+@pytest.fixture
+def unmigrated(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """An empty database without any schema (the ``database`` fixture's are migrated)."""
+    if backend == "sqlite":
+        yield str(tmp_path / "old.db")
+        return
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    cluster.admin("CREATE DATABASE version_6")
+    url = cluster.url("version_6")
+    try:
+        yield url
+    finally:
+        cluster.drop_database(url)
+
+
+def test_version_7_keeps_stored_completions_and_keys_a_uuid_by_its_event(
+        unmigrated: str, backend: str) -> None:
+    """A database of version 6 with completions: after version 7 they are kept, a retry of
+    one is still stored once, and its uuid sent for another event is a new completion."""
+    database = unmigrated
+    _apply_up_to(database, backend, 6)
+    key = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+    rows = [(1, "Old", 0), (1, 1, "CONTACT", "old@example.com", "{}", 0, 0),
+            (1, key, "placed", "CONTACT", 1, 1_700_000_000_000, 1_700_000_000_000, "HTTP", "{}")]
+    sql = ["INSERT INTO portals (id, name, created_at) VALUES (?, ?, ?)",
+           "INSERT INTO objects (portal_id, id, object_type, email, properties, created_at,"
+           " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+           "INSERT INTO completions (portal_id, id, event_name, object_type, object_id,"
+           " occurred_at, received_at, source, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"]
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database) as pg:
+            for statement, row in zip(sql, rows, strict=True):
+                pg.execute(statement.replace("?", "%s"), row)
+    else:
+        with contextlib.closing(sqlite3.connect(database)) as conn:
+            for statement, row in zip(sql, rows, strict=True):
+                conn.execute(statement, row)
+            conn.commit()
+
+    def sent(event_name: str) -> NewCompletion:
+        return NewCompletion(id=key, event_name=event_name, object_type="CONTACT",
+                             occurred_at=1_700_000_000_000, received_at=1_700_000_000_000,
+                             properties={}, source="HTTP", object_id=1)
+
+    async def send(store: Store) -> None:
+        await store.append_completions(1, [sent("placed"), sent("shipped")], 10**9)
+
+    in_store(database, send)
+    assert _versions(database) == [v for v, _ in migrations(backend)]
+    assert count_rows(database, "completions") == 2
 
 
 def test_the_bench_bulk_load_keeps_the_completions_key(pg_cluster: Cluster) -> None:
