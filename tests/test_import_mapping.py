@@ -54,6 +54,20 @@ def test_a_day_column_dates_the_completions(header: str) -> None:
     assert propose(["E-mail", "Plan", header], None, LIMITS)[header] == "occurred_at"
 
 
+@pytest.mark.parametrize(("headers", "dated"), [
+    (["E-mail", "Day", "Date"], "Date"),
+    (["E-mail", "Dag", "Tidspunkt"], "Tidspunkt"),
+    (["Day", "E-mail", "Timestamp", "Plan"], "Timestamp"),
+])
+def test_a_day_column_gives_way_to_a_date_column(headers: list[str], dated: str) -> None:
+    """"Day" often holds the weekday or the day of the month beside the date itself: it
+    dates the completions only when no other column does (since eaafde6 a Day column before
+    the Date column took occurred_at and the Date column was ignored: every row refused)."""
+    proposal = propose(headers, None, LIMITS)
+    assert [h for h, target in proposal.items() if target == "occurred_at"] == [dated]
+    assert proposal[headers[1] if headers[0] == "E-mail" else headers[0]] == "ignore"
+
+
 def test_a_header_with_accents_maps_to_the_property_its_label_named() -> None:
     """A property created from the label "Größe" is ``grosse``; the header "Größe" is
     named by the same rule, so the column maps to it (it was cleaned to gr_e: ignored)."""

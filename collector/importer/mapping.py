@@ -28,8 +28,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "contact.lifecyclestage": ("lifecyclestage", "lifecycle", "stage", "livssyklusfase",
                                "lebenszyklusphase"),
     "occurred_at": ("occurredat", "occurred", "timestamp", "date", "datetime", "time", "when",
-                    "day", "eventdate", "eventtime", "dato", "dag", "datum", "tidspunkt",
-                    "tidsstempel", "zeitstempel", "zeitpunkt"),
+                    "eventdate", "eventtime", "dato", "datum", "tidspunkt", "tidsstempel",
+                    "zeitstempel", "zeitpunkt"),
     "uuid": ("uuid", "eventid", "completionid", "eventuuid", "hendelsesid", "ereignisid"),
     "contact.phone": ("phone", "phonenumber", "telephone", "mobile", "telefon", "telefonnummer",
                       "mobil"),
@@ -40,6 +40,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "contact.country": ("country", "land"),
 }
 _BY_KEY = {key: target for target, keys in _SYNONYMS.items() for key in keys}
+# Headers that name a target only when no other column does: a "Day" column often holds the
+# weekday or the day of the month beside the date itself.
+_FALLBACKS = {"day": "occurred_at", "dag": "occurred_at"}
 _CONTACT_SHORTHAND = ("firstname", "lastname", "lifecyclestage")
 _SINGLE = ("email", "occurred_at", "uuid")
 _OWN_NAMES = frozenset({"email", "occurredat", "uuid"})  # header_key of each _SINGLE target
@@ -96,6 +99,11 @@ def propose(headers: Sequence[str], definition: EventDefinition | None,
             target = f"event.{cleaned}" if cleaned and cleaned in event_props.values() else "ignore"
         taken.add(target)
         proposal[header] = target
+    for header in headers:
+        fallback = _FALLBACKS.get(header_key(header))
+        if proposal[header] == "ignore" and fallback is not None and fallback not in taken:
+            taken.add(fallback)
+            proposal[header] = fallback
     return proposal
 
 
