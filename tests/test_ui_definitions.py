@@ -298,15 +298,20 @@ def test_details_edit(browser: Browser, api: Api) -> None:
     assert (stored["label"], stored["description"]) == ("Signed up!", "d")
 
 
-def test_event_pages_say_what_an_autotracked_event_matches(browser: Browser, api: Api) -> None:
-    """The header read "manual" / "visited url" where the list reads "Code or API" /
-    "Visited URL", and no page showed the selector or URL rule the event tracks."""
+def _define_one_of_each_tracking_type(api: Api) -> None:
+    """clicked_buy (a clicked element), saw_shop (a visited URL) and signed_up (manual)."""
     session = launch(api)
     session.create(label="Clicked buy", name="clicked_buy", trackingType="CLICKED_ELEMENT",
                    selector='[data-track="buy"]')
     session.create(label="Saw shop", name="saw_shop", trackingType="VISITED_URL",
                    rule={"operator": "CONTAINS", "on": "PATH", "value": "/shop"})
     api.define("signed_up")
+
+
+def test_event_pages_say_what_an_autotracked_event_matches(browser: Browser, api: Api) -> None:
+    """The header read "manual" / "visited url" where the list reads "Code or API" /
+    "Visited URL", and no page showed the selector or URL rule the event tracks."""
+    _define_one_of_each_tracking_type(api)
     clicked = browser.get("/app/events/clicked_buy").text
     assert "· Clicked element: <code>[data-track=&#34;buy&#34;]</code></p>" in clicked
     visited = browser.get("/app/events/saw_shop/properties").text
@@ -318,12 +323,7 @@ def test_the_code_page_of_an_autotracked_event_warns_of_counting_twice(browser: 
                                                                        api: Api) -> None:
     """The tracking code records a clicked-element or visited-URL event by itself; the code
     page offered its snippet and saved code with nothing saying a call records it again."""
-    session = launch(api)
-    session.create(label="Clicked buy", name="clicked_buy", trackingType="CLICKED_ELEMENT",
-                   selector='[data-track="buy"]')
-    session.create(label="Saw shop", name="saw_shop", trackingType="VISITED_URL",
-                   rule={"operator": "CONTAINS", "on": "PATH", "value": "/shop"})
-    api.define("signed_up")
+    _define_one_of_each_tracking_type(api)
     clicked = browser.get("/app/events/clicked_buy/code").text
     assert "records this event by itself, on each click on the element it names" in clicked
     visited = browser.get("/app/events/saw_shop/code").text

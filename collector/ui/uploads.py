@@ -96,8 +96,6 @@ def find(portal_id: int, upload_id: str) -> Upload | None:
         return None
     name = names.read_text("utf-8")
     path = folder / stored_name(name)
-    if not path.is_file():  # kept as upload.<ext> by an earlier version
-        path = folder / ("upload" + Path(name).suffix.lower())
     return Upload(canonical, path, name) if path.is_file() else None
 
 

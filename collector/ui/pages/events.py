@@ -25,7 +25,6 @@ from collector.ui.render import render
 from collector.ui.tracking_words import TRACKING_TYPES
 
 DAYS = 30
-TYPES = TRACKING_TYPES
 MAX_SEARCH = 100
 
 
@@ -94,7 +93,7 @@ async def event_list(request: Request, viewer: Viewer) -> Response:
     search = query.get("q", "").strip()[:MAX_SEARCH]
     kind = query.get("type", "")
     errors = {}
-    if kind and kind not in TYPES:
+    if kind and kind not in TRACKING_TYPES:
         errors["type"] = "Tracking: choose one of the listed kinds."
         kind = ""
     archived = query.get("archived") == "1"
@@ -111,7 +110,7 @@ async def event_list(request: Request, viewer: Viewer) -> Response:
     return render(request, "events/list.html", {
         "lines": shown, "total": len([d for d in definitions.values() if not d.archived]),
         "any_events": bool(lines), "search": search, "kind": kind, "archived": archived,
-        "types": [("", "All kinds"), *TYPES.items()], "type_labels": TYPES,
+        "types": [("", "All kinds"), *TRACKING_TYPES.items()], "type_labels": TRACKING_TYPES,
         "unknown": unknown_names(summary.unknown, viewer.portal_id, svc.settings.limits),
         "archived_hits": [line for line in lines if line.archived and line.row.failed],
         "fqn_prefix": event_type("", viewer.portal_id),
