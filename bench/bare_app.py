@@ -1,6 +1,21 @@
-"""The baseline: a bare Starlette route that parses the same JSON body and answers 204."""
+"""The baselines, served by uvicorn like the collector.
+
+- A bare Starlette route that parses the same JSON body and answers 204: the ratio targets
+  compare against it.
+- The same route behind ``/durable``, which also appends the body to a log file and answers
+  only after an ``fdatasync`` that began after the append (one sync at a time; requests that
+  arrive meanwhile share the next one). Nothing else is stored and nothing is validated: it
+  is the least any durable acknowledgement costs on this machine, the floor under the
+  latency the benches measure for the collector at a fixed load.
+"""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -13,6 +28,56 @@ async def bare(request: Request) -> Response:
     return Response(status_code=204)
 
 
-app = Starlette(routes=[Route("/events/v3/send", bare, methods=["POST"]),
-                        Route("/events/v3/send/batch", bare, methods=["POST"]),
-                        Route("/collect", bare, methods=["POST"])])
+class DurableLog:
+    """An append-only file; ``append`` returns once what it appended is on the disk."""
+
+    def __init__(self) -> None:
+        descriptor, self.path = tempfile.mkstemp(prefix="footfall-bench-", suffix=".log")
+        os.close(descriptor)
+        self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+        self._waiting: list[tuple[bytes, asyncio.Future[None]]] = []
+        self._syncing: asyncio.Task[None] | None = None
+
+    def close(self) -> None:
+        os.close(self.fd)
+        os.unlink(self.path)
+
+    async def append(self, data: bytes) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((data, done))
+        if self._syncing is None or self._syncing.done():
+            self._syncing = asyncio.get_running_loop().create_task(self._sync())
+        await done
+
+    async def _sync(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            await asyncio.to_thread(self._write, b"".join(data for data, _ in group))
+            for _, done in group:
+                done.set_result(None)
+
+    def _write(self, data: bytes) -> None:
+        os.write(self.fd, data)
+        os.fdatasync(self.fd)
+
+
+async def durable(request: Request) -> Response:
+    body = await request.body()
+    await request.json()
+    await request.app.state.log.append(body + b"\n")
+    return Response(status_code=204)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    app.state.log = DurableLog()
+    try:
+        yield
+    finally:  # uvicorn ends on the stop signal itself after this: no atexit
+        app.state.log.close()
+
+
+_PATHS = ("/events/v3/send", "/events/v3/send/batch", "/collect")
+app = Starlette(routes=[*(Route(path, bare, methods=["POST"]) for path in _PATHS),
+                        *(Route("/durable" + path, durable, methods=["POST"]) for path in _PATHS)],
+                lifespan=lifespan)

@@ -2,7 +2,8 @@
 
 Usage: .venv/bin/python bench/js_hits.py [--seconds 10] [--connections 64] [--rounds 3]
 Prints req/s of both in ``--rounds`` back-to-back pairs, the median ratio (target >= 0.70),
-the collector's p99 at 25 % of its median rate (target <= 2 ms), and checks that every
+the collector's p99 at 25 % of its median rate (target <= 2 ms; the bare route's and the bare
+route's with a durable log at the same pace, for reference), and checks that every
 acknowledged hit is stored (plus at most the requests in flight when wrk stopped). Half the
 hits come from another page of the site: the bench counts those that took their visit's
 touchpoint source.
@@ -101,6 +102,8 @@ def run(args: argparse.Namespace, database: str, url: str, portal: int, bare_url
                                                low_connections, 1, portal, delay)
     acknowledged += low_requests - low_bad
     in_flight += low_connections
+    floor = [wrk(bare_url + path, args.seconds, low_connections, 1, portal, delay)[3]
+             for path in ("/collect", "/durable/collect")]
     with sqlite3.connect(database) as conn:
         stored = conn.execute("SELECT count(*) FROM completions").fetchone()[0]
         inner, attributed = conn.execute(
@@ -110,6 +113,8 @@ def run(args: argparse.Namespace, database: str, url: str, portal: int, bare_url
     consistent = acknowledged <= stored <= acknowledged + in_flight
     print(f"ratio                : {ratio:10.2f}   (median; target >= 0.70)")
     print(f"p99 at 25% load      : {p99:10.2f} ms  ({low_rate:.0f} req/s; target <= 2 ms)")
+    print(f"same pace, baselines : {floor[0]:10.2f} ms  bare route; {floor[1]:.2f} ms the bare route"
+          " that also syncs each body to a log, nothing else (bench/bare_app.py)")
     print(f"acknowledged (204)   : {acknowledged:10d}")
     print(f"stored completions   : {stored:10d}   "
           f"({'OK' if consistent else 'MISMATCH'}; stored - acknowledged ="

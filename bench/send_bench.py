@@ -4,8 +4,10 @@
 
 Prints requests/s of the bare route and of ``POST /events/v3/send`` (one completion per
 request, answered only after the group commit) in ``--rounds`` back-to-back pairs, the
-median of their ratios, p99 latency at 25 % of the median measured load, batch throughput
-with 500 completions per request, and checks that every acknowledged completion is stored.
+median of their ratios, p99 latency at 25 % of the median measured load (and, at the same
+pace, the bare route's and the bare route's with a durable log: the floor of a durable
+acknowledgement here), batch throughput with 500 completions per request, and checks that
+every acknowledged completion is stored.
 """
 
 from __future__ import annotations
@@ -119,6 +121,11 @@ def main() -> None:
                         paced_connections)
             report("send at ~25% load", paced)
             print(f"  p99 at {paced.rps:,.0f} req/s = {paced.p99_ms:.2f} ms (target <= 2 ms)")
+            floor = [wrk(f"http://127.0.0.1:{bare_port}{prefix}/events/v3/send",
+                         post_script(one, delay_ms=delay), seconds=args.seconds,
+                         connections=paced_connections).p99_ms for prefix in ("", "/durable")]
+            print(f"  p99 at the same pace: bare route {floor[0]:.2f} ms; bare route that also"
+                  f" syncs each body to a log, nothing else (bench/bare_app.py) {floor[1]:.2f} ms")
             batch_url = f"http://127.0.0.1:{port}/events/v3/send/batch"
             before = stored(database)
             batched = wrk(batch_url, post_script(batch, token), seconds=args.seconds, connections=8)
