@@ -1,12 +1,15 @@
 """Debug mode in real headless Chromium: the debug script agrees with the collector about
 what it refuses, reports saved code that cannot compile or that threw when it ran, and
-leaves no trace in page URLs."""
+leaves no trace in page URLs. It warns alike about commands pushed before the tracking
+script loaded (HubSpot pages queue theirs in the head), before the debug script loaded, and
+after."""
 
 from __future__ import annotations
 
 import json
 
-from playwright.sync_api import ConsoleMessage, Page
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, Route
 
 from e2e.harness import PageServer, Portal
 from e2e.tracker_kit import collected, open_page
@@ -117,3 +120,57 @@ def test_debug_mode_reports_saved_code_that_threw_at_load(page: Page, portal: Po
     assert reported.startswith(f"[footfall debug] the saved code of {portal.fqn('wires')} threw"
                                " when it ran at load: TypeError: ")
 
+
+
+def _queued_warnings(portal: Portal) -> list[str]:
+    """What debug mode warns about the commands of e2e/pages/debug_queued.html, once each."""
+    return [
+        f'unknown event "{portal.fqn("nope")}"; the collector refuses it'
+        f" (defined: {portal.fqn('rated')})",
+        'property "stars" must be a number (at most one decimal point); the collector will drop it',
+        f'unknown property "colour" of {portal.fqn("rated")}; the collector will drop it',
+        'property "note" is longer than 256 characters and will be truncated',
+        "trackEvent is deprecated by HubSpot and records nothing; use trackCustomBehavioralEvent"
+        " with the event's fully qualified name",
+        '"setContentType" is not supported by the Footfall tracker and does nothing (supported:'
+        " trackCustomBehavioralEvent, trackPageView, setPath, identify, doNotTrack)",
+        'setPath takes a path starting with "/"; this one is resolved against the page URL',
+        "identify keeps only the email, and this one has none",
+        "HubSpot's consent API (_hsp) does nothing for this portal: set its tracking setting"
+        ' "consent" to "api" or "required" to answer it; opt visitors out with'
+        ' _hsq.push(["doNotTrack"])',
+        '_hsq takes arrays such as ["trackPageView"]; this does nothing',
+    ]
+
+
+@pytest.mark.parametrize("when", ["before-the-tracker", "before-the-debug-script", "after-both"])
+def test_debug_mode_warns_alike_whenever_a_command_was_pushed(page: Page, portal: Portal,
+                                                              pages: PageServer, when: str) -> None:
+    """The page pushes the same bad commands in its head before the tracking script tag (the
+    tracker runs them at load), while the debug script is still on its way (held here), or
+    once both have loaded: each warning comes once, whichever loaded first."""
+    portal.call("POST", "/events/v3/event-definitions", {
+        "label": "Rated", "name": "rated", "propertyDefinitions": [
+            {"name": "stars", "label": "Stars", "type": "number"},
+            {"name": "note", "label": "Note", "type": "string"}]})
+    page.add_init_script(RECORD_CONSOLE)
+    if when == "before-the-debug-script":
+        held: list[Route] = []
+        page.route("**/js/footfall-debug/**", lambda route: held.append(route))
+        with page.expect_response(collected):  # the held script keeps the load event away
+            page.goto(portal.page_url(pages, "debug_queued.html", "late=1"),
+                      wait_until="domcontentloaded")
+        assert page.evaluate(DEBUG_LOADED) is False
+        page.evaluate("_hsq.push(...badCommands())")
+        [route] = held
+        route.continue_()
+    else:
+        open_page(page, portal, pages, "debug_queued.html",
+                  "" if when == "before-the-tracker" else "late=1")
+    page.wait_for_function(DEBUG_LOADED)
+    if when == "after-both":
+        page.evaluate("_hsq.push(...badCommands())")
+    said = page.evaluate("window.__said")
+    warned = [message.removeprefix("[footfall debug] ") for level, message, _ in said
+              if level == "warn"]
+    assert sorted(warned) == sorted(_queued_warnings(portal))

@@ -367,12 +367,13 @@ def test_debug_mode_warns_about_unknown_events_and_properties(page: Page, portal
         ['trackCustomBehavioralEvent', {{name: '{portal.fqn('rated')}',
           properties: {{stars: 'many', colour: 'red', Stars: 1}}}}])""")
     page.evaluate("""window._hsq.push(['trackEvent', {id: 'x'}], ['setContentType', 'blog-post'],
-        ['setPath', 'pricing'], ['identify', {id: 'user-42'}]); window._hsp.push(['showBanner'])""")
+        ['setPath', 'pricing'], ['identify', {id: 'user-42'}]); window._hsp.push(['showBanner']);
+        window.footfall('trackEvent', {id: 'y'})""")  # the same API as a function
     text = "\n".join(warnings)
     assert f'unknown event "pe{portal.portal_id}_nope"' in text
     assert 'property "stars" must be a number' in text
     assert 'unknown property "colour"' in text
-    assert "trackEvent is deprecated by HubSpot and records nothing" in text
+    assert text.count("trackEvent is deprecated by HubSpot and records nothing") == 2
     assert '"setContentType" is not supported by the Footfall tracker' in text
     assert 'setPath takes a path starting with "/"' in text
     assert "identify keeps only the email, and this one has none" in text

@@ -20,7 +20,9 @@ from collector.settings import Settings
 from snippets.render import minified
 from tests.conftest import Api
 
-BUDGET = 1374
+# gzip -9 bytes of the core; 1,374 until debug mode checked the commands taken before the
+# debug script loaded (each command is kept for it, as hits were: 13 bytes).
+BUDGET = 1387
 SLOT = "(window,document,"
 
 

@@ -1,13 +1,17 @@
 /* Footfall debug companion (SPEC 12.2), loaded only when the tracking script has
  * data-debug or the page URL holds footfall_debug=1. It checks every hit the tracker queues
- * (window._ffd) against the portal's definitions and warns in the console about unknown
- * events, unknown properties, wrong types and values that the collector will truncate, and
- * about _hsq commands that do nothing here. The tracker runs the owners' saved code at load
- * inside a try/catch, so code that fails would do so silently: this script compiles (never
- * runs) each one and reports a syntax error, and reports what the code threw when it ran
- * (each body the tracker runs keeps its error in window._ffx as [event, error]; see
- * custom_code in snippets/config.py). Errors thrown later, in handlers the code set up,
- * reach the browser's console as any script error does.
+ * against the portal's definitions and warns in the console about unknown events, unknown
+ * properties, wrong types and values that the collector will truncate, and about _hsq
+ * commands that do nothing here. In debug mode the tracker keeps each hit and each command it
+ * takes (as [command]) in window._ffd: this script checks what is there when it loads (what
+ * the page queued before the tracker loaded, or pushed before this script did) and what comes
+ * later, so a command is warned about alike whenever it was pushed.
+ * The tracker runs the owners' saved code at load inside a try/catch, so code that fails
+ * would do so silently: this script compiles (never runs) each one and reports a syntax
+ * error, and reports what the code threw when it ran (each body the tracker runs keeps its
+ * error in window._ffx as [event, error]; see custom_code in snippets/config.py). Errors
+ * thrown later, in handlers the code set up, reach the browser's console as any script error
+ * does.
  * The served script appends "(window, CONFIG)" (snippets/config.py:debug_config):
  *   portal        the portal id
  *   events        internal name -> {archived, object, properties: name -> {type, options}}
@@ -174,8 +178,7 @@
          + ' FOOTFALL_ALLOW_HEADLESS=1 (for tests only)', N.userAgent);
   }
 
-  // Commands the tracker does nothing with (pushed from now on: what was queued before this
-  // script loaded has run already). HubSpot's page code often holds some of them.
+  // Commands the tracker does nothing with. HubSpot's page code often holds some of them.
   var KNOWN = ['trackCustomBehavioralEvent', 'trackPageView', 'setPath', 'identify', 'doNotTrack'];
   var CONSENT = ['addPrivacyConsentListener', 'setHubSpotConsent', 'revokeCookieConsent',
                  'showBanner'];
@@ -201,13 +204,6 @@
     } catch (e) { /* debugging must not break the page either */ }
   }
 
-  var hsq = w._hsq, push = hsq && hsq.push;
-  if (typeof push === 'function') {
-    hsq.push = function () {
-      Array.prototype.forEach.call(arguments, checkCommand);
-      return push.apply(hsq, arguments);
-    };
-  }
   // HubSpot's consent queue: what it holds now, and what is pushed later (a banner's click).
   function consentQueue(commands) {
     if (config.consent !== 'none') { // the consent module answers it, but for one command
@@ -235,10 +231,16 @@
     };
   }
 
+  // What the tracker kept: a hit, or a command it took (from _hsq or footfall()) as [command].
+  function checkKept(kept) {
+    if (Array.isArray(kept)) checkCommand(kept[0]);
+    else check(kept);
+  }
+
   var queue = w._ffd = w._ffd || [];
-  queue.forEach(check);
+  queue.forEach(checkKept);
   queue.push = function () {
-    Array.prototype.forEach.call(arguments, check);
+    Array.prototype.forEach.call(arguments, checkKept);
     return 0;
   };
 })

@@ -2,7 +2,7 @@
  *
  * This file is one function expression: the served script appends the single config slot,
  * "(window, document, CONFIG)". The minifier (rjsmin) does not rename and the core has a
- * 1,374-byte gzip budget, so names are one letter and statements are joined with commas
+ * 1,387-byte gzip budget, so names are one letter and statements are joined with commas
  * where that saves a brace or a semicolon; the legend:
  *
  *   config c: a portal id, u collect path, d debug script path, k cookieless,
@@ -20,7 +20,10 @@
  *   O  do not track: HubSpot's __hs_do_not_track cookie was there at load (what was kept
  *      unsent is dropped) or the page pushed doNotTrack (which sets the cookie for 13
  *      months, or with {track: true} removes it); no hit is made while it holds
- *   R  referrer of the current page   C  URL of the current page   D  debug mode
+ *   R  referrer of the current page   C  URL of the current page
+ *   D  debug mode: each hit, and each command as it comes (wrapped: [command]), is also
+ *      kept in window._ffd, which the debug script checks when it loads and from then on,
+ *      so that commands queued or run before it loaded are checked too
  *   U  visitor token (cookie, Secure over https); none in cookieless mode or when the
  *      browser keeps no cookie (the collector then uses its daily hash)
  *   A  the page tracks its own page views (a trackPageView command, HubSpot's SPA way):
@@ -40,6 +43,8 @@
  *      now, n the event's name: none for a page view, p its properties)
  *   h  current URL (the hash counts with hash routing: popstate also fires on a hash
  *      change)   g  page view   n  navigation check   r  run one _hsq command
+ *   y  take one command (from _hsq or footfall()): kept for the debug script, then run
+ *      (a custom event that k holds runs again through r alone: it is kept once)
  *
  * The browser's Do Not Track / Global Privacy Control are honoured by the collector (DNT and
  * Sec-GPC headers) when the portal asks for it, and the language is its Accept-Language
@@ -97,7 +102,7 @@
         var h = {i: I(), n, t: t || Date.now(), u: P || L.href, ti: d.title, r: R,
           sw: screen.width, sh: screen.height, e: E};
         try { h.p = JSON.parse(JSON.stringify(p)) } catch {} // cyclic, BigInt
-        if (D) (w._ffd ||= []).push(h); // the debug script checks these
+        D && (w._ffd ||= []).push(h); // the debug script checks these
         Q = [...Q, h].slice(-500); // a long outage keeps the newest
         S();
         T ||= setTimeout(Z, 99); // about 100 ms
@@ -123,6 +128,7 @@
               (k ? k.push(a) : V(0, f, o.properties || {}))
         } catch {}
       },
+      y = a => r(a, D && (w._ffd ||= []).push([a])), // kept before it runs
       M = history.pushState;
 
     try { // a sandboxed frame throws (on both); the old single key ("_ffq" + portal id)
@@ -133,9 +139,9 @@
     } catch {}
     K = I() + K; // written by the page view below, with what was taken over
     if (D) d.head.appendChild(d.createElement('script')).src = u(c.d);
-    w.footfall = (...a) => r(a);
-    q.push = (...a) => a.map(r);
-    [].splice.call(q, 0).map(r); // _hsq may be any array-like
+    w.footfall = (...a) => y(a);
+    q.push = (...a) => a.map(y);
+    [].splice.call(q, 0).map(y); // _hsq may be any array-like
     try { // after the queue, which may opt out. Opted out or cookieless, a visitor cookie
       // from before is removed and U stays unset (m() finds none: it throws, as it does
       // in a sandbox); a blocked cookie reads back as none
