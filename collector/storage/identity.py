@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from collector.emails import normalize_email
 from collector.errors import FieldError
 from collector.model import NewCompletion
 from collector.storage.queries import (
@@ -50,6 +51,10 @@ class Resolver:
         self.seen_objects: set[tuple[int, str, int]] = set()
         # (object type, target property, value, event property) -> the object found
         self.matched: dict[tuple[str, str, str, str], int] = {}
+        # ... or the email of the contact an earlier completion of this request makes
+        self.promised: dict[tuple[str, str, str, str], str] = {}
+        self._earlier_emails: set[str] = set()  # by completions[:_scanned]
+        self._scanned = 0
 
     def publish(self) -> None:
         """After commit: what this transaction created or confirmed is safe to cache."""
@@ -57,15 +62,29 @@ class Resolver:
         self.cache.emails.update(self.new_emails)
         self.cache.objects.update(self.seen_objects)
 
-    def check(self, c: NewCompletion) -> FieldError | None:
-        """Reads only: is the object this completion names there? A customMatchingId's
-        match decides; the identifiers sent stand in when nothing matches."""
+    def check(self, completions: list[NewCompletion]) -> list[FieldError]:
+        """Reads only: is the object each completion names there? Taken in order, as if
+        sent one by one: a match may name the contact an earlier one creates by its email."""
+        # (one sent by email or utk alone is not looked at: the hot path)
+        return [error for i, c in enumerate(completions)
+                if (c.match is not None or c.object_id is not None)
+                and (error := self._check(c, completions, i)) is not None]
+
+    def _check(self, c: NewCompletion, completions: list[NewCompletion],
+               i: int) -> FieldError | None:
+        """A customMatchingId's match decides; the identifiers sent stand in when nothing
+        matches."""
         if c.match is not None:
             target, value, event_property = c.match
             key = (c.object_type, *c.match)
+            if key in self.promised:
+                return None
             found = self.matched.get(key) or self._match(c.object_type, target, value)
             if found is not None:
                 self.matched[key] = found
+                return None
+            if (email := self._made_earlier(c.object_type, target, value, completions, i)):
+                self.promised[key] = email
                 return None
             if c.object_id is None and c.email is None and c.utk is None:
                 return FieldError(f"{c.where}properties.{event_property}",
@@ -76,10 +95,41 @@ class Resolver:
                               f" {c.object_id}", "NOT_FOUND")
         return None
 
+    def _made_earlier(self, object_type: str, target: str, value: str,
+                      completions: list[NewCompletion], i: int) -> str | None:
+        """The email ``value`` names when one of ``completions[:i]`` is stored by that email
+        (``resolve``'s order: a match, then objectId, then email), so that its contact is
+        there, made or found, once ``completions[i]`` is resolved. Only a send by email makes
+        a contact a match can find (one by utk has no properties). Each completion is looked
+        at once, however many matches miss."""
+        if object_type != "CONTACT" or target != "email":
+            return None
+        for earlier in completions[self._scanned:i]:
+            if (earlier.email is not None and earlier.object_id is None
+                    and not self._decided_by_match(earlier)):
+                self._earlier_emails.add(earlier.email)
+        self._scanned = i
+        email = normalize_email(value)
+        return email if email in self._earlier_emails else None
+
+    def _decided_by_match(self, c: NewCompletion) -> bool:
+        """Is ``c`` (checked already) stored on the object its match names?"""
+        if c.match is None:
+            return False
+        key = (c.object_type, *c.match)
+        return key in self.matched or key in self.promised
+
     def resolve(self, c: NewCompletion) -> int:
         """The object id, creating the contact (and tying the utk) where needed."""
-        if c.match is not None and (key := (c.object_type, *c.match)) in self.matched:
-            return self.matched[key]
+        if c.match is not None:
+            key = (c.object_type, *c.match)
+            if key in self.matched:
+                return self.matched[key]
+            if key in self.promised:
+                found = self._email_contact(self.promised[key])
+                assert found is not None, "the earlier completion has made it by now"
+                self.matched[key] = found
+                return found
         if c.object_id is not None:
             return c.object_id
         if c.email is not None:

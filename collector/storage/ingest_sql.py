@@ -47,7 +47,7 @@ def store_completions(tx: Tx[Any], dialect: Dialect, cache: IdentityCache, porta
         visits = tx.state["visits"] = sessions.Visits()
     resolver = Resolver(conn, dialect, cache, portal_id, buffered,
                         before_merge=functools.partial(visits.settle, conn, dialect))
-    errors = [e for c in completions if (e := resolver.check(c)) is not None]
+    errors = resolver.check(completions)
     if errors:
         raise ValidationFailed(errors)
     _buffer(visits, resolver, portal_id, pending, completions)
