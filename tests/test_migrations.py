@@ -134,6 +134,45 @@ def test_version_7_keeps_stored_completions_and_keys_a_uuid_by_its_event(
     assert count_rows(database, "completions") == 2
 
 
+def test_version_8_keeps_every_contact_and_records_merges_from_then_on(
+        unmigrated: str, backend: str) -> None:
+    """A database of version 7 with an anonymous contact left empty by an identify (as
+    every version before 8 left them): after version 8 it is kept (nothing records whom it
+    was merged into), and the next merge is recorded and redirects its id."""
+    database = unmigrated
+    _apply_up_to(database, backend, 7)
+    rows = [(1, "Old", 0), (1, 1, "CONTACT", None, "{}", 0, 0),
+            (1, 2, "CONTACT", "known@example.com", '{"email": "known@example.com"}', 0, 0),
+            (1, 3, "CONTACT", None, "{}", 0, 0), (1, "visitor-3", 3)]
+    sql = ["INSERT INTO portals (id, name, created_at) VALUES (?, ?, ?)",
+           *["INSERT INTO objects (portal_id, id, object_type, email, properties, created_at,"
+             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"] * 3,
+           "INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"]
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database) as pg:
+            for statement, row in zip(sql, rows, strict=True):
+                pg.execute(statement.replace("?", "%s"), row)
+    else:
+        with contextlib.closing(sqlite3.connect(database)) as conn:
+            for statement, row in zip(sql, rows, strict=True):
+                conn.execute(statement, row)
+            conn.commit()
+
+    async def identify(store: Store) -> int | None:
+        sent = NewCompletion(id="", event_name="placed", object_type="CONTACT",
+                             occurred_at=1_700_000_000_000, received_at=1_700_000_000_000,
+                             properties={}, source="HTTP", email="known@example.com",
+                             utk="visitor-3")
+        await store.append_completions(1, [sent], 10**9)
+        read = await store.get_object(1, "CONTACT", 3)
+        return read.id if read else None
+
+    assert in_store(database, identify) == 2
+    assert _versions(database) == [v for v, _ in migrations(backend)]
+    assert count_rows(database, "objects") == 2  # the old empty one stays; 3 is merged away
+    assert count_rows(database, "contact_merges") == 1
+
+
 def test_the_bench_bulk_load_keeps_the_completions_key(pg_cluster: Cluster) -> None:
     """bench/pg_bench.py drops the primary key around its bulk load: it puts back the key
     the migrations made, so the collector's inserts (ON CONFLICT on that key) still work."""
