@@ -290,7 +290,10 @@ def _document() -> dict[str, Any]:
                 body="CrmObjectCreate", params=[_OBJECT_TYPE], tag="crm")},
             "/crm/v3/objects/{objectType}/{objectId}": {"get": _op(
                 "Read a CRM record", {"200": _json(_ref("CrmObject"))}, tag="crm",
-                params=[_OBJECT_TYPE, _param("objectId", "path"),
+                params=[_OBJECT_TYPE, _param("objectId", "path", description=(
+                            "A contact id merged away by an identify reads as the contact it"
+                            " was merged into (its own id; hs_merged_object_ids lists the"
+                            " merged ids, ';'-separated)")),
                         _param("idProperty", description="e.g. email"),
                         _param("properties", description="HubSpot's; every property comes"),
                         _param("archived", schema=_BOOL,

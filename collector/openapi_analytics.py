@@ -115,7 +115,8 @@ def analytics_paths(op: Op, param: Param, json: Callable[..., dict[str, Any]],
                     "results": {"type": "array", "items": _COMPLETION},
                     "paging": _PAGING})),
                 "404": json({"$ref": "#/components/schemas/Error"}, "No such contact")},
-            params=[param("contactId", "path"),
+            params=[param("contactId", "path", description="A merged-away id answers with"
+                          " the contact it was merged into (contact.id is that contact's)"),
                     param("event", description="Only this event (internal or fully"
                           " qualified name)"), *page], tag=tag)},
     }

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from starlette.testclient import TestClient
 
 from collector.app import create_app
@@ -18,6 +17,7 @@ from collector.storage import Store
 from collector.storage.sqlstore import SqlStore
 from tests.conftest import Api, in_store
 from tests.test_send_api import assert_error, create_object, results, send_ok, stored
+from tests.uikit import Browser
 
 TIMELINE = "/footfall/v1/analytics/contacts/{}/timeline"
 
@@ -115,6 +115,17 @@ def test_the_timeline_of_a_merged_away_id_is_the_surviving_contacts(api: Api,
     assert api.get(TIMELINE.format(dave)).json() == body
 
 
+def test_the_contact_page_of_a_merged_away_id_redirects_to_the_surviving_contacts(
+        client: TestClient, portals: list[NewPortal], api: Api, event: str) -> None:
+    old, dave = merge_visitor(api, event)
+    browser = Browser(client)
+    browser.sign_in(portals[0].token)
+    response = browser.get(f"/app/contacts/{old}?event={event}")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/app/contacts/{dave}?event={event}"
+    assert "dave@example.com" in browser.follow(response).text
+
+
 def test_searching_contacts_by_a_merged_away_id_finds_the_surviving_contact(
         api: Api, event: str) -> None:
     old, dave = merge_visitor(api, event)
@@ -162,3 +173,14 @@ def test_merges_of_merges_resolve_to_the_final_contact(settings: Settings, porta
         send_ok(api, eventName=event, objectId=b, properties={"plan": "by-b"})
         assert plans_by_contact(api) == {c: ["anonymous", "identified", "by-a", "by-b"]}
     assert stored(database, "objects") == 1
+
+
+def test_an_anonymous_contacts_id_names_no_company(api: Api, event: str) -> None:
+    """Within one batch, an anonymous contact found by its id is remembered as a contact only."""
+    send_ok(api, eventName=event, utk="visitor-c")
+    [first] = results(api)
+    api.define("renewed", primaryObject="COMPANY")
+    inputs = [{"eventName": event, "objectId": first["objectId"]},
+              {"eventName": api.fqn("renewed"), "objectId": first["objectId"]}]
+    assert_error(api.post("/events/v3/send/batch", json={"inputs": inputs}), 400,
+                 "inputs[1].objectId")

@@ -8,6 +8,7 @@ from typing import Any
 
 from collector.analytics.model import ContactSummary
 from collector.numerals import decimal
+from collector.storage import merges
 from collector.storage.queries import Connection, Dialect, like_literal
 
 _RECENT_COMPLETIONS = 2000  # how far back "recently active" looks
@@ -19,11 +20,14 @@ def _like_pattern(text: str) -> str:
 
 def search(conn: Connection, dialect: Dialect, portal_id: int, text: str,
            limit: int) -> list[ContactSummary]:
-    """Contacts whose email contains ``text`` (any case), or whose id is ``text``;
-    emails starting with it first, then by email."""
+    """Contacts whose email contains ``text`` (any case), or whose id is ``text`` (the
+    contact an id was merged into, for a merged-away one); emails starting with it first,
+    then by email."""
     needle = text.strip().lower()
     number = decimal(needle)
     exact_id = number if number is not None and number < 2**63 else -1
+    if exact_id > 0:
+        exact_id = merges.survivor(conn, portal_id, exact_id) or exact_id
     rows = conn.execute(
         "SELECT id, email, properties, created_at FROM objects WHERE portal_id = ?"
         " AND object_type = 'CONTACT' AND (id = ? OR lower(email) LIKE ? ESCAPE '\\')"
@@ -38,7 +42,8 @@ def recent(conn: Connection, portal_id: int, limit: int) -> list[ContactSummary]
     """Contacts with the newest completions among the portal's latest ones, then the newest
     other contacts (created in the CRM, or whose completions are all older). An anonymous
     contact without completions is not listed: it is a visitor whose completions an identify
-    moved to a known contact, leaving the empty row behind."""
+    moved to a known contact before schema version 8, which left the empty row behind
+    (since then the row is deleted, see ``merges``)."""
     active = conn.execute(
         "SELECT object_id, max(occurred_at) AS latest FROM (SELECT object_id, occurred_at"
         " FROM completions WHERE portal_id = ? AND object_type = 'CONTACT'"
@@ -88,10 +93,14 @@ def _with_activity(conn: Connection, portal_id: int,
 
 def one(conn: Connection, portal_id: int, contact_id: int) -> ContactSummary | None:
     """The contact with its completions per event, its count and latest completion, read
-    from the ``completions_object`` index alone (it ends with event_name)."""
+    from the ``completions_object`` index alone (it ends with event_name). A merged-away id
+    reads as the contact it was merged into (with that contact's id)."""
     found = load(conn, portal_id, [contact_id])
+    if not found and (into := merges.survivor(conn, portal_id, contact_id)) is not None:
+        found = load(conn, portal_id, [into])
     if not found:
         return None
+    contact_id = found[0].id
     events: dict[str, int] = {}
     latest = None
     # Summed here, not with GROUP BY: SQLite's planner (no statistics) would pick the index

@@ -1,6 +1,7 @@
 """Which contact (or other object) each completion belongs to, decided inside the writer's
 transaction: by object id, by a unique property, by email or by the visitor's token (utk),
-creating anonymous contacts and tying a utk to the contact an ``identify`` names."""
+creating anonymous contacts and tying a utk to the contact an ``identify`` names (which
+merges the visitor's anonymous contact into it, see ``merges``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from collector.emails import normalize_email
 from collector.errors import FieldError
 from collector.model import NewCompletion
+from collector.storage.merges import merge_contact, survivor
 from collector.storage.queries import (
     OBJECT_ID,
     OBJECT_TYPE,
@@ -25,7 +27,9 @@ from collector.storage.queries import (
 
 @dataclass
 class IdentityCache:
-    """Writer-thread cache of rows that are committed and never deleted."""
+    """Writer-thread cache of rows that are committed and never deleted. An anonymous
+    contact (no email) is never cached: the next identify, here or in another collector,
+    may merge it away (only anonymous contacts are merged)."""
 
     emails: dict[tuple[int, str], int] = field(default_factory=dict)
     objects: set[tuple[int, str, int]] = field(default_factory=set)
@@ -49,6 +53,10 @@ class Resolver:
         self.before_merge = before_merge
         self.new_emails: dict[tuple[int, str], int] = {}
         self.seen_objects: set[tuple[int, str, int]] = set()
+        self.anonymous: set[tuple[int, str, int]] = set()  # live in this request, not cached
+        # merged-away contact -> the contact it went into (this request's merges, and those
+        # of the objectIds it names)
+        self.moved: dict[int, int] = {}
         # (object type, target property, value, event property) -> the object found
         self.matched: dict[tuple[str, str, str, str], int] = {}
         # ... or the email of the contact an earlier completion of this request makes
@@ -95,6 +103,28 @@ class Resolver:
                               f" {c.object_id}", "NOT_FOUND")
         return None
 
+    def _exists(self, object_type: str, object_id: int) -> bool:
+        """Is the object there, or (a contact) merged into one that is? The merge table is
+        read only for an id that is not a live object."""
+        key = (self.portal_id, object_type, object_id)
+        if key in self.cache.objects or key in self.seen_objects or key in self.anonymous:
+            return True
+        row = self.conn.execute(
+            "SELECT email FROM objects WHERE portal_id = ? AND object_type = ? AND id = ?",
+            (self.portal_id, object_type, object_id)).fetchone()
+        if row is not None:
+            if object_type == "CONTACT" and row[0] is None:
+                self.anonymous.add(key)
+            else:
+                self.seen_objects.add(key)
+            return True
+        if object_type != "CONTACT":
+            return False
+        into = survivor(self.conn, self.portal_id, object_id)
+        if into is not None:
+            self.moved[object_id] = into
+        return into is not None
+
     def _made_earlier(self, object_type: str, target: str, value: str,
                       completions: list[NewCompletion], i: int) -> str | None:
         """The email ``value`` names when one of ``completions[:i]`` is stored by that email
@@ -131,7 +161,7 @@ class Resolver:
                 self.matched[key] = found
                 return found
         if c.object_id is not None:
-            return c.object_id
+            return self._surviving(c.object_id) if c.object_type == "CONTACT" else c.object_id
         if c.email is not None:
             contact = self._contact_for_email(c.email, c.utk)
             if c.utk is not None:
@@ -140,16 +170,10 @@ class Resolver:
         assert c.utk is not None, "validation guarantees an identifier"
         return self._contact_for_utk(c.utk)
 
-    def _exists(self, object_type: str, object_id: int) -> bool:
-        key = (self.portal_id, object_type, object_id)
-        if key in self.cache.objects or key in self.seen_objects:
-            return True
-        row = self.conn.execute(
-            "SELECT 1 FROM objects WHERE portal_id = ? AND object_type = ? AND id = ?",
-            (self.portal_id, object_type, object_id)).fetchone()
-        if row:
-            self.seen_objects.add(key)
-        return row is not None
+    def _surviving(self, contact: int) -> int:
+        while contact in self.moved:
+            contact = self.moved[contact]
+        return contact
 
     def _match(self, object_type: str, prop: str, value: str) -> int | None:
         where, value = object_match(self.dialect, object_type, prop, value)
@@ -236,12 +260,10 @@ class Resolver:
         if self._is_anonymous(current):
             if self.before_merge is not None:
                 self.before_merge()
-            self.conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"
-                              " AND object_type = 'CONTACT' AND object_id = ?",
-                              (contact, self.portal_id, current))
+            merge_contact(self.conn, self.portal_id, current, contact)
             self._move_buffered(current, contact)
-            self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ?"
-                              " AND contact_id = ?", (contact, self.portal_id, current))
+            self.moved[current] = contact
+            self.anonymous.discard((self.portal_id, "CONTACT", current))
         else:  # a shared device: earlier completions stay with the earlier contact
             self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND utk = ?",
                               (contact, self.portal_id, utk))

@@ -39,6 +39,7 @@ from collector.storage import (
     contacts,
     guard,
     imports,
+    merges,
     queries,
     records,
     tracking,
@@ -129,14 +130,14 @@ class SqlStore(Store):
 
     async def get_object(self, portal_id: int, object_type: str, object_id: int) -> CrmObject | None:
         return await self._read(
-            lambda conn: queries.get_object(conn, portal_id, object_type, object_id))
+            lambda conn: merges.get_object(conn, portal_id, object_type, object_id))
 
     async def find_object(self, portal_id: int, object_type: str, prop: str,
                           value: str) -> CrmObject | None:
         if guard.problem(value):
             return None
-        return await self._read(lambda conn: queries.find_object(
-            conn, self.dialect, portal_id, object_type, prop, value))
+        return await self._read(lambda conn: merges.with_merged_ids(conn, queries.find_object(
+            conn, self.dialect, portal_id, object_type, prop, value)))
 
     # -- completions ----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from collector.properties import STANDARD_PROPERTIES
 from collector.ui import analytics_view as view
 from collector.ui.access import Viewer, portal_page
 from collector.ui.forms import field_errors
-from collector.ui.render import BASE, render
+from collector.ui.render import BASE, redirect, render
 
 PAGE = 50
 MAX_SEARCH = 256
@@ -46,10 +46,13 @@ def _days(rows: list[StoredCompletion]) -> list[tuple[str, list[StoredCompletion
 @portal_page
 async def contact_detail(request: Request, viewer: Viewer) -> Response:
     svc = services(request)
-    contact = await svc.store.contact(viewer.portal_id,
-                                      contact_id(request.path_params["contact_id"]))
+    asked = contact_id(request.path_params["contact_id"])
+    contact = await svc.store.contact(viewer.portal_id, asked)
     if contact is None:
         raise NotFound("There is no such contact in this portal.")
+    if contact.id != asked:  # merged into this contact: the page lives at its own address
+        query = f"?{request.url.query}" if request.url.query else ""
+        return redirect(f"{BASE}/contacts/{contact.id}{query}")
     definitions = await svc.definitions.get(viewer.portal_id)
     events = {name: lookup.label_of(name, definitions.get(name)) for name in contact.events}
     errors: list[FieldError] = []
