@@ -158,3 +158,38 @@ def test_a_match_finds_the_contact_an_earlier_request_of_its_group_created(
     assert outcomes == [(True, 1), (True, 1)]
     assert count_rows(database, "objects") == 1
     assert count_rows(database, "completions") == 2
+
+
+@pytest.mark.parametrize("how", ["batch", "apart"])
+def test_a_match_before_the_creating_input_keeps_its_fallback_when_a_later_one_matches(
+        api: Api, events: tuple[str, str], how: str) -> None:
+    """inputs[0] matches Ann before inputs[1] makes her, so it is stored by its utk (as when
+    sent apart); inputs[2], after, is stored on Ann. The promise inputs[2]'s check made
+    belongs to inputs[2] alone: taken by the match's key, it reached inputs[0] too, whose
+    resolve found no Ann yet (an AssertionError: the group failed, 503 on every retry)."""
+    signed_up, logged_in = events
+    send_all(api, how, [{"eventName": logged_in, "utk": "visitor-1", "occurredAt": 1,
+                         "properties": {"user_email": ANN}},
+                        {"eventName": signed_up, "email": ANN, "occurredAt": 2},
+                        {"eventName": logged_in, "occurredAt": 3,
+                         "properties": {"user_email": ANN}}])
+    assert stored(api) == [(logged_in, None), (signed_up, ANN), (logged_in, ANN)]
+
+
+@pytest.mark.parametrize("how", ["batch", "apart"])
+def test_a_promise_does_not_reach_an_earlier_input_whose_email_made_a_contact(
+        api: Api, events: tuple[str, str], how: str) -> None:
+    """inputs[0]'s match on Zoe misses, so it is stored by its email (Carl), and inputs[1]
+    finds Carl by that email; inputs[3] is stored on Zoe, whom inputs[2] made. A promise of
+    inputs[3] taken by the key inputs[0] shares moved inputs[0] to a Zoe not made yet."""
+    signed_up, logged_in = events
+    carl, zoe = "carl@example.com", "zoe@example.com"
+    send_all(api, how, [{"eventName": logged_in, "email": carl, "occurredAt": 1,
+                         "properties": {"user_email": zoe}},
+                        {"eventName": logged_in, "occurredAt": 2,
+                         "properties": {"user_email": carl}},
+                        {"eventName": signed_up, "email": zoe, "occurredAt": 3},
+                        {"eventName": logged_in, "occurredAt": 4,
+                         "properties": {"user_email": zoe}}])
+    assert stored(api) == [(logged_in, carl), (logged_in, carl), (signed_up, zoe),
+                           (logged_in, zoe)]

@@ -59,8 +59,12 @@ class Resolver:
         self.moved: dict[int, int] = {}
         # (object type, target property, value, event property) -> the object found
         self.matched: dict[tuple[str, str, str, str], int] = {}
-        # ... or the email of the contact an earlier completion of this request makes
+        # ... or the email of the contact an earlier completion of this request makes: by
+        # key for the checks of later completions with the same match, and by completion
+        # (``id``) for ``resolve``: one with the same match that came before the completion
+        # making that contact was not promised it and keeps its own identifiers
         self.promised: dict[tuple[str, str, str, str], str] = {}
+        self._promised_to: dict[int, str] = {}
         self._earlier_emails: set[str] = set()  # by completions[:_scanned]
         self._scanned = 0
 
@@ -85,14 +89,16 @@ class Resolver:
         if c.match is not None:
             target, value, event_property = c.match
             key = (c.object_type, *c.match)
-            if key in self.promised:
+            email = self.promised.get(key)
+            if email is not None:
+                self._promised_to[id(c)] = email
                 return None
             found = self.matched.get(key) or self._match(c.object_type, target, value)
             if found is not None:
                 self.matched[key] = found
                 return None
             if (email := self._made_earlier(c.object_type, target, value, completions, i)):
-                self.promised[key] = email
+                self.promised[key] = self._promised_to[id(c)] = email
                 return None
             if c.object_id is None and c.email is None and c.utk is None:
                 return FieldError(f"{c.where}properties.{event_property}",
@@ -146,8 +152,7 @@ class Resolver:
         """Is ``c`` (checked already) stored on the object its match names?"""
         if c.match is None:
             return False
-        key = (c.object_type, *c.match)
-        return key in self.matched or key in self.promised
+        return (c.object_type, *c.match) in self.matched or id(c) in self._promised_to
 
     def resolve(self, c: NewCompletion) -> int:
         """The object id, creating the contact (and tying the utk) where needed."""
@@ -155,8 +160,8 @@ class Resolver:
             key = (c.object_type, *c.match)
             if key in self.matched:
                 return self.matched[key]
-            if key in self.promised:
-                found = self._email_contact(self.promised[key])
+            if (email := self._promised_to.get(id(c))) is not None:
+                found = self._email_contact(email)
                 assert found is not None, "the earlier completion has made it by now"
                 self.matched[key] = found
                 return found
