@@ -4,6 +4,8 @@ earlier input of the same batch or group created by sending to that email."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import uuid
 from typing import Any
 
@@ -11,7 +13,7 @@ import pytest
 
 from collector.model import NewCompletion
 from collector.storage import is_postgres_url, pgconn, sqliteconn
-from collector.storage.identity import IdentityCache
+from collector.storage.identity import IdentityCache, Resolver
 from collector.storage.ingest_worker import run_group
 from tests.conftest import Api, count_rows, make_portals
 
@@ -193,3 +195,61 @@ def test_a_promise_does_not_reach_an_earlier_input_whose_email_made_a_contact(
                          "properties": {"user_email": zoe}}])
     assert stored(api) == [(logged_in, carl), (logged_in, carl), (signed_up, zoe),
                            (logged_in, zoe)]
+
+
+def test_each_completion_is_resolved_as_its_own_check_decided(
+        database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL reads committed rows statement by statement: another collector may commit
+    Zoe between two checks of one batch. inputs[0]'s match missed (it is stored by Carl's
+    email, which inputs[1]'s match was promised); inputs[2]'s found Zoe. Taken by the
+    match's key at resolve, inputs[0] went to Zoe, Carl was never made and inputs[1]'s
+    promise failed the job (AssertionError: 503). The first lookup of Zoe is made to miss
+    here, as it did before the other collector's commit."""
+    portal = make_portals(database, "P")[0].portal_id
+    backend = pgconn if is_postgres_url(database) else sqliteconn
+    transactor: Any = (pgconn.Transactor(database) if backend is pgconn
+                       else sqliteconn.SQLiteTransactor(database, 5000))
+    carl, zoe = "carl@example.com", "zoe@example.com"
+
+    def job(*completions: dict[str, Any]) -> tuple[str, int, tuple[Any, ...]]:
+        return ("completions", portal, ([
+            NewCompletion(id=str(uuid.uuid4()), event_name="x", object_type="CONTACT",
+                          occurred_at=10**12 + n, received_at=10**12, properties={},
+                          source="HTTP", **identity)
+            for n, identity in enumerate(completions)], 10**6))
+
+    original, missed = Resolver._match, list[str]()
+
+    def match(self: Resolver, object_type: str, prop: str, value: str) -> int | None:
+        if value == zoe and not missed:
+            missed.append(value)
+            return None
+        return original(self, object_type, prop, value)
+
+    conn = transactor.connect()
+    try:
+        assert run_group(transactor, backend.DIALECT, conn, IdentityCache(),
+                         [job({"email": zoe})]) == [(True, 1)]
+        monkeypatch.setattr(Resolver, "_match", match)
+        outcomes = run_group(transactor, backend.DIALECT, conn, IdentityCache(), [job(
+            {"email": carl, "match": ("email", zoe, "user_email")},
+            {"match": ("email", carl, "user_email")},
+            {"match": ("email", zoe, "user_email")})])
+    finally:
+        transactor.close(conn)
+    assert outcomes == [(True, 3)]
+    assert count_rows(database, "objects") == 2
+    assert _emails_in_order(database) == [zoe, carl, carl, zoe]
+
+
+def _emails_in_order(database: str) -> list[str]:
+    """The email of each completion's contact, by occurredAt."""
+    sql = ("SELECT o.email FROM completions c JOIN objects o ON o.id = c.object_id"
+           " ORDER BY c.occurred_at, c.seq")
+    if is_postgres_url(database):
+        import psycopg
+
+        with psycopg.connect(database) as pg:
+            return [r[0] for r in pg.execute(sql).fetchall()]
+    with contextlib.closing(sqlite3.connect(database)) as lite:
+        return [r[0] for r in lite.execute(sql).fetchall()]

@@ -57,13 +57,16 @@ class Resolver:
         # merged-away contact -> the contact it went into (this request's merges, and those
         # of the objectIds it names)
         self.moved: dict[int, int] = {}
-        # (object type, target property, value, event property) -> the object found
+        # (object type, target property, value, event property) -> the object found, or
+        # the email of the contact an earlier completion of this request makes: what a
+        # later check of the same match takes without a query
         self.matched: dict[tuple[str, str, str, str], int] = {}
-        # ... or the email of the contact an earlier completion of this request makes: by
-        # key for the checks of later completions with the same match, and by completion
-        # (``id``) for ``resolve``: one with the same match that came before the completion
-        # making that contact was not promised it and keeps its own identifiers
         self.promised: dict[tuple[str, str, str, str], str] = {}
+        # What each completion's check decided (by ``id``), which ``resolve`` follows: a
+        # completion checked before a promise was made, or before another collector
+        # committed the object (PostgreSQL reads each statement's committed rows), keeps
+        # its own identifiers, as the earlier completions counting on its email expect
+        self._found: dict[int, int] = {}
         self._promised_to: dict[int, str] = {}
         self._earlier_emails: set[str] = set()  # by completions[:_scanned]
         self._scanned = 0
@@ -95,7 +98,7 @@ class Resolver:
                 return None
             found = self.matched.get(key) or self._match(c.object_type, target, value)
             if found is not None:
-                self.matched[key] = found
+                self.matched[key] = self._found[id(c)] = found
                 return None
             if (email := self._made_earlier(c.object_type, target, value, completions, i)):
                 self.promised[key] = self._promised_to[id(c)] = email
@@ -150,20 +153,16 @@ class Resolver:
 
     def _decided_by_match(self, c: NewCompletion) -> bool:
         """Is ``c`` (checked already) stored on the object its match names?"""
-        if c.match is None:
-            return False
-        return (c.object_type, *c.match) in self.matched or id(c) in self._promised_to
+        return id(c) in self._found or id(c) in self._promised_to
 
     def resolve(self, c: NewCompletion) -> int:
         """The object id, creating the contact (and tying the utk) where needed."""
         if c.match is not None:
-            key = (c.object_type, *c.match)
-            if key in self.matched:
-                return self.matched[key]
+            if (found := self._found.get(id(c))) is not None:
+                return found
             if (email := self._promised_to.get(id(c))) is not None:
                 found = self._email_contact(email)
                 assert found is not None, "the earlier completion has made it by now"
-                self.matched[key] = found
                 return found
         if c.object_id is not None:
             return self._surviving(c.object_id) if c.object_type == "CONTACT" else c.object_id
