@@ -9,11 +9,14 @@ import dataclasses
 import os
 import signal
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from collector.app import create_app
@@ -244,3 +247,42 @@ def test_the_writer_child_outlives_a_stop_signal_to_the_service(tmp_path: Path) 
     stored, returncode, session = asyncio.run(scenario())
     assert (stored, returncode) == (1, None)
     assert session != os.getsid(0)
+
+
+def test_a_child_dropped_twice_reports_its_kill(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing kills a stuck child, and its reader, at the pipe's end, drops it again. The
+    second kill went through asyncio's Process.kill, whose Popen.poll (before Python 3.13:
+    CPython gh-87744) collected the dead child's status before asyncio's own watcher thread
+    did; the watcher then reported 255 ('Unknown child process pid') for a killed child
+    (test_postgres_faults' closing test on a busy machine). The watcher thread gets the CPU
+    late here, as it may on a busy machine."""
+    watcher = getattr(asyncio.unix_events, "ThreadedChildWatcher", None)
+    if watcher is None:
+        pytest.skip("no ThreadedChildWatcher (Python 3.14+ waits for children otherwise)")
+    release = threading.Event()
+    waitpid = watcher._do_waitpid
+
+    def late(self: Any, *args: Any) -> None:
+        release.wait(10)
+        waitpid(self, *args)
+
+    monkeypatch.setattr(watcher, "_do_waitpid", late)
+
+    async def scenario() -> int:
+        async with _writing(str(tmp_path / "f.db")) as (store, _):
+            ingest = store._ingest_process
+            child = ingest._child
+            assert child is not None
+            ingest._drop(child)  # close()'s kill
+            for _ in range(500):  # until the kernel has made it (all its threads) a zombie
+                with open(f"/proc/{child.process.pid}/stat") as stat:
+                    state = stat.read().rsplit(")", 1)[1].split()[0]
+                if state == "Z" and len(os.listdir(f"/proc/{child.process.pid}/task")) == 1:
+                    break
+                await asyncio.sleep(0.01)
+            ingest._drop(child)  # the reader's, at the end of the child's output
+            release.set()
+            return await child.process.wait()
+
+    assert asyncio.run(scenario()) == -signal.SIGKILL

@@ -22,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import pickle
+import signal
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -48,6 +50,7 @@ class _Child:
     process: asyncio.subprocess.Process
     in_flight: deque[list[_Pending]] = field(default_factory=deque)
     reader: asyncio.Task[None] | None = None
+    killed: bool = False
 
 
 @dataclass
@@ -181,9 +184,13 @@ class IngestProcess:
         """Stop using ``child`` (killed if it still runs); the next write starts another."""
         if self._child is child:
             self._child = None
-        if child.process.returncode is None:
+        if child.process.returncode is None and not child.killed:
+            child.killed = True
+            # Signalled directly, once: asyncio's Process.kill() (before Python 3.13, CPython
+            # gh-87744) polls the child with waitpid first, which may collect a dead child's
+            # status before asyncio's watcher does; that then reports 255, not -SIGKILL.
             with contextlib.suppress(ProcessLookupError):
-                child.process.kill()
+                os.kill(child.process.pid, signal.SIGKILL)
 
     async def close(self, timeout: float | None = None) -> None:
         """Wait for every job submitted to be settled, then stop the child. After
