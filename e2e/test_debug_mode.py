@@ -174,3 +174,24 @@ def test_debug_mode_warns_alike_whenever_a_command_was_pushed(page: Page, portal
     warned = [message.removeprefix("[footfall debug] ") for level, message, _ in said
               if level == "warn"]
     assert sorted(warned) == sorted(_queued_warnings(portal))
+
+
+def test_debug_mode_never_throws_into_the_page_whatever_window_ffd_is(
+        page: Page, portal: Portal, pages: PageServer) -> None:
+    """A page's own window._ffd that refuses a push (here frozen; an element with id _ffd
+    clobbers it alike): the tracker still tracks what the page queued and pushes, and
+    neither _hsq.push nor footfall() throws. Each command was kept outside the tracker's
+    try (5cd5a71): both threw into the page, and the queue taken at load ended the tracker
+    before its page view (a page view's own hit had ended it there before)."""
+    page.add_init_script("window._ffd = Object.freeze([])")
+    with page.expect_response(collected, timeout=10_000):
+        page.goto(portal.page_url(pages, "debug_queued.html"))
+    with page.expect_response(collected, timeout=10_000):
+        threw = page.evaluate("""() => {
+          try {
+            _hsq.push(['trackCustomBehavioralEvent', {name: 'pe1_nope'}], 'not a command');
+            footfall('identify', {email: 'ann@example.com'});
+            return null;
+          } catch (e) { return String(e); }
+        }""")
+    assert threw is None

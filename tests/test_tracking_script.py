@@ -21,8 +21,10 @@ from snippets.render import minified
 from tests.conftest import Api
 
 # gzip -9 bytes of the core; 1,374 until debug mode checked the commands taken before the
-# debug script loaded (each command is kept for it, as hits were: 13 bytes).
-BUDGET = 1387
+# debug script loaded (each command is kept for it, as hits were: 13 bytes); 1,387 until
+# what is kept went through G, whose try keeps a page's odd window._ffd from breaking the
+# tracker or throwing out of _hsq.push and footfall() (7 bytes).
+BUDGET = 1394
 SLOT = "(window,document,"
 
 

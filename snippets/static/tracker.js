@@ -2,7 +2,7 @@
  *
  * This file is one function expression: the served script appends the single config slot,
  * "(window, document, CONFIG)". The minifier (rjsmin) does not rename and the core has a
- * 1,387-byte gzip budget, so names are one letter and statements are joined with commas
+ * 1,394-byte gzip budget, so names are one letter and statements are joined with commas
  * where that saves a brace or a semicolon; the legend:
  *
  *   config c: a portal id, u collect path, d debug script path, k cookieless,
@@ -39,6 +39,7 @@
  *      SPA way: setPath, trackPageView) is that view instead; a page hidden (closed, left)
  *      within it tracks it at once. Navigations less than a second apart count once
  *   I  new uuid (a blob URL's random one, shorter than crypto.getRandomValues)
+ *   G  keep a hit or a command for the debug script (debug mode; never throws)
  *   S  persist Q   X  send   Y  next chunk   Z  flush   V  track a hit (t its time if not
  *      now, n the event's name: none for a page view, p its properties)
  *   h  current URL (the hash counts with hash routing: popstate also fires on a hash
@@ -65,6 +66,7 @@
     q.ff = 1;
 
     var I = (x = URL.createObjectURL(new Blob)) => (URL.revokeObjectURL(x), x.slice(-36)),
+      G = x => { try { D && (w._ffd ||= []).push(x) } catch {} }, // a page's own _ffd may refuse it
       S = () => {
         try { localStorage[K] = JSON.stringify(Q) } catch {}
       },
@@ -102,7 +104,7 @@
         var h = {i: I(), n, t: t || Date.now(), u: P || L.href, ti: d.title, r: R,
           sw: screen.width, sh: screen.height, e: E};
         try { h.p = JSON.parse(JSON.stringify(p)) } catch {} // cyclic, BigInt
-        D && (w._ffd ||= []).push(h); // the debug script checks these
+        G(h); // the debug script checks these
         Q = [...Q, h].slice(-500); // a long outage keeps the newest
         S();
         T ||= setTimeout(Z, 99); // about 100 ms
@@ -128,7 +130,7 @@
               (k ? k.push(a) : V(0, f, o.properties || {}))
         } catch {}
       },
-      y = a => r(a, D && (w._ffd ||= []).push([a])), // kept before it runs
+      y = a => r(a, G([a])), // kept before it runs
       M = history.pushState;
 
     try { // a sandboxed frame throws (on both); the old single key ("_ffq" + portal id)
