@@ -1,0 +1,104 @@
+"""Merges racing other writers on PostgreSQL: two collectors (or one collector's writer
+thread and its ingest child) resolve the same visitor at once. Each transaction is driven
+step by step through the real write path (``ingest_sql.store_completions``), so the
+interleaving is exact, not hoped for."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import psycopg
+import pytest
+
+from collector.model import NewCompletion
+from collector.storage.identity import IdentityCache
+from collector.storage.ingest_sql import store_completions
+from collector.storage.pgconn import DIALECT, PgConnection
+from collector.storage.queries import now_ms
+from collector.storage.tx import Tx
+from tests.conftest import Api
+from tests.test_send_api import create_object, results, send_ok
+
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
+def _completion(event: str, **identity: Any) -> NewCompletion:
+    now = now_ms()
+    return NewCompletion("", event, "CONTACT", now, now, {}, "HTTP", **identity)
+
+
+def _begin(database: str, portal_id: int, event: str, **identity: Any) -> Tx[PgConnection]:
+    """A writer transaction that has resolved (and buffered) one completion, not flushed."""
+    tx: Tx[PgConnection] = Tx(PgConnection(database))
+    tx.conn.raw.execute("BEGIN")
+    store_completions(tx, DIALECT, IdentityCache(), portal_id,
+                      [_completion(event, **identity)], 10**9)
+    return tx
+
+
+def _commit(tx: Tx[PgConnection]) -> None:
+    tx.run_before_commit()
+    tx.conn.raw.execute("COMMIT")
+    tx.conn.close()
+
+
+def _wait_until_blocked(database: str) -> None:
+    with psycopg.connect(database, autocommit=True) as pg:
+        for _ in range(500):
+            row = pg.execute("SELECT count(*) FROM pg_stat_activity"
+                             " WHERE wait_event_type = 'Lock'").fetchone()
+            if row and row[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("the merging transaction never waited")
+
+
+def _orphans(database: str) -> int:
+    with psycopg.connect(database) as pg:
+        row = pg.execute("SELECT count(*) FROM completions c WHERE NOT EXISTS (SELECT 1"
+                         " FROM objects o WHERE o.portal_id = c.portal_id"
+                         " AND o.id = c.object_id)").fetchone()
+        return int(row[0]) if row else 0
+
+
+@pytest.fixture
+def event(api: Api) -> str:
+    api.define("purchased")
+    return api.fqn("purchased")
+
+
+def test_a_merge_never_deletes_a_contact_another_writer_just_gave_an_email(
+        api: Api, event: str, database: str) -> None:
+    """Writer A identifies the visitor as a new address (the anonymous contact becomes
+    new@example.com) while writer B identifies the same visitor as dave, an existing contact.
+    B read the contact as anonymous before A committed; its merge must not delete it now."""
+    send_ok(api, eventName=event, utk="visitor-r")
+    create_object(api, "contacts", email="dave@example.com")
+    first = _begin(database, api.portal_id, event, email="new@example.com", utk="visitor-r")
+    merging: list[Tx[PgConnection]] = []
+    thread = threading.Thread(target=lambda: merging.append(_begin(
+        database, api.portal_id, event, email="dave@example.com", utk="visitor-r")))
+    thread.start()
+    _wait_until_blocked(database)
+    _commit(first)
+    thread.join(10)
+    _commit(merging[0])
+    found = api.get("/crm/v3/objects/contacts/new@example.com", params={"idProperty": "email"})
+    assert found.status_code == 200, "the contact new@example.com was deleted by the merge"
+    assert _orphans(database) == 0
+
+
+def test_a_completion_stored_by_utk_during_a_merge_follows_the_merge(
+        api: Api, event: str, database: str) -> None:
+    """Writer A resolves a hit by the visitor's utk (its anonymous contact) and flushes after
+    writer B merged that contact into dave and committed: the hit must not be left on the
+    deleted row (invisible on dave's timeline, counted for a contact that does not exist)."""
+    send_ok(api, eventName=event, utk="visitor-s")
+    dave = create_object(api, "contacts", email="dave@example.com")
+    hit = _begin(database, api.portal_id, event, utk="visitor-s")
+    _commit(_begin(database, api.portal_id, event, email="dave@example.com", utk="visitor-s"))
+    _commit(hit)
+    assert {r["objectId"] for r in results(api)} == {dave}
+    assert _orphans(database) == 0
