@@ -263,13 +263,15 @@ class Resolver:
         if self._is_anonymous(current):
             if self.before_merge is not None:
                 self.before_merge()
-            merge_contact(self.conn, self.portal_id, current, contact)
-            self._move_buffered(current, contact)
-            self.moved[current] = contact
-            self.anonymous.discard((self.portal_id, "CONTACT", current))
-        else:  # a shared device: earlier completions stay with the earlier contact
-            self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND utk = ?",
-                              (contact, self.portal_id, utk))
+            if merge_contact(self.conn, self.portal_id, current, contact):
+                self._move_buffered(current, contact)
+                self.moved[current] = contact
+                self.anonymous.discard((self.portal_id, "CONTACT", current))
+                return
+        # A shared device (or a contact another writer gave an email since it was read as
+        # anonymous): earlier completions stay with the earlier contact.
+        self.conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND utk = ?",
+                          (contact, self.portal_id, utk))
 
     def _move_buffered(self, old: int, new: int) -> None:
         """The anonymous past not inserted yet (earlier in this group) moves too."""

@@ -12,9 +12,10 @@ from collector.storage import queries
 from collector.storage.queries import Connection, now_ms
 
 
-def merge_contact(conn: Connection, portal_id: int, merged: int, into: int) -> None:
+def merge_contact(conn: Connection, portal_id: int, merged: int, into: int) -> bool:
     """Move contact ``merged``'s completions and visitor tokens to ``into``, record the merge
-    and delete ``merged``'s row.
+    and delete ``merged``'s row; False (nothing done) when ``merged`` is no longer an
+    anonymous contact.
 
     The row is deleted rather than kept: a kept row would have to be left out of every read
     that finds or lists contacts (by id, by property, recently active, the id search) and
@@ -22,7 +23,15 @@ def merge_contact(conn: Connection, portal_id: int, merged: int, into: int) -> N
     nothing can find it by mistake, and ``contact_merges`` is the one place that knows the
     old id. Merges of merges stay one step: whatever was merged into ``merged`` now points
     to ``into``. A concurrent merge of the same contact (another collector) keeps the first.
+
+    The delete comes first: it locks the row, and on PostgreSQL it waits for a writer that
+    is giving the contact an email (``Resolver._contact_for_email``) and then, re-reading
+    the row, leaves it alone; the completions are moved only once the row is ours.
     """
+    if conn.execute("DELETE FROM objects WHERE portal_id = ? AND object_type = 'CONTACT'"
+                    " AND id = ? AND email IS NULL RETURNING id",
+                    (portal_id, merged)).fetchone() is None:
+        return False
     conn.execute("UPDATE completions SET object_id = ? WHERE portal_id = ?"
                  " AND object_type = 'CONTACT' AND object_id = ?", (into, portal_id, merged))
     conn.execute("UPDATE visitors SET contact_id = ? WHERE portal_id = ? AND contact_id = ?",
@@ -32,8 +41,7 @@ def merge_contact(conn: Connection, portal_id: int, merged: int, into: int) -> N
     conn.execute("INSERT INTO contact_merges (portal_id, merged_id, into_id, merged_at)"
                  " VALUES (?, ?, ?, ?) ON CONFLICT (portal_id, merged_id) DO NOTHING",
                  (portal_id, merged, into, now_ms()))
-    conn.execute("DELETE FROM objects WHERE portal_id = ? AND object_type = 'CONTACT' AND id = ?",
-                 (portal_id, merged))
+    return True
 
 
 def survivor(conn: Connection, portal_id: int, contact_id: int) -> int | None:
