@@ -90,15 +90,75 @@ def test_a_merge_never_deletes_a_contact_another_writer_just_gave_an_email(
     assert _orphans(database) == 0
 
 
+def _contacts(database: str, portal_id: int) -> int:
+    with psycopg.connect(database) as pg:
+        row = pg.execute("SELECT count(*) FROM objects WHERE portal_id = %s"
+                         " AND object_type = 'CONTACT'", (portal_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+
+def _merge_waiting_for(database: str, first: Tx[PgConnection], portal_id: int,
+                       event: str, email: str, utk: str) -> None:
+    """Writer B identifies ``utk`` as ``email`` (merging its anonymous contact) while
+    ``first`` is open: the merge must wait for ``first`` to commit, and then commit itself."""
+    merging: list[Tx[PgConnection]] = []
+    thread = threading.Thread(target=lambda: merging.append(_begin(
+        database, portal_id, event, email=email, utk=utk)))
+    thread.start()
+    _wait_until_blocked(database)
+    _commit(first)
+    thread.join(10)
+    assert merging, "the merge did not finish once the other writer committed"
+    _commit(merging[0])
+
+
 def test_a_completion_stored_by_utk_during_a_merge_follows_the_merge(
         api: Api, event: str, database: str) -> None:
-    """Writer A resolves a hit by the visitor's utk (its anonymous contact) and flushes after
-    writer B merged that contact into dave and committed: the hit must not be left on the
-    deleted row (invisible on dave's timeline, counted for a contact that does not exist)."""
+    """Writer A resolves a hit by the visitor's utk (its anonymous contact) while writer B
+    merges that contact into dave: the hit must not be left on the deleted row (invisible
+    on dave's timeline, counted for a contact that does not exist). B's delete waits for A
+    to commit, and B then moves A's hit too."""
     send_ok(api, eventName=event, utk="visitor-s")
     dave = create_object(api, "contacts", email="dave@example.com")
     hit = _begin(database, api.portal_id, event, utk="visitor-s")
-    _commit(_begin(database, api.portal_id, event, email="dave@example.com", utk="visitor-s"))
-    _commit(hit)
+    _merge_waiting_for(database, hit, api.portal_id, event, "dave@example.com", "visitor-s")
     assert {r["objectId"] for r in results(api)} == {dave}
+    assert len(results(api)) == 3
+    assert _orphans(database) == 0
+
+
+def test_a_hit_by_utk_waiting_for_a_merge_goes_to_the_survivor(
+        api: Api, event: str, database: str) -> None:
+    """Writer B has merged the visitor's anonymous contact into dave (not committed yet) when
+    writer A looks the utk up: A waits, finds the contact gone, and stores the hit on dave,
+    the contact the visitor now names, without leaving an empty contact behind."""
+    send_ok(api, eventName=event, utk="visitor-t")
+    dave = create_object(api, "contacts", email="dave@example.com")
+    merge = _begin(database, api.portal_id, event, email="dave@example.com", utk="visitor-t")
+    hits: list[Tx[PgConnection]] = []
+    thread = threading.Thread(target=lambda: hits.append(_begin(
+        database, api.portal_id, event, utk="visitor-t")))
+    thread.start()
+    _wait_until_blocked(database)
+    _commit(merge)
+    thread.join(10)
+    assert hits, "the hit did not resolve once the merge committed"
+    _commit(hits[0])
+    assert {r["objectId"] for r in results(api)} == {dave}
+    assert len(results(api)) == 3
+    assert _orphans(database) == 0
+    assert _contacts(database, api.portal_id) == 1, "an empty contact was left behind"
+
+
+def test_a_completion_sent_by_objectid_during_a_merge_follows_the_merge(
+        api: Api, event: str, database: str) -> None:
+    """As by utk, a send naming the anonymous contact by its objectId while a merge of it
+    is under way ends up on the surviving contact."""
+    send_ok(api, eventName=event, utk="visitor-u")
+    anonymous = int(results(api)[0]["objectId"])
+    dave = create_object(api, "contacts", email="dave@example.com")
+    sent = _begin(database, api.portal_id, event, object_id=anonymous)
+    _merge_waiting_for(database, sent, api.portal_id, event, "dave@example.com", "visitor-u")
+    assert {r["objectId"] for r in results(api)} == {dave}
+    assert len(results(api)) == 3
     assert _orphans(database) == 0

@@ -118,8 +118,11 @@ class Resolver:
         key = (self.portal_id, object_type, object_id)
         if key in self.cache.objects or key in self.seen_objects or key in self.anonymous:
             return True
+        # A contact is held like the one a utk names (``_visitor``): a merge deleting it
+        # waits for this transaction, or this read for the merge (and then finds the merge)
+        keep = self.dialect.keep_rows if object_type == "CONTACT" else ""
         row = self.conn.execute(
-            "SELECT email FROM objects WHERE portal_id = ? AND object_type = ? AND id = ?",
+            f"SELECT email FROM objects WHERE portal_id = ? AND object_type = ? AND id = ?{keep}",
             (self.portal_id, object_type, object_id)).fetchone()
         if row is not None:
             if object_type == "CONTACT" and row[0] is None:
@@ -231,18 +234,42 @@ class Resolver:
 
     def _contact_for_utk(self, utk: str) -> int:
         contact = self._visitor(utk)
-        if contact is None:
-            contact = insert_object(self.conn, self.portal_id, "CONTACT", {}).id
-            self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"
-                              " ON CONFLICT (portal_id, utk) DO NOTHING",
-                              (self.portal_id, utk, contact))
-            # Another collector may have tied this utk first: its contact wins.
-            contact = self._visitor(utk) or contact
-        return contact
+        if contact is not None:
+            return contact
+        made = insert_object(self.conn, self.portal_id, "CONTACT", {}).id
+        if self.conn.execute("INSERT INTO visitors (portal_id, utk, contact_id) VALUES (?, ?, ?)"
+                             " ON CONFLICT (portal_id, utk) DO NOTHING RETURNING contact_id",
+                             (self.portal_id, utk, made)).fetchone() is not None:
+            return made
+        # The utk has a contact after all: another collector tied it first, or (PostgreSQL)
+        # the contact it named was merged away while ``_visitor`` waited for the merge to
+        # commit, and the row names the survivor now. The contact just made stays empty: it
+        # goes (no one else has seen it), and the row is read again by a new statement,
+        # which sees what the other writers committed. A row names an anonymous contact
+        # only as first inserted; once that contact is merged away it names contacts with
+        # an email, which are never merged or deleted: the second read finds its contact.
+        self.conn.execute("DELETE FROM objects WHERE portal_id = ? AND id = ?",
+                          (self.portal_id, made))
+        for _ in range(2):
+            if (contact := self._visitor(utk)) is not None:
+                return contact
+        raise RuntimeError(f"visitor {utk!r}: its contact keeps being merged away")
 
     def _visitor(self, utk: str) -> int | None:
-        row = self.conn.execute("SELECT contact_id FROM visitors WHERE portal_id = ? AND utk = ?",
-                                (self.portal_id, utk)).fetchone()
+        """The contact the utk names. On PostgreSQL the contact's row is held (``keep_rows``)
+        until this transaction commits: a merge deleting it (another writer's identify)
+        waits, and then moves the completions stored on it here; one that deleted it first
+        makes this read wait for its commit and then skip the row, so that the utk reads as
+        unknown (``_contact_for_utk`` reads it again)."""
+        if not self.dialect.keep_rows:  # SQLite: one write transaction at a time
+            row = self.conn.execute(
+                "SELECT contact_id FROM visitors WHERE portal_id = ? AND utk = ?",
+                (self.portal_id, utk)).fetchone()
+        else:  # visitors' contact_id is no key: a tie changing it does not wait
+            row = self.conn.execute(
+                "SELECT v.contact_id FROM visitors v JOIN objects o ON o.portal_id = v.portal_id"
+                f" AND o.id = v.contact_id WHERE v.portal_id = ? AND v.utk = ?"
+                f"{self.dialect.keep_rows}", (self.portal_id, utk)).fetchone()
         return row[0] if row else None
 
     def _is_anonymous(self, contact: int) -> bool:

@@ -212,6 +212,7 @@ class Transactor:
 
 DIALECT = queries.Dialect(json_text=lambda column, key: f"({column}::jsonb ->> '{key}')",
                           binary_order=' COLLATE "C"', lock_rows=" FOR NO KEY UPDATE",
+                          keep_rows=" FOR KEY SHARE",
                           insert_completions=PgConnection.insert_completions)
 
 _RACES = (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected,

@@ -86,6 +86,10 @@ class Dialect:
     # Appended to a SELECT of rows a write transaction reads in order to change: concurrent
     # changers wait for each other (SQLite's write transactions are one at a time anyway).
     lock_rows: str = ""
+    # Appended to a SELECT of rows a write transaction relies on staying there (not deleted,
+    # key unchanged) until it commits: a concurrent delete waits for its commit, a change of
+    # other columns does not (SQLite: nothing, its write transactions are one at a time).
+    keep_rows: str = ""
 
     def prop(self, column: str, key: str) -> str:
         if not PROPERTY_NAME_RE.match(key):  # keys are embedded in SQL: only safe names
