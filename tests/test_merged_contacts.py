@@ -115,6 +115,19 @@ def test_the_timeline_of_a_merged_away_id_is_the_surviving_contacts(api: Api,
     assert api.get(TIMELINE.format(dave)).json() == body
 
 
+def test_the_events_of_a_merged_away_id_are_the_surviving_contacts(api: Api, event: str,
+                                                                   other: Api) -> None:
+    """``GET /events/v3/events?objectType=contact&objectId=<old id>`` lists the survivor's
+    completions, as the CRM read and the timeline answer with the survivor."""
+    old, dave = merge_visitor(api, event)
+    by_old = results(api, objectType="contact", objectId=old, sort="ASCENDING")
+    assert [r["properties"]["plan"] for r in by_old] == ["anonymous", "identified"]
+    assert {r["objectId"] for r in by_old} == {dave}
+    assert by_old == results(api, objectType="contact", objectId=dave, sort="ASCENDING")
+    assert len(results(api, objectType="contact", objectId=old, eventType=event)) == 2
+    assert results(other, objectType="contact", objectId=old) == []
+
+
 def test_the_contact_page_of_a_merged_away_id_redirects_to_the_surviving_contacts(
         client: TestClient, portals: list[NewPortal], api: Api, event: str) -> None:
     old, dave = merge_visitor(api, event)

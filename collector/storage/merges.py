@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from collector.model import CrmObject
+from collector.model import CompletionQuery, CrmObject, StoredCompletion
 from collector.storage import queries
-from collector.storage.queries import Connection, now_ms
+from collector.storage.queries import Connection, Dialect, now_ms
 
 
 def merge_contact(conn: Connection, portal_id: int, merged: int, into: int) -> bool:
@@ -56,6 +56,25 @@ def merged_ids(conn: Connection, portal_id: int, contact_id: int) -> list[int]:
     return [int(r[0]) for r in conn.execute(
         "SELECT merged_id FROM contact_merges WHERE portal_id = ? AND into_id = ?"
         " ORDER BY merged_at, merged_id", (portal_id, contact_id)).fetchall()]
+
+
+def query_completions(conn: Connection, dialect: Dialect, portal_id: int,
+                      query: CompletionQuery) -> list[StoredCompletion]:
+    """The completions ``query`` finds, where a merged-away contact id reads as the contact
+    it was merged into (as the CRM read and the timeline answer). The merge is looked up
+    only when nothing is found and the id is not a live contact: a merged-away id has no
+    completions of its own (the merge moved them)."""
+    found = queries.query_completions(conn, dialect, portal_id, query)
+    if found or query.object_type != "CONTACT" or query.object_id is None:
+        return found
+    if conn.execute("SELECT 1 FROM objects WHERE portal_id = ? AND object_type = 'CONTACT'"
+                    " AND id = ?", (portal_id, query.object_id)).fetchone() is not None:
+        return found
+    into = survivor(conn, portal_id, query.object_id)
+    if into is None:
+        return found
+    return queries.query_completions(conn, dialect, portal_id,
+                                     dataclasses.replace(query, object_id=into))
 
 
 def get_object(conn: Connection, portal_id: int, object_type: str,

@@ -164,7 +164,7 @@ class SqlStore(Store):
         if storable is None:
             return []
         return await self._read(
-            lambda conn: queries.query_completions(conn, self.dialect, portal_id, storable))
+            lambda conn: merges.query_completions(conn, self.dialect, portal_id, storable))
 
     async def ping(self) -> None:
         # A table's page, not a constant: SQLite answers SELECT 1 without the file.
