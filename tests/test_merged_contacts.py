@@ -128,6 +128,19 @@ def test_the_events_of_a_merged_away_id_are_the_surviving_contacts(api: Api, eve
     assert results(other, objectType="contact", objectId=old) == []
 
 
+@pytest.mark.parametrize("name", ["hs_merged_object_ids", "hs_object_id"])
+def test_the_crm_create_refuses_the_ids_the_crm_sets(api: Api, database: str,
+                                                     name: str) -> None:
+    """Read-only on HubSpot: a contact claiming merged ids (or an id) of its own would read
+    as a merge that never happened."""
+    response = api.post("/crm/v3/objects/contacts", json={"properties": {
+        "email": "eve@example.com", name: "1;2"}})
+    body = assert_error(response, 400, f"properties.{name}")
+    assert name in body["message"]
+    assert body["errors"][0]["code"] == "READ_ONLY_VALUE"
+    assert stored(database, "objects") == 0
+
+
 def test_the_contact_page_of_a_merged_away_id_redirects_to_the_surviving_contacts(
         client: TestClient, portals: list[NewPortal], api: Api, event: str) -> None:
     old, dave = merge_visitor(api, event)

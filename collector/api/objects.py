@@ -50,6 +50,12 @@ def object_json(obj: CrmObject, with_history: frozenset[str] = frozenset()) -> d
     return body
 
 
+# Set by the CRM, read-only on HubSpot: a record's own id, and the ids merged into it
+# (``collector.storage.merges``). A create naming one would read as an id or a merge that
+# never happened.
+READ_ONLY = frozenset({"hs_object_id", "hs_merged_object_ids"})
+
+
 def _properties(body: Any, max_length: int) -> dict[str, str]:
     raw = body.get("properties") if isinstance(body, dict) else None
     errors: list[FieldError] = []
@@ -63,6 +69,9 @@ def _properties(body: Any, max_length: int) -> dict[str, str]:
     for name, value in raw.items():
         if not PROPERTY_NAME_RE.match(name):
             errors.append(FieldError(f"properties.{name}", "is not a valid property name"))
+        elif name.lower() in READ_ONLY:
+            errors.append(FieldError(f"properties.{name}", f"{name} is read-only: the CRM sets"
+                                     " it", "READ_ONLY_VALUE"))
         elif isinstance(value, dict | list) or value is None:
             errors.append(FieldError(f"properties.{name}", "must be a string or number"))
         elif len(text := str(value).lower() if isinstance(value, bool) else str(value)) > max_length:
