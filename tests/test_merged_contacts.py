@@ -214,3 +214,19 @@ def test_an_anonymous_contacts_id_names_no_company(api: Api, event: str) -> None
               {"eventName": api.fqn("renewed"), "objectId": first["objectId"]}]
     assert_error(api.post("/events/v3/send/batch", json={"inputs": inputs}), 400,
                  "inputs[1].objectId")
+
+
+def test_a_merged_away_id_is_never_given_to_a_new_contact(api: Api, event: str) -> None:
+    """The merged-away contact made last had the highest id: the next contact gets a new one
+    (SQLite gave the highest id + 1 again before its table was AUTOINCREMENT), so the old id
+    still reads as the survivor and the new contact as itself."""
+    dave = create_object(api, "contacts", email="dave@example.com")
+    send_ok(api, eventName=event, utk="visitor-n", properties={"plan": "anonymous"})
+    old = next(r["objectId"] for r in results(api) if r["objectId"] != dave)
+    send_ok(api, eventName=event, utk="visitor-n", email="dave@example.com",
+            properties={"plan": "identified"})
+    zed = create_object(api, "contacts", email="zed@example.com")
+    assert zed not in (old, dave)
+    assert crm_read(api, old).json()["id"] == dave
+    assert crm_read(api, zed).json()["properties"].get("hs_merged_object_ids") is None
+    assert crm_read(api, dave).json()["properties"]["hs_merged_object_ids"] == old

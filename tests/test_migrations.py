@@ -152,24 +152,29 @@ def test_version_8_keeps_every_contact_and_records_merges_from_then_on(
         with psycopg.connect(database) as pg:
             for statement, row in zip(sql, rows, strict=True):
                 pg.execute(statement.replace("?", "%s"), row)
+            # as if the identity column had made them
+            pg.execute("SELECT setval(pg_get_serial_sequence('objects', 'id'), 3)")
     else:
         with contextlib.closing(sqlite3.connect(database)) as conn:
             for statement, row in zip(sql, rows, strict=True):
                 conn.execute(statement, row)
             conn.commit()
 
-    async def identify(store: Store) -> int | None:
+    async def identify(store: Store) -> tuple[int | None, int]:
         sent = NewCompletion(id="", event_name="placed", object_type="CONTACT",
                              occurred_at=1_700_000_000_000, received_at=1_700_000_000_000,
                              properties={}, source="HTTP", email="known@example.com",
                              utk="visitor-3")
         await store.append_completions(1, [sent], 10**9)
         read = await store.get_object(1, "CONTACT", 3)
-        return read.id if read else None
+        made = await store.create_object(1, "CONTACT", {"email": "new@example.com"})
+        return (read.id if read else None), made.id
 
-    assert in_store(database, identify) == 2
+    # 3, the highest id, is merged away: the next contact gets 4 (SQLite's objects table
+    # became AUTOINCREMENT, seeded by the rows it had)
+    assert in_store(database, identify) == (2, 4)
     assert _versions(database) == [v for v, _ in migrations(backend)]
-    assert count_rows(database, "objects") == 2  # the old empty one stays; 3 is merged away
+    assert count_rows(database, "objects") == 3  # the old empty one stays; 3 is merged away
     assert count_rows(database, "contact_merges") == 1
 
 
