@@ -255,7 +255,7 @@ class Resolver:
                 return contact
         raise RuntimeError(f"visitor {utk!r}: its contact keeps being merged away")
 
-    def _visitor(self, utk: str) -> int | None:
+    def _visitor(self, utk: str, lock: str = "") -> int | None:
         """The contact the utk names. On PostgreSQL the contact's row is held (``keep_rows``)
         until this transaction commits: a merge deleting it (another writer's identify)
         waits, and then moves the completions stored on it here; one that deleted it first
@@ -269,7 +269,7 @@ class Resolver:
             row = self.conn.execute(
                 "SELECT v.contact_id FROM visitors v JOIN objects o ON o.portal_id = v.portal_id"
                 f" AND o.id = v.contact_id WHERE v.portal_id = ? AND v.utk = ?"
-                f"{self.dialect.keep_rows}", (self.portal_id, utk)).fetchone()
+                f"{lock or self.dialect.keep_rows}", (self.portal_id, utk)).fetchone()
         return row[0] if row else None
 
     def _is_anonymous(self, contact: int) -> bool:
@@ -278,8 +278,14 @@ class Resolver:
         return row is not None and row[0] is None
 
     def _tie(self, utk: str, contact: int) -> None:
-        """Identify: the utk belongs to ``contact`` from now on; its anonymous past moves too."""
-        current = self._visitor(utk)
+        """Identify: the utk belongs to ``contact`` from now on; its anonymous past moves too.
+
+        The rows are locked FOR NO KEY UPDATE, not merely kept (``keep_rows``): two writers
+        identifying the same visitor would each hold a share lock on the anonymous contact,
+        and each merge's DELETE would wait for the other (a deadlock). Taken this way the
+        second waits here, then finds the contact gone and the utk tied to the survivor.
+        Hits by utk (``keep_rows``) do not wait for this lock."""
+        current = self._visitor(utk, self.dialect.lock_rows)
         if current == contact:
             return
         if current is None:
