@@ -5,6 +5,7 @@ interleaving is exact, not hoped for."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -13,8 +14,10 @@ import psycopg
 import pytest
 
 from collector.model import NewCompletion
+from collector.storage import identity
 from collector.storage.identity import IdentityCache
 from collector.storage.ingest_sql import store_completions
+from collector.storage.merges import merge_contact
 from collector.storage.pgconn import DIALECT, PgConnection
 from collector.storage.queries import now_ms
 from collector.storage.tx import Tx
@@ -161,4 +164,49 @@ def test_a_completion_sent_by_objectid_during_a_merge_follows_the_merge(
     _merge_waiting_for(database, sent, api.portal_id, event, "dave@example.com", "visitor-u")
     assert {r["objectId"] for r in results(api)} == {dave}
     assert len(results(api)) == 3
+    assert _orphans(database) == 0
+
+
+def test_two_identifies_of_one_anonymous_visitor_at_once_do_not_deadlock(
+        api: Api, event: str, database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writers tie one anonymous visitor to two contacts at once. Both used to hold the
+    visitor's contact FOR KEY SHARE before either's merge deleted it, so each DELETE waited
+    for the other's lock: a deadlock (1 s, then the group ran again). The second now waits
+    for the first's commit when it reads the visitor, and then ties the utk as on a shared
+    device. The merges are made to meet (a barrier) unless one writer waits before them."""
+    send_ok(api, eventName=event, utk="visitor-x")
+    emails = ("dave@example.com", "erin@example.com")
+    for email in emails:
+        create_object(api, "contacts", email=email)
+    barrier = threading.Barrier(2, timeout=2)
+
+    def together(*args: Any) -> bool:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return merge_contact(*args)
+
+    monkeypatch.setattr(identity, "merge_contact", together)
+    done: list[Any] = []
+
+    def identify(email: str) -> None:
+        try:
+            done.append(_begin(database, api.portal_id, event, email=email, utk="visitor-x"))
+        except Exception as exc:
+            done.append(exc)
+
+    writers = [threading.Thread(target=identify, args=(email,)) for email in emails]
+    for writer in writers:
+        writer.start()
+    deadline = time.monotonic() + 10
+    while not done and time.monotonic() < deadline:
+        time.sleep(0.05)
+    committed = [d for d in done if isinstance(d, Tx)]
+    for tx in committed:  # the first through: the other goes on once it commits
+        _commit(tx)
+    for writer in writers:
+        writer.join(10)
+    for tx in [d for d in done if isinstance(d, Tx) and d not in committed]:
+        _commit(tx)
+    assert [d for d in done if not isinstance(d, Tx)] == []
+    assert len(done) == 2
     assert _orphans(database) == 0

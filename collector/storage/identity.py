@@ -265,11 +265,12 @@ class Resolver:
             row = self.conn.execute(
                 "SELECT contact_id FROM visitors WHERE portal_id = ? AND utk = ?",
                 (self.portal_id, utk)).fetchone()
-        else:  # visitors' contact_id is no key: a tie changing it does not wait
+        else:  # the contact's row alone: locking the visitor's too would buy nothing and
+            # write to its page (visitors' rows are never deleted, their key never changes)
             row = self.conn.execute(
                 "SELECT v.contact_id FROM visitors v JOIN objects o ON o.portal_id = v.portal_id"
                 f" AND o.id = v.contact_id WHERE v.portal_id = ? AND v.utk = ?"
-                f"{lock or self.dialect.keep_rows}", (self.portal_id, utk)).fetchone()
+                f"{lock or self.dialect.keep_rows} OF o", (self.portal_id, utk)).fetchone()
         return row[0] if row else None
 
     def _is_anonymous(self, contact: int) -> bool:
