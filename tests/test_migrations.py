@@ -89,8 +89,8 @@ def unmigrated(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> 
         yield str(tmp_path / "old.db")
         return
     cluster: Cluster = request.getfixturevalue("pg_cluster")
-    cluster.admin("CREATE DATABASE version_6")
-    url = cluster.url("version_6")
+    cluster.admin("CREATE DATABASE unmigrated")
+    url = cluster.url("unmigrated")
     try:
         yield url
     finally:

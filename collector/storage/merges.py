@@ -62,13 +62,11 @@ def query_completions(conn: Connection, dialect: Dialect, portal_id: int,
                       query: CompletionQuery) -> list[StoredCompletion]:
     """The completions ``query`` finds, where a merged-away contact id reads as the contact
     it was merged into (as the CRM read and the timeline answer). The merge is looked up
-    only when nothing is found and the id is not a live contact: a merged-away id has no
-    completions of its own (the merge moved them)."""
+    only when nothing is found: a merged-away id has no completions of its own (the merge
+    moved them), and a live contact's id is never a merged one (ids are never given twice:
+    PostgreSQL's identity column, SQLite's AUTOINCREMENT)."""
     found = queries.query_completions(conn, dialect, portal_id, query)
     if found or query.object_type != "CONTACT" or query.object_id is None:
-        return found
-    if conn.execute("SELECT 1 FROM objects WHERE portal_id = ? AND object_type = 'CONTACT'"
-                    " AND id = ?", (portal_id, query.object_id)).fetchone() is not None:
         return found
     into = survivor(conn, portal_id, query.object_id)
     if into is None:
